@@ -1,0 +1,5 @@
+"""Entry point for `python -m gwctl`."""
+
+from gwctl.cli import main
+
+main()

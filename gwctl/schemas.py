@@ -1,0 +1,272 @@
+"""Provider registry: the JSON Schemas in schema/ and validation of account data against them.
+
+The schema files are the single source of truth for the CLI, the store and the web form.
+A provider is one file `schema/<id>.schema.json`; everything gwctl knows about a provider
+(its company name, its credential fields and which store column each fills) is read from it,
+so adding a provider means adding one file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, ValidationError
+from referencing import Registry, Resource
+
+SCHEMA_DIR_ENV = "GWCTL_SCHEMA_DIR"
+COMMON_SCHEMA = "common.schema.json"
+# Base URI under which schema files are registered, so that their relative `$ref`s
+# ("common.schema.json#/...") resolve the same way an editor resolves them on disk.
+_BASE_URI = "https://schemas.gwctl.invalid/"
+STORE_COLUMNS = ("api_key", "secret_key", "username", "password")
+
+JsonPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One reason why data does not match a schema, located by its path in the data."""
+
+    path: JsonPath
+    message: str
+    code: str = "invalid"
+
+    @property
+    def pointer(self) -> str:
+        """The RFC 6901 JSON pointer of the offending value."""
+        return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in self.path)
+
+
+@dataclass(frozen=True)
+class CredentialField:
+    """A credential of a provider, and the store column (API Key, Secret Key, ...) it fills."""
+
+    name: str
+    title: str
+    column: str
+    secret: bool  # writeOnly in the schema: masked everywhere, never shown in clear
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A gateway company (Infobip, Clickatell, Twilio, ...) as its schema file describes it."""
+
+    id: str
+    company_name: str
+    signup_link: str
+    schema: Mapping[str, Any]
+    credentials: tuple[CredentialField, ...]
+    _account_validator: Draft202012Validator
+    _credentials_validator: Draft202012Validator
+
+    @property
+    def credential_names(self) -> frozenset[str]:
+        return frozenset(field.name for field in self.credentials)
+
+    @property
+    def account_fields(self) -> tuple[str, ...]:
+        return tuple(self.schema["properties"])
+
+    def field_title(self, name: str) -> str:
+        """The human title of an account or credential field ("Gateway Name")."""
+        for field in self.credentials:
+            if field.name == name:
+                return field.title
+        spec = self.schema["properties"].get(name, {})
+        if "$ref" in spec:
+            spec = _common_defs().get(spec["$ref"].rsplit("/", 1)[-1], {})
+        return str(spec.get("title", name))
+
+    def validate_account(self, data: Any) -> list[Violation]:
+        """Problems of an account file's content (credentials excluded)."""
+        return self._violations(self._account_validator, data)
+
+    def validate_credentials(self, data: Any) -> list[Violation]:
+        """Problems of the decrypted credentials. Messages never quote the values."""
+        return self._violations(self._credentials_validator, data)
+
+    def _violations(self, validator: Draft202012Validator, data: Any) -> list[Violation]:
+        found = _flatten(_violation(self, error) for error in validator.iter_errors(data))
+        # Several keywords can fail for one value with the same message (minLength and pattern
+        # of an empty name): report it once.
+        unique = {(v.path, v.message): v for v in found}
+        return sorted(unique.values(), key=lambda v: (tuple(map(str, v.path)), v.message))
+
+
+class SchemaDirError(Exception):
+    """The schema directory is missing or holds a broken schema file."""
+
+
+def default_schema_dir() -> Path:
+    override = os.environ.get(SCHEMA_DIR_ENV)
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parent.parent / "schema"
+
+
+@cache
+def load_providers(schema_dir: Path | None = None) -> dict[str, Provider]:
+    """All providers, by id, read from the schema directory (cached per directory)."""
+    directory = schema_dir or default_schema_dir()
+    common_path = directory / COMMON_SCHEMA
+    if not common_path.is_file():
+        raise SchemaDirError(f"{common_path}: shared schema not found; is GWCTL_SCHEMA_DIR right?")
+    common = _read_json(common_path)
+    registry: Registry[Any] = Registry().with_resource(
+        _BASE_URI + COMMON_SCHEMA, Resource.from_contents(common)
+    )
+    providers: dict[str, Provider] = {}
+    for path in sorted(directory.glob("*.schema.json")):
+        if path.name == COMMON_SCHEMA:
+            continue
+        schema = _read_json(path)
+        provider = _provider(path, schema, registry)
+        providers[provider.id] = provider
+    return providers
+
+
+def get_provider(provider_id: str, schema_dir: Path | None = None) -> Provider | None:
+    return load_providers(schema_dir).get(provider_id)
+
+
+def read_schema_file(name: str, schema_dir: Path | None = None) -> Mapping[str, Any]:
+    """A schema file's JSON as stored, for `gwctl schema` and the store's providers endpoint."""
+    return _read_json((schema_dir or default_schema_dir()) / name)
+
+
+@cache
+def _common_defs() -> Mapping[str, Any]:
+    defs: Mapping[str, Any] = _read_json(default_schema_dir() / COMMON_SCHEMA)["$defs"]
+    return defs
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SchemaDirError(f"{path}: cannot read schema: {exc}") from None
+
+
+def _provider(path: Path, schema: dict[str, Any], registry: Registry[Any]) -> Provider:
+    meta = schema.get("x-gwctl-provider")
+    if not isinstance(meta, dict) or "id" not in meta:
+        raise SchemaDirError(f"{path}: missing 'x-gwctl-provider' with the provider's 'id'")
+    schema = {**schema, "$id": _BASE_URI + path.name}
+    credentials_schema = {
+        "$ref": path.name + "#/$defs/credentials",
+        "$id": _BASE_URI + "credentials-of-" + path.name,
+    }
+    registry = registry.with_resource(schema["$id"], Resource.from_contents(schema))
+    Draft202012Validator.check_schema(schema)
+    credentials = tuple(
+        CredentialField(
+            name=name,
+            title=spec.get("title", name),
+            column=spec["x-gwctl-column"],
+            secret=bool(spec.get("writeOnly", False)),
+        )
+        for name, spec in schema["$defs"]["credentials"]["properties"].items()
+    )
+    for field in credentials:
+        if field.column not in STORE_COLUMNS:
+            raise SchemaDirError(
+                f"{path}: credential {field.name!r} maps to unknown column {field.column!r};"
+                f" use one of {', '.join(STORE_COLUMNS)}"
+            )
+    return Provider(
+        id=meta["id"],
+        company_name=meta.get("company_name", meta["id"]),
+        signup_link=meta.get("signup_link", ""),
+        schema=schema,
+        credentials=credentials,
+        _account_validator=Draft202012Validator(schema, registry=registry),
+        _credentials_validator=Draft202012Validator(credentials_schema, registry=registry),
+    )
+
+
+_TYPE_NAMES = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "a mapping",
+    "array": "a list",
+    "null": "empty",
+}
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    for json_type, python_type in (
+        ("string", str), ("integer", int), ("number", float), ("object", dict), ("array", list)
+    ):
+        if isinstance(value, python_type):
+            return _TYPE_NAMES[json_type]
+    return "empty" if value is None else type(value).__name__
+
+
+def _flatten(items: Iterable[Violation | list[Violation]]) -> list[Violation]:
+    flat: list[Violation] = []
+    for item in items:
+        flat.extend(item if isinstance(item, list) else [item])
+    return flat
+
+
+def _violation(provider: Provider, error: ValidationError) -> Violation | list[Violation]:
+    """Turn a jsonschema error into our message: what is expected, never the value itself."""
+    path: JsonPath = tuple(error.absolute_path)
+    keyword = error.validator
+    subschema = error.schema if isinstance(error.schema, Mapping) else {}
+    if keyword == "additionalProperties":
+        allowed = ", ".join(sorted(subschema.get("properties", {})))
+        extras = sorted(set(error.instance) - set(subschema.get("properties", {})))
+        return [
+            _unknown_field(provider, path + (extra,), str(extra), allowed) for extra in extras
+        ]
+    if keyword == "required":
+        missing = [name for name in error.validator_value if name not in error.instance]
+        return [
+            Violation(
+                path + (name,),
+                f"missing required field '{name}' ({provider.field_title(name)})",
+                "missing",
+            )
+            for name in missing
+        ]
+    field = str(path[-1]) if path else "document"
+    subject = f"'{field}' ({provider.field_title(field)})" if path else "the document"
+    if keyword == "type":
+        expected = _TYPE_NAMES.get(str(error.validator_value), str(error.validator_value))
+        return Violation(
+            path, f"{subject} must be {expected}, not {_type_name(error.instance)}", "type"
+        )
+    custom = subschema.get("x-gwctl-message")
+    if custom:
+        return Violation(path, f"{subject} {custom}", keyword)
+    if keyword == "enum":
+        options = ", ".join(str(option) for option in error.validator_value)
+        return Violation(path, f"{subject} must be one of: {options}", "enum")
+    if keyword in ("minLength", "maxLength"):
+        bound = "at least" if keyword == "minLength" else "at most"
+        return Violation(
+            path, f"{subject} must be {bound} {error.validator_value} characters long", keyword
+        )
+    return Violation(path, f"{subject} is not valid ({keyword} {error.validator_value})", keyword)
+
+
+def _unknown_field(provider: Provider, path: JsonPath, name: str, allowed: str) -> Violation:
+    if name in provider.credential_names:
+        return Violation(
+            path,
+            f"credential '{name}' must not be written here: move it to the account's "
+            f"sops-encrypted .secret.yaml file (and rotate it if it was ever committed)",
+            "credential_in_account",
+        )
+    return Violation(path, f"unknown field '{name}'; allowed fields: {allowed}", "unknown_field")
