@@ -137,13 +137,14 @@ def get_provider(provider_id: str, schema_dir: Path | None = None) -> Provider |
 
 def read_schema_file(name: str, schema_dir: Path | None = None) -> Mapping[str, Any]:
     """A schema file's JSON as stored, for `gwctl schema` and the store's providers endpoint."""
-    return _read_json((schema_dir or default_schema_dir()) / name)
+    schema: dict[str, Any] = _read_json((schema_dir or default_schema_dir()) / name)
+    return schema
 
 
 @cache
 def _common_defs() -> Mapping[str, Any]:
-    defs: Mapping[str, Any] = _read_json(default_schema_dir() / COMMON_SCHEMA)["$defs"]
-    return defs
+    common: dict[str, dict[str, Any]] = _read_json(default_schema_dir() / COMMON_SCHEMA)
+    return common["$defs"]
 
 
 def _read_json(path: Path) -> Any:
@@ -181,8 +182,8 @@ def _provider(path: Path, schema: dict[str, Any], registry: Registry[Any]) -> Pr
             )
     return Provider(
         id=meta["id"],
-        company_name=meta.get("company_name", meta["id"]),
-        signup_link=meta.get("signup_link", ""),
+        company_name=str(meta.get("company_name", meta["id"])),
+        signup_link=str(meta.get("signup_link", "")),
         schema=schema,
         credentials=credentials,
         _account_validator=Draft202012Validator(schema, registry=registry),
@@ -222,16 +223,18 @@ def _flatten(items: Iterable[Violation | list[Violation]]) -> list[Violation]:
 def _violation(provider: Provider, error: ValidationError) -> Violation | list[Violation]:
     """Turn a jsonschema error into our message: what is expected, never the value itself."""
     path: JsonPath = tuple(error.absolute_path)
-    keyword = error.validator
+    keyword = str(error.validator)
+    instance: Any = error.instance
+    expected: Any = error.validator_value
     subschema = error.schema if isinstance(error.schema, Mapping) else {}
     if keyword == "additionalProperties":
         allowed = ", ".join(sorted(subschema.get("properties", {})))
-        extras = sorted(set(error.instance) - set(subschema.get("properties", {})))
+        extras = sorted(set(instance) - set(subschema.get("properties", {})))
         return [
             _unknown_field(provider, path + (extra,), str(extra), allowed) for extra in extras
         ]
     if keyword == "required":
-        missing = [name for name in error.validator_value if name not in error.instance]
+        missing = [name for name in expected if name not in instance]
         return [
             Violation(
                 path + (name,),
@@ -243,22 +246,22 @@ def _violation(provider: Provider, error: ValidationError) -> Violation | list[V
     field = str(path[-1]) if path else "document"
     subject = f"'{field}' ({provider.field_title(field)})" if path else "the document"
     if keyword == "type":
-        expected = _TYPE_NAMES.get(str(error.validator_value), str(error.validator_value))
-        return Violation(
-            path, f"{subject} must be {expected}, not {_type_name(error.instance)}", "type"
-        )
+        wanted = _TYPE_NAMES.get(str(expected), str(expected))
+        hint = "; put the value in quotes" if expected == "string" else ""
+        return Violation(path, f"{subject} must be {wanted}, not {_type_name(instance)}{hint}",
+                         "type")
     custom = subschema.get("x-gwctl-message")
     if custom:
         return Violation(path, f"{subject} {custom}", keyword)
     if keyword == "enum":
-        options = ", ".join(str(option) for option in error.validator_value)
+        options = ", ".join(str(option) for option in expected)
         return Violation(path, f"{subject} must be one of: {options}", "enum")
     if keyword in ("minLength", "maxLength"):
         bound = "at least" if keyword == "minLength" else "at most"
         return Violation(
-            path, f"{subject} must be {bound} {error.validator_value} characters long", keyword
+            path, f"{subject} must be {bound} {expected} characters long", keyword
         )
-    return Violation(path, f"{subject} is not valid ({keyword} {error.validator_value})", keyword)
+    return Violation(path, f"{subject} is not valid ({keyword} {expected})", keyword)
 
 
 def _unknown_field(provider: Provider, path: JsonPath, name: str, allowed: str) -> Violation:

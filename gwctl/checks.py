@@ -1,0 +1,99 @@
+"""Checks across fields and files that a JSON Schema cannot express: unique names, logos."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gwctl.model import Logo
+from gwctl.problems import Problem
+from gwctl.yamlload import Document
+
+if TYPE_CHECKING:
+    from gwctl.loader import LoadedAccount
+
+MAX_LOGO_BYTES = 256 * 1024
+_MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"))
+
+
+def image_type(data: bytes) -> str | None:
+    """The content type of PNG or JPEG bytes judged by their magic bytes, else None."""
+    for magic, content_type in _MAGIC:
+        if data.startswith(magic):
+            return content_type
+    return None
+
+
+def unique_names(accounts: Sequence[LoadedAccount]) -> list[Problem]:
+    """Gateway Names must be unique ignoring case: the store and the page identify by them."""
+    first: dict[str, LoadedAccount] = {}
+    problems = []
+    for loaded in accounts:
+        folded = loaded.account.name.casefold()
+        if folded in first:
+            other = first[folded].document
+            line, column = other.position(("name",))
+            problems.append(loaded.document.problem(
+                ("name",),
+                f"Gateway Name '{loaded.account.name}' is already used by {other.file}:{line}:"
+                f"{column} (names are compared ignoring case): choose another name",
+                "duplicate_name",
+            ))
+        else:
+            first[folded] = loaded
+    return problems
+
+
+def unique_moves(accounts: Sequence[LoadedAccount]) -> list[Problem]:
+    """`moved_from` must name a key no other file uses, and at most one file may claim it."""
+    keys = {loaded.account.key for loaded in accounts}
+    claimed: dict[str, str] = {}
+    problems = []
+    for loaded in accounts:
+        old = loaded.account.moved_from
+        if old is None:
+            continue
+        if old in keys or old == loaded.account.key:
+            problems.append(loaded.document.problem(("moved_from",), f"'{old}' still has an "
+                            "account file: delete or rename it, or drop moved_from", "move"))
+        elif old in claimed:
+            problems.append(loaded.document.problem(("moved_from",), f"'{old}' is already "
+                            f"claimed by {claimed[old]}: only one file can move from it",
+                            "move"))
+        else:
+            claimed[old] = loaded.document.file
+    return problems
+
+
+def load_logo(
+    root: Path, account_path: Path, document: Document, problems: list[Problem]
+) -> Logo | None:
+    """Read the account's logo file, checking it stays inside the config root, is PNG/JPEG and
+    is small enough; problems point at the `logo` value."""
+    relative = document.data.get("logo")
+    if relative is None:
+        return None
+    here = ("logo",)
+    target = (account_path.parent / relative).resolve()
+    if not target.is_relative_to(root.resolve()):
+        problems.append(document.problem(here, "logo must be inside the config directory: "
+                                         "put the file under gateways.d/logos/", "logo_outside"))
+        return None
+    if not target.is_file():
+        problems.append(document.problem(here, f"logo file '{relative}' not found (paths are "
+                                         "relative to this account file)", "logo_missing"))
+        return None
+    size = target.stat().st_size
+    if size > MAX_LOGO_BYTES:
+        problems.append(document.problem(here, f"logo is {size} bytes; the limit is "
+                                         f"{MAX_LOGO_BYTES} (256 KiB): shrink it", "logo_size"))
+        return None
+    data = target.read_bytes()
+    content_type = image_type(data)
+    if content_type is None:
+        problems.append(document.problem(here, "logo is not a PNG or JPEG image (checked by "
+                                         "its content, not its name): convert it", "logo_type"))
+        return None
+    return Logo(relative, content_type, hashlib.sha256(data).hexdigest(), data)

@@ -1,0 +1,33 @@
+"""Problems found in a config directory, each with the file, line and column it is about."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the configuration, located for the person who must fix it.
+
+    `file` is the path as the user sees it (relative to the config root, with `/`);
+    `line` and `column` are 1-based. Messages never quote a credential value.
+    """
+
+    file: str
+    line: int
+    column: int
+    message: str
+    code: str = "invalid"
+
+    def __str__(self) -> str:
+        if self.line == 0:  # about a directory or a file as a whole, not a place in it
+            return f"{self.file}: {self.message}"
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+
+class ConfigError(Exception):
+    """Raised when input cannot be used; carries every problem found, never a secret."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(problem) for problem in self.problems))
