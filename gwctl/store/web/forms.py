@@ -1,0 +1,345 @@
+"""The gateway form, generated from the provider's JSON Schema.
+
+Labels are the schema's titles, help texts its descriptions, enums (and consts) become selects,
+`writeOnly` credentials password inputs, and `required` lists the required markers. Adding a
+provider (one schema file) adds its form with no change here.
+
+The web page differs from an account file in three places, handled here:
+- the account key (the file stem in git) is a form field of its own on create;
+- the logo is an uploaded image, not a path;
+- fields whose description starts with "gwctl only" (`protect`, `moved_from`) and the
+  `provider` const (fixed by the chosen icon) are not offered.
+
+Server-side validation (the store, with the same schema files) is the authority: the form
+only collects values, and maps the store's JSON-pointer errors back onto its fields.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from gwctl.schemas import Provider, read_schema_file
+
+from .backend import FieldError, Gateway
+
+KEY_PATTERN = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+LOGO_MAX_BYTES = 256 * 1024
+Mode = Literal["create", "edit"]
+Widget = Literal["text", "textarea", "select", "password", "url", "file"]
+
+KEY_FIELD = "key"
+LOGO_FIELD = "logo"
+REMOVE_LOGO_FIELD = "logo_remove"
+CREDENTIALS_PREFIX = "credentials."
+_HIDDEN_PROPERTIES = frozenset({"provider"})
+_WEB_ONLY_LOGO_HELP = (
+    "Optional. A PNG or JPEG image of at most 256 KiB, shown next to the gateway name "
+    "within the application."
+)
+_KEY_HELP = (
+    "The account's stable identity: its file name in git (gateways.d/<key>.yaml). "
+    "Lowercase letters, digits and '-', 1 to 63 characters, e.g. 'infobip-primary'. "
+    "It cannot be changed later."
+)
+_KEEP_HINT = "Leave empty to keep the current value."
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input of the generated form."""
+
+    name: str  # the HTML input name: "name", "credentials.api_key", "key", "logo"
+    pointer: str  # JSON pointer of the value in a gateway write: "/credentials/api_key"
+    label: str
+    help: str
+    widget: Widget
+    required: bool
+    options: tuple[str, ...] = ()
+    maxlength: int | None = None
+    secret: bool = False
+    credential: bool = False
+    placeholder: str = ""
+
+    @property
+    def input_id(self) -> str:
+        return "f-" + self.name.replace(".", "-").replace("_", "-")
+
+
+@dataclass
+class FormState:
+    """Fields plus what to show in them: values (never a secret's), errors per field."""
+
+    provider: Provider
+    mode: Mode
+    fields: list[FormField]
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    general_errors: list[str] = field(default_factory=list)
+
+    def value(self, name: str) -> str:
+        return self.values.get(name, "")
+
+    def errors_for(self, name: str) -> list[str]:
+        return self.errors.get(name, [])
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.errors or self.general_errors)
+
+    def add_errors(self, errors: Sequence[FieldError]) -> None:
+        """Attach store errors to the field their JSON pointer names, or to the whole form."""
+        for error in errors:
+            target = field_for_pointer(self.fields, error.pointer)
+            if target is None:
+                self.general_errors.append(error.message)
+            else:
+                self.errors.setdefault(target.name, []).append(error.message)
+
+
+def _resolve(spec: Mapping[str, Any], schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Follow a `$ref` ("common.schema.json#/$defs/name" or "#/$defs/x"), merged with siblings."""
+    ref = spec.get("$ref")
+    if not isinstance(ref, str):
+        return spec
+    document_name, _, fragment = ref.partition("#")
+    document: Any = read_schema_file(document_name) if document_name else schema
+    for part in (p for p in fragment.split("/") if p):
+        document = document[part.replace("~1", "/").replace("~0", "~")]
+    siblings = {k: v for k, v in spec.items() if k != "$ref"}
+    return {**_resolve(document, schema), **siblings}
+
+
+def _options(spec: Mapping[str, Any]) -> tuple[str, ...]:
+    if "enum" in spec:
+        return tuple(str(option) for option in spec["enum"])
+    if "const" in spec:
+        return (str(spec["const"]),)
+    return ()
+
+
+def _widget(spec: Mapping[str, Any], secret: bool) -> Widget:
+    if secret:
+        return "password"
+    if _options(spec):
+        return "select"
+    pattern = str(spec.get("pattern", ""))
+    if pattern.startswith("^https?://"):
+        return "url"
+    max_length = spec.get("maxLength")
+    if isinstance(max_length, int) and max_length > 255 and not pattern:
+        return "textarea"
+    return "text"
+
+
+def _from_spec(
+    name: str, pointer: str, spec: Mapping[str, Any], required: bool, *, credential: bool = False
+) -> FormField:
+    secret = bool(spec.get("writeOnly", False))
+    max_length = spec.get("maxLength")
+    return FormField(
+        name=name,
+        pointer=pointer,
+        label=str(spec.get("title", name)),
+        help=str(spec.get("description", "")),
+        widget=_widget(spec, secret),
+        required=required,
+        options=_options(spec),
+        maxlength=max_length if isinstance(max_length, int) else None,
+        secret=secret,
+        credential=credential,
+    )
+
+
+def _gwctl_only(spec: Mapping[str, Any]) -> bool:
+    return str(spec.get("description", "")).lower().startswith("gwctl only")
+
+
+def build_fields(provider: Provider, mode: Mode) -> list[FormField]:
+    """The form of one provider: key (on create), Gateway Name, credentials, then the rest.
+
+    The order follows the seed page: Gateway Name, the provider's credentials, Sending Pattern,
+    Status, Fallback Sender ID, Logo, Description, Signup Link (the schema's order, except that
+    the credentials come right after the name).
+    """
+    schema = provider.schema
+    required = set(schema.get("required", ()))
+    account: list[FormField] = []
+    for name, raw in schema["properties"].items():
+        spec = _resolve(raw, schema)
+        if name in _HIDDEN_PROPERTIES or _gwctl_only(spec):
+            continue
+        if name == LOGO_FIELD:
+            account.append(
+                FormField(
+                    name=LOGO_FIELD,
+                    pointer="/logo",
+                    label=str(spec.get("title", "Logo")),
+                    help=_WEB_ONLY_LOGO_HELP,
+                    widget="file",
+                    required=False,
+                )
+            )
+            continue
+        account.append(_from_spec(name, "/" + name, spec, name in required))
+
+    credentials_schema = _resolve(schema["$defs"]["credentials"], schema)
+    required_credentials = set(credentials_schema.get("required", ()))
+    credentials = [
+        _from_spec(
+            CREDENTIALS_PREFIX + name,
+            "/credentials/" + name,
+            _resolve(spec, schema),
+            # on edit, an empty credential keeps the stored value
+            mode == "create" and name in required_credentials,
+            credential=True,
+        )
+        for name, spec in credentials_schema["properties"].items()
+    ]
+    if mode == "edit":
+        credentials = [
+            replace(f, help=f"{f.help} {_KEEP_HINT}".strip()) if f.secret else f
+            for f in credentials
+        ]
+
+    fields: list[FormField] = []
+    if mode == "create":
+        fields.append(
+            FormField(
+                name=KEY_FIELD,
+                pointer="/key",
+                label="Account Key",
+                help=_KEY_HELP,
+                widget="text",
+                required=True,
+                maxlength=63,
+                placeholder=f"{provider.id}-primary",
+            )
+        )
+    name_index = next((i for i, f in enumerate(account) if f.name == "name"), -1)
+    fields.extend(account[: name_index + 1])
+    fields.extend(credentials)
+    fields.extend(account[name_index + 1 :])
+    return fields
+
+
+def _default_value(f: FormField) -> str:
+    return f.options[0] if f.widget == "select" and f.required and f.options else ""
+
+
+def new_form(provider: Provider) -> FormState:
+    fields = build_fields(provider, "create")
+    values = {f.name: _default_value(f) for f in fields if f.widget not in ("file", "password")}
+    return FormState(provider, "create", fields, values)
+
+
+def edit_form(provider: Provider, gateway: Gateway) -> FormState:
+    """The edit form prefilled from a stored gateway; secret fields stay empty."""
+    fields = build_fields(provider, "edit")
+    values: dict[str, str] = {}
+    credentials = gateway.get("credentials") or {}
+    for f in fields:
+        if f.widget in ("file", "password"):
+            continue
+        if f.credential:
+            stored = credentials.get(f.name.removeprefix(CREDENTIALS_PREFIX)) or {}
+            value = stored.get("value") if not stored.get("secret", True) else None
+        else:
+            value = gateway.get(f.name)
+        values[f.name] = "" if value is None else str(value)
+    return FormState(provider, "edit", fields, values)
+
+
+def field_for_pointer(fields: Sequence[FormField], pointer: str) -> FormField | None:
+    """The field a JSON pointer ("/credentials/api_key", "/logo/data") falls in, if any."""
+    best: FormField | None = None
+    for f in fields:
+        if (pointer == f.pointer or pointer.startswith(f.pointer + "/")) and (
+            best is None or len(f.pointer) > len(best.pointer)
+        ):
+            best = f
+    return best
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An uploaded file: the bytes read (at most the limit + 1) and the browser's file name."""
+
+    data: bytes
+    filename: str
+
+
+def _logo_content_type(data: bytes) -> str | None:
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    return None
+
+
+def parse_submission(
+    state: FormState,
+    form: Mapping[str, str],
+    logo: Upload | None,
+) -> tuple[dict[str, Any], list[FieldError]]:
+    """Turn a submitted form into a gateway write (the REST API's body) and local errors.
+
+    Fills `state.values` with what to show again: never a secret value. Local checks are the
+    ones a schema cannot make (the key pattern, the uploaded logo's size and type); everything
+    else is left to the store's validation, which reports every problem at once.
+    """
+    write: dict[str, Any] = {"provider": state.provider.id}
+    credentials: dict[str, str] = {}
+    errors: list[FieldError] = []
+    values: dict[str, str] = {}
+    for f in state.fields:
+        if f.widget == "file":
+            continue
+        raw = form.get(f.name, "")
+        if f.secret:
+            # Secrets are taken verbatim (a password may end with a space) and never shown again.
+            value = raw
+        else:
+            value = raw.strip()
+            values[f.name] = value
+        if f.name == KEY_FIELD:
+            write["key"] = value
+            if not KEY_PATTERN.fullmatch(value):
+                errors.append(
+                    FieldError(
+                        "/key",
+                        "must be 1 to 63 lowercase letters, digits or '-', starting and ending "
+                        "with a letter or digit, e.g. 'infobip-primary'",
+                    )
+                )
+        elif f.credential:
+            if value or state.mode == "create":
+                credentials[f.name.removeprefix(CREDENTIALS_PREFIX)] = value
+        elif value == "" and not f.required:
+            write[f.name] = None
+        else:
+            write[f.name] = value
+    if credentials or state.mode == "create":
+        write["credentials"] = credentials
+    if state.mode == "create":
+        write["managed_by"] = "manual"
+
+    if logo is not None and logo.data:
+        content_type = _logo_content_type(logo.data)
+        if len(logo.data) > LOGO_MAX_BYTES:
+            errors.append(FieldError("/logo", "must be at most 256 KiB"))
+        elif content_type is None:
+            errors.append(FieldError("/logo", "must be a PNG or JPEG image"))
+        else:
+            write["logo"] = {
+                "content_type": content_type,
+                "data": base64.b64encode(logo.data).decode("ascii"),
+            }
+    elif (state.mode == "edit" and form.get(REMOVE_LOGO_FIELD) == "1") or state.mode == "create":
+        write["logo"] = None
+
+    state.values = values
+    return write, errors
