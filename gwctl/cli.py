@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -12,8 +14,13 @@ from typing import Any, TypeVar
 import click
 
 from gwctl import __version__
+from gwctl.apply import LockBusy, StalePlan
+from gwctl.client import StoreClient, StoreError
+from gwctl.config import Settings, load_settings
+from gwctl.importer import ImportRefused
 from gwctl.problems import ConfigError
 from gwctl.report import FORMATS, render_problems
+from gwctl.safety import PlanRefused
 from gwctl.schemas import COMMON_SCHEMA, SchemaDirError, load_providers, read_schema_file
 from gwctl.secrets import SecretError
 
@@ -37,7 +44,8 @@ def friendly_errors(command: F) -> F:
             raise
         except ConfigError as exc:
             click.echo(str(exc), err=True)
-        except (SecretError, SchemaDirError) as exc:
+        except (SecretError, SchemaDirError, StoreError, PlanRefused, LockBusy, StalePlan,
+                ImportRefused) as exc:
             click.echo(f"error: {exc}", err=True)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
@@ -49,10 +57,39 @@ def friendly_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+EXIT_CHANGES = 2
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gwctl")
-def cli() -> None:
-    """GitOps for SMS gateway accounts: validate, plan and apply gateways.d/ against the store."""
+@click.option("-C", "--directory", "root", type=CONFIG_DIR, default=".", show_default=True,
+              help="The config repository's root (holds gateways.d/ and gwctl.yaml).")
+@click.option("--env", "environment", default=None,
+              help="A named environment of gwctl.yaml (e.g. staging, production).")
+@click.pass_context
+def cli(ctx: click.Context, root: Path, environment: str | None) -> None:
+    """GitOps for SMS gateway accounts: validate, plan and apply gateways.d/ against the store.
+
+    The store is the one gwctl.yaml or GWCTL_STORE_URL names (token in GWCTL_TOKEN), else
+    the embedded store under .gwctl/.
+    """
+    ctx.obj = {"root": root, "environment": environment}
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return load_settings(ctx.obj["root"], ctx.obj["environment"])
+
+
+@contextmanager
+def _store(ctx: click.Context, plan_id: str | None = None) -> Iterator[StoreClient]:
+    from gwctl.session import open_store
+
+    with open_store(_settings(ctx), plan_id) as client:
+        yield client
+
+
+def _colour() -> bool:
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 @cli.command()
@@ -104,6 +141,209 @@ def schema(provider: str | None) -> None:
                                  param_hint="PROVIDER")
     click.echo(json.dumps(read_schema_file(f"{provider}.schema.json"), indent=2,
                           ensure_ascii=False))
+
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(("text", "json", "markdown")), default="text",
+              show_default=True, help="text for terminals, json for tools, markdown for PRs.")
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Save the plan (JSON, no secret values) for `gwctl apply PLAN`.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 0 when there are no changes, 2 when there are, 1 on error.")
+@click.option("--prune/--no-prune", default=None,
+              help="Delete managed accounts whose file is gone (default: gwctl.yaml prune).")
+@click.option("--force", is_flag=True, help="Accept a plan above the safety threshold.")
+@click.pass_context
+@friendly_errors
+def plan(ctx: click.Context, fmt: str, out: Path | None, detailed_exitcode: bool,
+         prune: bool | None, force: bool) -> None:
+    """Show what apply would change in the store, field by field."""
+    from gwctl.reconcile import make_plan
+    from gwctl.render import plan_json, render
+    from gwctl.safety import check_plan
+
+    settings = _settings(ctx)
+    with _store(ctx) as client:
+        planned = make_plan(settings, client, prune=prune)
+    click.echo(render(planned.plan, fmt, colour=_colour()))
+    check_plan(planned.plan, planned.live, settings.safety, force=force)
+    if out is not None:
+        out.write_text(plan_json(planned.plan) + "\n", encoding="utf-8")
+        click.echo(f"Saved the plan to {out}: apply it with `gwctl apply {out}`", err=True)
+    if detailed_exitcode and planned.plan.has_changes:
+        sys.exit(EXIT_CHANGES)
+
+
+@cli.command()
+@click.argument("saved_plan", required=False, type=click.Path(dir_okay=False, exists=True,
+                                                                path_type=Path))
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
+@click.option("--prune/--no-prune", default=None,
+              help="Delete managed accounts whose file is gone (default: gwctl.yaml prune).")
+@click.option("--force", is_flag=True, help="Accept a plan above the safety threshold.")
+@click.option("--lock-timeout", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="Seconds to wait for another apply's lock.")
+@click.option("--lock-ttl", type=click.IntRange(min=5), default=600, show_default=True,
+              help="Seconds after which the store frees our lock if gwctl dies.")
+@click.pass_context
+@friendly_errors
+def apply(ctx: click.Context, saved_plan: Path | None, auto_approve: bool, prune: bool | None,
+          force: bool, lock_timeout: float, lock_ttl: int) -> None:
+    """Apply the changes (after confirmation), or exactly the reviewed SAVED_PLAN."""
+    from gwctl.apply import apply_lock, check_still_current, execute
+    from gwctl.reconcile import make_plan
+    from gwctl.render import render, summary
+    from gwctl.safety import check_plan
+
+    saved = json.loads(saved_plan.read_text(encoding="utf-8")) if saved_plan else None
+    if saved is None and not auto_approve and not sys.stdin.isatty():
+        raise click.UsageError("apply needs a confirmation and there is no terminal: pass "
+                               "--auto-approve (CI), or apply a reviewed plan file")
+    settings = _settings(ctx)
+    with _store(ctx, saved["plan_id"] if saved else None) as client, apply_lock(
+        client, reason="gwctl apply", ttl_seconds=lock_ttl, timeout=lock_timeout,
+        waiting=lambda holder: click.echo(f"waiting for the lock held by {holder}", err=True),
+    ) as lock:
+        planned = make_plan(settings, client, prune=prune)
+        if saved is not None:
+            check_still_current(saved, planned.plan)
+        click.echo(render(planned.plan, "text", colour=_colour()))
+        check_plan(planned.plan, planned.live, settings.safety, force=force)
+        if not planned.plan.has_changes:
+            return
+        if saved is None and not auto_approve and not click.confirm("Apply these changes?"):
+            click.echo("Nothing applied.")
+            return
+        result = execute(client, planned.plan, planned.desired, lock)
+    click.echo(f"Applied in one changeset ({result.get('changeset_id')}): "
+               f"{summary(planned.plan).removeprefix('Plan: ')}")
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text",
+              show_default=True)
+@click.pass_context
+@friendly_errors
+def drift(ctx: click.Context, fmt: str) -> None:
+    """Show what was changed in the store outside gwctl (exit 0 none, 2 drift)."""
+    from gwctl.drift import detect_drift
+    from gwctl.reconcile import make_plan
+    from gwctl.render import field_text
+
+    settings = _settings(ctx)
+    with _store(ctx) as client:
+        drifts = detect_drift(make_plan(settings, client), client)
+    if fmt == "json":
+        click.echo(json.dumps([{"key": d.key, "what": d.what, "actor": d.actor, "at": d.at,
+                                "fields": [f.field for f in d.fields]} for d in drifts],
+                              indent=2))
+    elif not drifts:
+        click.echo("No drift: the store matches what gwctl applied.")
+    for item in drifts if fmt == "text" else ():
+        click.echo(f"~ {item.key} {item.what} by {item.actor or 'unknown'} at "
+                   f"{item.at or 'unknown time'}")
+        for field in item.fields:
+            click.echo(f"    {field_text(field, 'update')}  (git → live shown as live → git)")
+    if drifts:
+        sys.exit(EXIT_CHANGES)
+
+
+@cli.command(name="import")
+@click.argument("keys", nargs=-1)
+@click.option("--all", "all_unmanaged", is_flag=True, help="Import every unmanaged account.")
+@click.pass_context
+@friendly_errors
+def import_(ctx: click.Context, keys: tuple[str, ...], all_unmanaged: bool) -> None:
+    """Adopt live accounts into gateways.d/ (secret files encrypted by sops)."""
+    from gwctl.importer import import_gateway, select
+
+    if not keys and not all_unmanaged:
+        raise click.UsageError("name the accounts to import, or pass --all")
+    settings = _settings(ctx)
+    with _store(ctx) as client:
+        for gateway in select(client.list_gateways(), keys, all_unmanaged):
+            imported = import_gateway(settings.root, client, gateway)
+            click.echo(f"imported {imported.key}: {', '.join(imported.files)}")
+
+
+@cli.command()
+@click.argument("key", required=False)
+@click.option("--since", help="Only entries at or after this time (ISO 8601).")
+@click.option("--actor", help="Only entries by this actor.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json", "csv")), default="text",
+              show_default=True)
+@click.pass_context
+@friendly_errors
+def history(ctx: click.Context, key: str | None, since: str | None, actor: str | None,
+            fmt: str) -> None:
+    """Print the store's audit trail: who changed what, when, from which commit and plan."""
+    from gwctl.history import render_history
+
+    with _store(ctx) as client:
+        click.echo(render_history(client.audit_entries(key=key, since=since, actor=actor), fmt))
+
+
+@cli.group()
+def audit() -> None:
+    """The store's hash-chained audit log."""
+
+
+@audit.command()
+@click.pass_context
+@friendly_errors
+def verify(ctx: click.Context) -> None:
+    """Check the audit log's hash chain; exit 1 naming the first broken entry."""
+    with _store(ctx) as client:
+        result = client.verify_audit()
+    if result.get("ok"):
+        click.echo(f"audit log intact: {result.get('entries')} entries verified")
+        return
+    broken = result.get("first_broken") or {}
+    click.echo(f"audit log BROKEN at entry #{broken.get('seq')}: {broken.get('reason')}",
+               err=True)
+    sys.exit(EXIT_INVALID)
+
+
+@cli.group()
+def lock() -> None:
+    """The store's apply lock."""
+
+
+@lock.command()
+@click.pass_context
+@friendly_errors
+def status(ctx: click.Context) -> None:
+    """Show who holds the apply lock."""
+    from gwctl.apply import describe_lock
+
+    with _store(ctx) as client:
+        state = client.lock_status()
+    click.echo(f"locked by {describe_lock(state['lock'])}" if state.get("held") else
+               "not locked")
+
+
+@lock.command()
+@click.option("--force", is_flag=True, required=True,
+              help="Required: breaks another apply's lock (audited).")
+@click.pass_context
+@friendly_errors
+def release(ctx: click.Context, force: bool) -> None:
+    """Break the apply lock of a dead apply (admin; recorded in the audit log)."""
+    with _store(ctx) as client:
+        client.force_release_lock()
+    click.echo("lock released")
+
+
+@cli.command()
+@click.pass_context
+@friendly_errors
+def gateways(ctx: click.Context) -> None:
+    """Print the store's Available Gateways table (credentials masked)."""
+    from gwctl.table import available_gateways
+
+    with _store(ctx) as client:
+        click.echo(available_gateways(client.list_gateways()))
 
 
 def main() -> None:

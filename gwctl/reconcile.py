@@ -1,0 +1,37 @@
+"""From a config directory and a store to a checked Plan: the steps `plan` and `apply` share."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gwctl.client import StoreClient
+from gwctl.config import Settings
+from gwctl.desired import desired_state
+from gwctl.loader import load_config
+from gwctl.plan import Desired, Plan, diff
+from gwctl.problems import ConfigError
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A plan plus what it was computed from, so apply can act on exactly that."""
+
+    plan: Plan
+    desired: Mapping[str, Desired]
+    live: Sequence[Mapping[str, Any]]
+
+
+def make_plan(settings: Settings, client: StoreClient, *, prune: bool | None = None) -> Planned:
+    """Load and validate the config (errors never reach the store), then diff with live."""
+    config = load_config(settings.root)
+    if config.problems:
+        raise ConfigError(config.problems)
+    live = client.list_gateways()
+    desired, problems = desired_state(config.accounts, live)
+    if problems:
+        raise ConfigError(problems)
+    plan = diff(desired, live, prune=settings.prune if prune is None else prune,
+                store=settings.store.describe())
+    return Planned(plan, {item.account.key: item for item in desired}, live)
