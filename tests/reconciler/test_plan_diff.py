@@ -1,0 +1,194 @@
+"""plan.diff: the pure comparison of accounts in git with the live store's gateways."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from gwctl.config import Safety
+from gwctl.fingerprints import fingerprint, matches
+from gwctl.model import Account, Secret
+from gwctl.plan import DIGEST_FIELD, Desired, diff
+from gwctl.render import plan_json, plan_markdown, plan_text
+from gwctl.safety import PlanRefused, check_plan
+from gwctl.schemas import load_providers
+
+SALT = b"0123456789abcdef"
+CANARY = "CANARY-secret-7f3a9c1e"
+
+
+def account(key: str = "infobip-eu", **overrides: Any) -> Account:
+    fields: dict[str, Any] = {
+        "key": key, "provider": "infobip", "name": f"Infobip {key}", "status": "active",
+        "sending_pattern": "batch", "fallback_sender_id": "SMSPLUS",
+        "secret_digest": f"sha256:{key}-secret-v1",
+    }
+    return Account(**{**fields, **overrides})
+
+
+def credentials(api_key: str = "api-key-0001", secret_key: str = CANARY) -> dict[str, Secret]:
+    return {"api_key": Secret(api_key), "secret_key": Secret(secret_key)}
+
+
+def desired(acc: Account, creds: dict[str, Secret] | None = None) -> Desired:
+    return Desired(acc, load_providers()[acc.provider], creds)
+
+
+def live_of(acc: Account, creds: dict[str, Secret], **overrides: Any) -> dict[str, Any]:
+    gateway: dict[str, Any] = {
+        "key": acc.key, "provider": acc.provider, "name": acc.name, "status": acc.status,
+        "sending_pattern": acc.sending_pattern, "fallback_sender_id": acc.fallback_sender_id,
+        "description": None, "signup_link": None, "protect": False, "logo": None,
+        "credentials": {
+            name: {"column": name, "secret": True, "mask": "••••",
+                   "fingerprint": fingerprint(value, SALT)}
+            for name, value in creds.items()
+        },
+        "managed_by": "gwctl", "applied_digest": acc.secret_digest, "version": 3,
+    }
+    return {**gateway, **overrides}
+
+
+def plan_for(items: list[Desired], live: list[dict[str, Any]], prune: bool = False) -> Any:
+    return diff(items, live, prune=prune, store="test store")
+
+
+def test_fingerprint_matches_only_the_same_value() -> None:
+    stored = fingerprint(Secret("value-a"), SALT)
+    assert matches(Secret("value-a"), stored)
+    assert not matches(Secret("value-b"), stored)
+    assert not matches(Secret("value-a"), None)
+    assert not matches(Secret("value-a"), "md5:zz:00")
+
+
+def test_an_account_missing_live_is_a_create_listing_its_fields() -> None:
+    plan = plan_for([desired(account(), credentials())], [])
+    (change,) = plan.changes
+    assert change.action == "create"
+    fields = {f.field: f for f in change.fields}
+    assert fields["name"].new == "Infobip infobip-eu"
+    assert fields["secret_key"].sensitive and fields["secret_key"].new is None
+
+
+def test_an_account_in_sync_is_unchanged() -> None:
+    acc = account()
+    plan = plan_for([desired(acc, None)], [live_of(acc, credentials())])
+    assert not plan.has_changes
+    assert plan.unchanged == ("infobip-eu",)
+
+
+def test_a_changed_plain_field_shows_old_and_new() -> None:
+    acc = account(status="inactive")
+    plan = plan_for([desired(acc, None)], [live_of(acc, credentials(), status="active")])
+    (change,) = plan.changes
+    assert change.action == "update"
+    assert [(f.field, f.old, f.new) for f in change.fields] == [("status", "active", "inactive")]
+    assert change.live_version == 3
+
+
+def test_a_rotated_secret_is_a_sensitive_change_without_values() -> None:
+    acc = account(secret_digest="sha256:rotated")
+    live = live_of(acc, credentials(), applied_digest="sha256:before")
+    plan = plan_for([desired(acc, credentials(secret_key="rotated-value"))], [live])
+    (change,) = plan.changes
+    assert [(f.field, f.sensitive, f.old, f.new) for f in change.fields] == [
+        ("secret_key", True, None, None)]
+
+
+def test_a_re_encrypted_secret_file_with_equal_values_only_records_its_digest() -> None:
+    acc = account(secret_digest="sha256:re-encrypted")
+    live = live_of(acc, credentials(), applied_digest="sha256:before")
+    plan = plan_for([desired(acc, credentials())], [live])
+    (change,) = plan.changes
+    assert [f.field for f in change.fields] == [DIGEST_FIELD]
+    assert not change.changes_values
+
+
+def test_an_account_made_by_hand_is_unmanaged_and_never_deleted() -> None:
+    acc = account("manual-one")
+    plan = plan_for([], [live_of(acc, credentials(), managed_by="manual")], prune=True)
+    assert not plan.changes
+    assert plan.unmanaged == ("manual-one",)
+
+
+def test_a_managed_account_without_file_is_kept_without_prune() -> None:
+    acc = account("gone")
+    plan = plan_for([], [live_of(acc, credentials())])
+    assert not plan.changes
+    assert plan.kept == ("gone",)
+
+
+def test_a_managed_account_without_file_is_deleted_with_prune() -> None:
+    acc = account("gone")
+    plan = plan_for([], [live_of(acc, credentials())], prune=True)
+    assert [(c.action, c.key, c.live_version) for c in plan.changes] == [("delete", "gone", 3)]
+
+
+def test_moved_from_is_a_rename_not_a_delete_and_create() -> None:
+    old = account("old-key")
+    new = account("new-key", name=old.name, moved_from="old-key",
+                  secret_digest=old.secret_digest)
+    plan = plan_for([desired(new, None)], [live_of(old, credentials())], prune=True)
+    (change,) = plan.changes
+    assert (change.action, change.from_key, change.key) == ("rename", "old-key", "new-key")
+    assert change.fields == ()
+
+
+def test_an_account_made_by_hand_with_a_file_is_taken_over_visibly() -> None:
+    acc = account()
+    plan = plan_for([desired(acc, None)], [live_of(acc, credentials(), managed_by="manual")])
+    (change,) = plan.changes
+    assert [(f.field, f.old, f.new) for f in change.fields] == [
+        ("managed_by", "manual", "gwctl")]
+
+
+def test_changes_are_sorted_by_key() -> None:
+    items = [desired(account(key), credentials()) for key in ("zeta", "alpha", "mid")]
+    plan = plan_for(items, [])
+    assert [c.key for c in plan.changes] == ["alpha", "mid", "zeta"]
+
+
+def _managed_live(count: int) -> list[dict[str, Any]]:
+    return [live_of(account(f"acc-{i:02d}"), credentials()) for i in range(count)]
+
+
+def test_deleting_5_of_12_managed_accounts_is_refused_without_force() -> None:
+    live = _managed_live(12)
+    keep = [desired(account(g["key"]), None) for g in live[5:]]
+    plan = plan_for(keep, live, prune=True)
+    with pytest.raises(PlanRefused, match=r"5 of 12 managed accounts.*--force"):
+        check_plan(plan, live, Safety(), force=False)
+    check_plan(plan, live, Safety(), force=True)
+
+
+def test_below_the_threshold_a_plan_passes() -> None:
+    live = _managed_live(12)
+    keep = [desired(account(g["key"]), None) for g in live[3:]]
+    plan = plan_for(keep, live, prune=True)
+    check_plan(plan, live, Safety(), force=False)
+
+
+def test_with_fewer_than_ten_managed_accounts_the_threshold_does_not_apply() -> None:
+    live = _managed_live(9)
+    plan = plan_for([], live, prune=True)
+    check_plan(plan, live, Safety(), force=False)
+
+
+def test_deleting_a_protected_account_is_refused_even_with_force() -> None:
+    acc = account("precious")
+    live = [live_of(acc, credentials(), protect=True)]
+    plan = plan_for([], live, prune=True)
+    with pytest.raises(PlanRefused, match="protected"):
+        check_plan(plan, live, Safety(), force=True)
+
+
+@pytest.mark.parametrize("render", [plan_text, plan_json, plan_markdown])
+def test_no_rendering_shows_a_secret_value(render: Any) -> None:
+    acc = account(secret_digest="sha256:rotated")
+    items = [desired(acc, credentials(secret_key=CANARY + "-new")),
+             desired(account("fresh"), credentials())]
+    plan = plan_for(items, [live_of(acc, credentials(), applied_digest="sha256:before")])
+    output = render(plan)
+    assert "sensitive" in output
+    assert CANARY not in output
