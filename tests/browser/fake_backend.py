@@ -3,6 +3,7 @@ credentials like the store does, and records what it was asked to write."""
 
 from __future__ import annotations
 
+import base64
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -135,6 +136,7 @@ class FakeBackend:
             "applied_digest": None,
         }
         self.secrets[key] = dict(write["credentials"])
+        self._store_logo(key, write)
         self._record("create", key, sorted(k for k in write if k != "key"), actor)
         return self._out(key)
 
@@ -157,10 +159,20 @@ class FakeBackend:
         for name, value in (write.get("credentials") or {}).items():
             changed.append(f"credentials.{name}")
             self.secrets[key][name] = value
+        self._store_logo(key, write)
         row["version"] += 1
         row["applied_digest"] = None
         self._record("update", key, changed, actor)
         return self._out(key)
+
+    def _store_logo(self, key: str, write: Mapping[str, Any]) -> None:
+        if "logo" not in write:
+            return
+        logo = write["logo"]
+        if logo is None:
+            self.logos.pop(key, None)
+        else:
+            self.logos[key] = (base64.b64decode(logo["data"]), logo["content_type"])
 
     def delete_gateway(self, key: str, if_version: int, actor: Actor) -> None:
         if key not in self.rows:

@@ -185,15 +185,16 @@ def test_errors_land_next_to_their_fields() -> None:
     state = forms.new_form(load_providers()["twilio"])
     state.add_errors(
         [
-            FieldError("/sending_pattern", "must be 'loop'"),
+            FieldError("/sending_pattern", "'sending_pattern' (Sending Pattern) must be 'loop'"),
             FieldError("/credentials/auth_token", "must be 32 hex"),
             FieldError("/logo/data", "too big"),
             FieldError("/operations/0", "something else"),
         ]
     )
-    assert state.errors_for("sending_pattern") == ["must be 'loop'"]
-    assert state.errors_for("credentials.auth_token") == ["must be 32 hex"]
-    assert state.errors_for("logo") == ["too big"]
+    # next to its field, a message does not repeat the field's name
+    assert state.errors_for("sending_pattern") == ["Must be 'loop'"]
+    assert state.errors_for("credentials.auth_token") == ["Must be 32 hex"]
+    assert state.errors_for("logo") == ["Too big"]
     assert state.general_errors == ["something else"]
 
 

@@ -233,7 +233,7 @@ def test_twilio_batch_is_reported_next_to_the_field_and_secrets_not_refilled(
     assert status == 422
     field = re.search(r'data-field="sending_pattern">(.*?)</div>', html, re.S)
     assert field
-    assert "must be &#39;loop&#39;" in field.group(1)
+    assert "Must be &#39;loop&#39;" in field.group(1)
     assert 'class="field-error"' in field.group(1)
     assert TWILIO_TOKEN not in html
     assert TWILIO_SID in html  # an identifier is re-filled

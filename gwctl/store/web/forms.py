@@ -97,7 +97,16 @@ class FormState:
             if target is None:
                 self.general_errors.append(error.message)
             else:
-                self.errors.setdefault(target.name, []).append(error.message)
+                self.errors.setdefault(target.name, []).append(_beside_field(error.message))
+
+
+_SUBJECT = re.compile(r"^'[^']*' \([^)]*\) ")
+
+
+def _beside_field(message: str) -> str:
+    """A schema message without its "'field' (Title) " subject, shown next to that field."""
+    stripped = _SUBJECT.sub("", message, count=1)
+    return stripped[:1].upper() + stripped[1:] if stripped else message
 
 
 def _resolve(spec: Mapping[str, Any], schema: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -233,6 +242,8 @@ def _default_value(f: FormField) -> str:
 def new_form(provider: Provider) -> FormState:
     fields = build_fields(provider, "create")
     values = {f.name: _default_value(f) for f in fields if f.widget not in ("file", "password")}
+    if "signup_link" in values and provider.signup_link:
+        values["signup_link"] = provider.signup_link
     return FormState(provider, "create", fields, values)
 
 

@@ -298,7 +298,13 @@ class WebApp:
         )
 
     def _signin_form(
-        self, request: Request, *, error: str = "", notice: str = "", status_code: int = 200
+        self,
+        request: Request,
+        *,
+        error: str = "",
+        notice: str = "",
+        status_code: int = 200,
+        next_path: str | None = None,
     ) -> Response:
         token = new_token()
         response = self._render(
@@ -307,7 +313,7 @@ class WebApp:
             None,
             status_code,
             signin_token=token,
-            next=_safe_next(request.query_params.get("next")),
+            next=_safe_next(next_path or request.query_params.get("next")),
             error=error,
             notice=notice,
         )
@@ -329,6 +335,7 @@ class WebApp:
                 error="This token is not valid. Paste an API token of this store "
                 "(an admin or a read token).",
                 status_code=401,
+                next_path=_text(form, "next"),
             )
         session = await self._call(backend.create_session, principal)
         response = RedirectResponse(_safe_next(_text(form, "next")), status_code=303)
