@@ -1,0 +1,663 @@
+"""The store's REST API (docs/store-api.md) as a FastAPI app, plus the web page.
+
+`create_app(database_url)` migrates the database, opens the store and returns the app:
+Bearer-token auth with roles, the contract's JSON errors, request body limits, and an
+OpenAPI document at /openapi.json that describes every response. The app keeps the store
+in `app.state.store` (a gwctl.store.service.GatewayStore) for the web page. No response,
+header or log line ever carries a credential value, except the admin-only credentials
+endpoint's body.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request, Response, Security
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gwctl.store.context import Principal, WriteContext
+from gwctl.store.errors import (
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionRequired,
+    StoreError,
+    Unauthorized,
+    ValidationFailed,
+    VersionMismatch,
+)
+from gwctl.store.models import (
+    AuditPage,
+    AuditVerification,
+    ChangesetRequest,
+    ChangesetResult,
+    ErrorBody,
+    GatewayOut,
+    GatewayPage,
+    GatewayWrite,
+    Health,
+    LockOut,
+    LockRequest,
+    LockStatus,
+    ProviderOut,
+)
+from gwctl.store.service import GatewayStore
+from gwctl.store.validation import LOGO_MAX_BYTES, parse_logo
+
+log = logging.getLogger(__name__)
+
+API = "/api/v1"
+DEFAULT_BODY_LIMIT = 1024 * 1024
+CHANGESET_BODY_LIMIT = 64 * 1024 * 1024
+HEADER_MAX = 255
+
+
+def create_app(database_url: str, *, key_file: Path | None = None) -> FastAPI:
+    """The store app on `database_url` (migrated to the newest revision first).
+
+    The credential key comes from GWCTL_STORE_KEY or `key_file` (default: `store.key`
+    beside a SQLite file, else `.gwctl/store.key` in the working directory).
+    """
+    store = GatewayStore.open(database_url, key_file=key_file)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    app = FastAPI(
+        title="gwctl store",
+        version="1",
+        summary="The SMSPlus SMS gateway store: accounts, changesets, apply lock, audit log.",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.store = store
+    _add_error_handlers(app)
+    app.include_router(router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.add_middleware(_ApiHeaders)
+    app.add_middleware(_BodyLimit)
+
+    from gwctl.store.web import mount_web
+
+    mount_web(app)
+    return app
+
+
+# -- errors -------------------------------------------------------------------------------------
+
+
+def error_response(error: StoreError) -> JSONResponse:
+    """The contract's JSON error for a StoreError."""
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    return JSONResponse(error.to_json(), status_code=error.status, headers=headers)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    async def store_error(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StoreError)
+        return error_response(exc)
+
+    async def invalid_request(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        details = [_request_problem(error) for error in exc.errors()]
+        message = details[0]["message"] if len(details) == 1 else f"{len(details)} problems"
+        return error_response(ValidationFailed(message, details))
+
+    async def http_error(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
+        body = {"error": {"code": code, "message": str(exc.detail), "details": []}}
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("internal error on %s %s: %s", request.method, request.url.path,
+                  type(exc).__name__)
+        body = {"error": {"code": "internal_error", "message": "internal error", "details": []}}
+        return JSONResponse(body, status_code=500)
+
+    app.add_exception_handler(StoreError, store_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected)
+
+
+def _request_problem(error: Mapping[str, Any]) -> dict[str, Any]:
+    """A FastAPI validation error as a detail: body problems by pointer, others by name."""
+    where, *path = error.get("loc", ()) or ("body",)
+    message = str(error.get("msg", "invalid"))  # never `input`: it may be a secret
+    if where == "body":
+        pointer = "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+        return {"pointer": pointer, "message": message}
+    return {"parameter": str(path[0]) if path else str(where), "message": message}
+
+
+# -- auth and context ---------------------------------------------------------------------------
+
+_bearer = HTTPBearer(auto_error=False, description="A store token (`gwctl store token create`).")
+
+
+def _store(request: Request) -> GatewayStore:
+    store: GatewayStore = request.app.state.store
+    return store
+
+
+def _principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+) -> Principal:
+    if credentials is None:
+        raise Unauthorized("an 'Authorization: Bearer <token>' header is required")
+    found = _store(request).authenticate(credentials.credentials)
+    if found is None:
+        raise Unauthorized("the token is not valid (unknown or revoked)")
+    return found
+
+
+Store = Annotated[GatewayStore, Depends(_store)]
+Caller = Annotated[Principal, Depends(_principal)]
+RawBody = Annotated[Any, Body()]
+
+
+def _require_admin(principal: Principal) -> Principal:
+    if not principal.can_write:
+        raise Forbidden(f"the token '{principal.token_name}' has the read role: it cannot write")
+    return principal
+
+
+AuditHeader = Annotated[str | None, Header(max_length=HEADER_MAX)]
+
+
+def _write_context(
+    principal: Principal,
+    actor: str | None,
+    source_commit: str | None,
+    plan_id: str | None,
+    lock_id: str | None = None,
+) -> WriteContext:
+    return WriteContext.for_principal(
+        _require_admin(principal),
+        actor=actor,
+        source_commit=source_commit,
+        plan_id=plan_id,
+        lock_id=lock_id,
+    )
+
+
+def parse_if_match(value: str | None) -> int:
+    """The version an `If-Match` header names (`3`, `"3"` or `W/"3"`); 428 without one."""
+    if value is None:
+        raise PreconditionRequired(
+            "an 'If-Match: <version>' header is required: send the version you read"
+        )
+    text = value.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise VersionMismatch(f"If-Match must be a gateway version (a number), not {value!r}")
+    return int(text)
+
+
+# -- routes ------------------------------------------------------------------------------------
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {status: {"model": ErrorBody} for status in (401, *statuses)}
+
+
+_ETAG = {"ETag": {"description": "The gateway's version, quoted.", "schema": {"type": "string"}}}
+
+
+def _json_body(model_name: str, description: str) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{model_name}"}}
+            },
+        }
+    }
+
+
+router = APIRouter()
+
+@router.get("/healthz", response_model=Health, tags=["health"])
+def healthz() -> Health:
+    """Liveness: answers without a token."""
+    return Health(status="ok")
+
+@router.get(f"{API}/providers", response_model=list[ProviderOut], responses=_errors())
+def providers(store: Store, _caller: Caller) -> list[ProviderOut]:
+    """The gateway companies, their credential fields and JSON Schemas."""
+    return store.list_providers()
+
+@router.get(f"{API}/gateways", response_model=GatewayPage, responses=_errors(422))
+def list_gateways(
+    store: Store,
+    _caller: Caller,
+    provider: Annotated[str | None, Query(max_length=64)] = None,
+    status: Annotated[str | None, Query(max_length=16)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> GatewayPage:
+    """Gateways ordered by key, a page at a time."""
+    return store.list_gateways(provider=provider, status=status, limit=limit, cursor=cursor)
+
+@router.get(
+    f"{API}/gateways/{{key}}",
+    response_model=GatewayOut,
+    responses={200: {"headers": _ETAG}, **_errors(404)},
+)
+def get_gateway(store: Store, _caller: Caller, key: str, response: Response) -> GatewayOut:
+    """One gateway; its version also as ETag."""
+    gateway = store.get_gateway(key)
+    response.headers["ETag"] = f'"{gateway.version}"'
+    return gateway
+
+@router.post(
+    f"{API}/gateways",
+    status_code=201,
+    response_model=GatewayOut,
+    responses={
+        201: {"headers": {**_ETAG, "Location": {"schema": {"type": "string"}}}},
+        **_errors(403, 409, 413, 422),
+    },
+    openapi_extra=_json_body("GatewayWrite", "The new gateway, with its key."),
+)
+def create_gateway(
+    store: Store,
+    caller: Caller,
+    body: RawBody,
+    response: Response,
+    x_gwctl_actor: AuditHeader = None,
+    x_gwctl_source_commit: AuditHeader = None,
+    x_gwctl_plan_id: AuditHeader = None,
+    x_gwctl_lock: AuditHeader = None,
+) -> GatewayOut:
+    """Create a gateway (every credential required)."""
+    context = _write_context(
+        caller, x_gwctl_actor, x_gwctl_source_commit, x_gwctl_plan_id, x_gwctl_lock
+    )
+    gateway = store.create_gateway(body, context)
+    response.headers["ETag"] = f'"{gateway.version}"'
+    response.headers["Location"] = f"{API}/gateways/{gateway.key}"
+    return gateway
+
+@router.put(
+    f"{API}/gateways/{{key}}",
+    response_model=GatewayOut,
+    responses={200: {"headers": _ETAG}, **_errors(403, 404, 409, 412, 413, 422, 428)},
+    openapi_extra=_json_body("GatewayWrite", "The gateway's new state."),
+)
+def update_gateway(
+    store: Store,
+    caller: Caller,
+    key: str,
+    body: RawBody,
+    response: Response,
+    if_match: Annotated[str | None, Header(description="The version you read.")] = None,
+    x_gwctl_actor: AuditHeader = None,
+    x_gwctl_source_commit: AuditHeader = None,
+    x_gwctl_plan_id: AuditHeader = None,
+    x_gwctl_lock: AuditHeader = None,
+) -> GatewayOut:
+    """Update a gateway; credentials, logo, managed_by, protect left out are kept."""
+    context = _write_context(
+        caller, x_gwctl_actor, x_gwctl_source_commit, x_gwctl_plan_id, x_gwctl_lock
+    )
+    gateway = store.update_gateway(
+        key, body, if_version=parse_if_match(if_match), context=context
+    )
+    response.headers["ETag"] = f'"{gateway.version}"'
+    return gateway
+
+@router.delete(
+    f"{API}/gateways/{{key}}",
+    status_code=204,
+    response_class=Response,
+    responses=_errors(403, 404, 409, 412, 428),
+)
+def delete_gateway(
+    store: Store,
+    caller: Caller,
+    key: str,
+    if_match: Annotated[str | None, Header(description="The version you read.")] = None,
+    x_gwctl_actor: AuditHeader = None,
+    x_gwctl_source_commit: AuditHeader = None,
+    x_gwctl_plan_id: AuditHeader = None,
+    x_gwctl_lock: AuditHeader = None,
+) -> Response:
+    """Delete a gateway."""
+    context = _write_context(
+        caller, x_gwctl_actor, x_gwctl_source_commit, x_gwctl_plan_id, x_gwctl_lock
+    )
+    store.delete_gateway(key, if_version=parse_if_match(if_match), context=context)
+    return Response(status_code=204)
+
+@router.get(
+    f"{API}/gateways/{{key}}/credentials",
+    response_model=dict[str, str],
+    responses=_errors(403, 404),
+)
+def read_credentials(
+    store: Store,
+    caller: Caller,
+    key: str,
+    x_gwctl_actor: AuditHeader = None,
+    x_gwctl_source_commit: AuditHeader = None,
+    x_gwctl_plan_id: AuditHeader = None,
+) -> JSONResponse:
+    """Admin only: the credentials in clear. Every call is audited (credentials_read)."""
+    context = _write_context(caller, x_gwctl_actor, x_gwctl_source_commit, x_gwctl_plan_id)
+    values = store.read_credentials(key, context)
+    return JSONResponse(values, headers={"Cache-Control": "no-store"})
+
+@router.put(
+    f"{API}/gateways/{{key}}/logo",
+    response_model=GatewayOut,
+    responses={200: {"headers": _ETAG}, **_errors(403, 404, 409, 412, 413, 422, 428)},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                media: {"schema": {"type": "string", "format": "binary"}}
+                for media in ("image/png", "image/jpeg")
+            },
+        }
+    },
+)
+async def put_logo(
+    store: Store,
+    caller: Caller,
+    key: str,
+    request: Request,
+    response: Response,
+    content_type: Annotated[str | None, Header()] = None,
+    if_match: Annotated[str | None, Header(description="The version you read.")] = None,
+    x_gwctl_actor: AuditHeader = None,
+    x_gwctl_source_commit: AuditHeader = None,
+    x_gwctl_plan_id: AuditHeader = None,
+    x_gwctl_lock: AuditHeader = None,
+) -> GatewayOut:
+    """Replace the logo: the raw PNG or JPEG body (≤ 256 KiB) with its Content-Type."""
+    context = _write_context(
+        caller, x_gwctl_actor, x_gwctl_source_commit, x_gwctl_plan_id, x_gwctl_lock
+    )
+    version = parse_if_match(if_match)
+    media_type = (content_type or "").split(";")[0].strip().lower() or None
+    logo = parse_logo(await request.body(), media_type)
+    gateway = await run_in_threadpool(
+        store.set_logo, key, logo, if_version=version, context=context
+    )
+    response.headers["ETag"] = f'"{gateway.version}"'
+    return gateway
+
+@router.get(
+    f"{API}/gateways/{{key}}/logo",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                media: {"schema": {"type": "string", "format": "binary"}}
+                for media in ("image/png", "image/jpeg")
+            },
+            "headers": {"X-Content-Type-Options": {"schema": {"type": "string"}}},
+        },
+        **_errors(404),
+    },
+)
+def get_logo(store: Store, _caller: Caller, key: str) -> Response:
+    """The logo's bytes with their content type (404 when the gateway has none)."""
+    logo = store.get_logo(key)
+    if logo is None:
+        raise _no_logo(key)
+    return Response(
+        logo.data,
+        media_type=logo.content_type,
+        headers={
+            "X-Content-Type-Options": "nosniff",
+            "ETag": f'"{logo.sha256}"',
+            "Content-Security-Policy": "default-src 'none'",
+            "Cache-Control": "private, max-age=60",
+        },
+    )
+
+@router.post(
+    f"{API}/changesets",
+    response_model=ChangesetResult,
+    responses={
+        200: {"headers": {"Idempotency-Replayed": {"schema": {"type": "string"}}}},
+        **_errors(403, 404, 409, 412, 413, 422),
+    },
+    openapi_extra=_json_body("ChangesetRequest", "The operations, applied all or nothing."),
+)
+def apply_changeset(
+    store: Store,
+    caller: Caller,
+    body: RawBody,
+    idempotency_key: Annotated[str, Header(min_length=1, max_length=HEADER_MAX)],
+    x_gwctl_actor: AuditHeader = None,
+    x_gwctl_source_commit: AuditHeader = None,
+    x_gwctl_plan_id: AuditHeader = None,
+    x_gwctl_lock: AuditHeader = None,
+) -> JSONResponse:
+    """Apply operations in one transaction; the same Idempotency-Key applies once."""
+    context = _write_context(
+        caller, x_gwctl_actor, x_gwctl_source_commit, x_gwctl_plan_id, x_gwctl_lock
+    )
+    result = store.apply_changeset(body, idempotency_key=idempotency_key, context=context)
+    replayed = {"Idempotency-Replayed": "true" if result.replayed else "false"}
+    return JSONResponse(result.body, status_code=result.status_code, headers=replayed)
+
+@router.get(f"{API}/lock", response_model=LockStatus, responses=_errors())
+def get_lock(store: Store, _caller: Caller) -> LockStatus:
+    """Whether the apply lock is held, and by whom."""
+    lock = store.get_lock()
+    return LockStatus(held=lock is not None, lock=lock)
+
+@router.post(
+    f"{API}/lock", status_code=201, response_model=LockOut, responses=_errors(403, 409, 422)
+)
+def acquire_lock(
+    store: Store,
+    caller: Caller,
+    request: LockRequest,
+    x_gwctl_actor: AuditHeader = None,
+    x_gwctl_source_commit: AuditHeader = None,
+    x_gwctl_plan_id: AuditHeader = None,
+) -> LockOut:
+    """Take the apply lock; 409 lock_held while another unexpired lock exists."""
+    context = _write_context(caller, x_gwctl_actor, x_gwctl_source_commit, x_gwctl_plan_id)
+    return store.acquire_lock(request, context)
+
+@router.delete(
+    f"{API}/lock/{{lock_id}}",
+    status_code=204,
+    response_class=Response,
+    responses=_errors(403, 404),
+)
+def release_lock(
+    store: Store,
+    caller: Caller,
+    lock_id: str,
+    x_gwctl_actor: AuditHeader = None,
+    x_gwctl_source_commit: AuditHeader = None,
+    x_gwctl_plan_id: AuditHeader = None,
+) -> Response:
+    """Release one's own lock."""
+    context = _write_context(caller, x_gwctl_actor, x_gwctl_source_commit, x_gwctl_plan_id)
+    store.release_lock(lock_id, context)
+    return Response(status_code=204)
+
+@router.delete(
+    f"{API}/lock", status_code=204, response_class=Response, responses=_errors(403, 422)
+)
+def force_release_lock(
+    store: Store,
+    caller: Caller,
+    force: Annotated[bool, Query(description="Must be true.")] = False,
+    x_gwctl_actor: AuditHeader = None,
+    x_gwctl_source_commit: AuditHeader = None,
+    x_gwctl_plan_id: AuditHeader = None,
+) -> Response:
+    """Admin: release whatever lock is held (force=true). Audited."""
+    context = _write_context(caller, x_gwctl_actor, x_gwctl_source_commit, x_gwctl_plan_id)
+    if not force:
+        raise ValidationFailed(
+            "add force=true to release a lock you do not hold",
+            [{"parameter": "force", "message": "must be true"}],
+        )
+    store.force_release_lock(context)
+    return Response(status_code=204)
+
+@router.get(f"{API}/audit", response_model=AuditPage, responses=_errors(422))
+def list_audit(
+    store: Store,
+    _caller: Caller,
+    key: Annotated[str | None, Query(max_length=63)] = None,
+    actor: Annotated[str | None, Query(max_length=HEADER_MAX)] = None,
+    action: Annotated[str | None, Query(max_length=32)] = None,
+    since: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> AuditPage:
+    """Audit entries, oldest first."""
+    if since is not None and since.tzinfo is None:
+        raise ValidationFailed(
+            "since must carry a time zone, e.g. 2026-11-24T19:12:04Z",
+            [{"parameter": "since", "message": "add a time zone (Z for UTC)"}],
+        )
+    return store.list_audit(
+        key=key, actor=actor, action=action, since=since, limit=limit, cursor=cursor
+    )
+
+@router.get(f"{API}/audit/verify", response_model=AuditVerification, responses=_errors())
+def verify_audit(store: Store, _caller: Caller) -> AuditVerification:
+    """Recompute the hash chain; name the first broken entry."""
+    return store.verify_audit()
+
+
+
+def _no_logo(key: str) -> StoreError:
+    return NotFound(f"gateway '{key}' has no logo")
+
+
+# -- OpenAPI ------------------------------------------------------------------------------------
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The generated document, plus the write bodies that the service validates itself."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    document = get_openapi(
+        title=app.title,
+        version=app.version,
+        summary=app.summary,
+        routes=app.routes,
+        description="The contract: docs/store-api.md.",
+    )
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for model in (GatewayWrite, ChangesetRequest):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    app.openapi_schema = document
+    return document
+
+
+# -- middleware ---------------------------------------------------------------------------------
+
+
+class _BodyLimit:
+    """Refuse request bodies over the limit of their path with 413 payload_too_large."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    @staticmethod
+    def limit_for(path: str) -> int:
+        if path == f"{API}/changesets":
+            return CHANGESET_BODY_LIMIT
+        if path.startswith(f"{API}/gateways/") and path.endswith("/logo"):
+            return LOGO_MAX_BYTES
+        return DEFAULT_BODY_LIMIT
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["path"])
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None:  # the server holds the body to its declared length
+            if not declared.isdigit() or int(declared) > limit:
+                await error_response(_too_large(limit))(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+            return
+        buffered = await self._read_body(receive, limit)
+        if buffered is None:
+            await error_response(_too_large(limit))(scope, receive, send)
+            return
+
+        async def replay() -> Message:
+            return buffered.pop(0) if buffered else await receive()
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    async def _read_body(receive: Receive, limit: int) -> list[Message] | None:
+        """A streamed body's messages, or None once it exceeds `limit` bytes."""
+        messages, size = [], 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                return messages
+            size += len(message.get("body", b""))
+            if size > limit:
+                return None
+            if not message.get("more_body", False):
+                return messages
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"the request body exceeds {limit} bytes")
+
+
+class _ApiHeaders:
+    """`nosniff` on every response; API answers are never cached by shared caches."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        is_api = scope["path"].startswith(API)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                if b"x-content-type-options" not in names:
+                    headers.append((b"x-content-type-options", b"nosniff"))
+                if is_api and b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+

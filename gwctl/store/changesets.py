@@ -1,0 +1,113 @@
+"""Changesets: many gateway operations applied in one transaction, all or nothing.
+
+`apply_operations` runs the operations in order on a GatewayWriter; the first failing one
+raises its error with `"operation": <index>` in every detail and JSON pointers prefixed with
+`/operations/<i>` (and `/gateway` for problems of the gateway write), and the caller's
+transaction rolls everything back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from gwctl.schemas import Violation
+from gwctl.store.errors import StoreError, ValidationFailed
+from gwctl.store.gateways import GatewayWriter
+from gwctl.store.models import ChangesetResult, ChangesetResultItem
+from gwctl.store.validation import check_key
+
+MAX_OPERATIONS: Final = 10_000
+_FIELDS: Final[Mapping[str, tuple[frozenset[str], frozenset[str]]]] = {
+    # op: (required fields, optional fields) besides "op"
+    "create": (frozenset({"gateway"}), frozenset()),
+    "update": (frozenset({"key", "if_version", "gateway"}), frozenset()),
+    "rename": (frozenset({"key", "new_key", "if_version"}), frozenset({"gateway"})),
+    "delete": (frozenset({"key", "if_version"}), frozenset()),
+}
+
+
+def parse_operations(body: Any) -> list[Any]:
+    """The operations of a changeset body `{"operations": [...]}`, or ValidationFailed."""
+    if not isinstance(body, dict) or set(body) != {"operations"}:
+        raise _invalid(Violation((), 'the body must be {"operations": [...]} and nothing else'))
+    operations = body["operations"]
+    if not isinstance(operations, list):
+        raise _invalid(Violation(("operations",), "'operations' must be a list"))
+    if len(operations) > MAX_OPERATIONS:
+        raise _invalid(
+            Violation(("operations",), f"at most {MAX_OPERATIONS} operations per changeset")
+        )
+    return operations
+
+
+def apply_operations(
+    writer: GatewayWriter, operations: list[Any], changeset_id: str
+) -> ChangesetResult:
+    """Apply every operation in order; raise the first failure (see module docstring)."""
+    results = []
+    for index, operation in enumerate(operations):
+        problems = _shape_problems(operation, index)
+        if problems:
+            raise ValidationFailed.from_violations(problems).for_operation(index)
+        try:
+            results.append(_apply_one(writer, operation))
+        except StoreError as error:
+            raise _locate(error, index) from None
+    return ChangesetResult(changeset_id=changeset_id, results=results)
+
+
+def _apply_one(writer: GatewayWriter, operation: dict[str, Any]) -> ChangesetResultItem:
+    kind = operation["op"]
+    if kind == "create":
+        row = writer.create(operation["gateway"])
+        return ChangesetResultItem(op="create", key=row.key, version=row.version)
+    key, if_version = operation["key"], operation["if_version"]
+    if kind == "update":
+        row = writer.update(key, operation["gateway"], if_version)
+        return ChangesetResultItem(op="update", key=row.key, version=row.version)
+    if kind == "rename":
+        row = writer.rename(key, operation["new_key"], if_version, operation.get("gateway"))
+        return ChangesetResultItem(op="rename", key=row.key, version=row.version)
+    writer.delete(key, if_version)
+    return ChangesetResultItem(op="delete", key=key, version=None)
+
+
+def _shape_problems(operation: Any, index: int) -> list[Violation]:
+    at: tuple[str | int, ...] = ("operations", index)
+    if not isinstance(operation, dict) or operation.get("op") not in _FIELDS:
+        return [Violation((*at, "op"), "'op' must be one of: create, update, rename, delete")]
+    required, optional = _FIELDS[operation["op"]]
+    problems = [
+        Violation((*at, name), f"missing required field '{name}'", "missing")
+        for name in sorted(required - set(operation))
+    ]
+    problems += [
+        Violation((*at, name), f"unknown field '{name}' in a '{operation['op']}' operation")
+        for name in sorted(set(operation) - required - optional - {"op"})
+    ]
+    if "key" in operation and not isinstance(operation["key"], str):
+        problems.append(Violation((*at, "key"), "'key' must be a string"))
+    if "new_key" in operation:
+        problems += check_key(operation["new_key"], (*at, "new_key"))
+    version = operation.get("if_version", 1)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        problems.append(Violation((*at, "if_version"), "'if_version' must be a version ≥ 1"))
+    return problems
+
+
+def _invalid(violation: Violation) -> ValidationFailed:
+    return ValidationFailed.from_violations([violation])
+
+
+def _locate(error: StoreError, index: int) -> StoreError:
+    """Prefix the gateway-relative pointers of an operation's error and name the operation."""
+    prefix = f"/operations/{index}/gateway"
+    error.details = [_prefixed(detail, prefix) for detail in error.details]
+    return error.for_operation(index)
+
+
+def _prefixed(detail: dict[str, Any], prefix: str) -> dict[str, Any]:
+    if "pointer" not in detail:
+        return detail
+    return {**detail, "pointer": prefix + detail["pointer"]}

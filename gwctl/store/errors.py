@@ -1,0 +1,111 @@
+"""Typed errors of the store's domain layer; the API turns each into the contract's JSON error.
+
+Every error carries a machine `code`, a `message` for people and `details` (a list of JSON
+objects, e.g. `{"pointer": "/sending_pattern", "message": "..."}`). Messages never quote a
+credential value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
+from gwctl.schemas import Violation
+
+
+class StoreError(Exception):
+    """Base of every error the store reports to a client."""
+
+    code: ClassVar[str] = "error"
+    status: ClassVar[int] = 400
+
+    def __init__(self, message: str, details: Iterable[Mapping[str, Any]] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: list[dict[str, Any]] = [dict(item) for item in details]
+
+    def for_operation(self, index: int) -> StoreError:
+        """The same error, with every detail (or one new detail) naming a changeset operation."""
+        details = self.details or [{"message": self.message}]
+        self.details = [{**detail, "operation": index} for detail in details]
+        return self
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract's error body: `{"error": {"code", "message", "details"}}`."""
+        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+
+
+class Unauthorized(StoreError):
+    code = "unauthorized"
+    status = 401
+
+
+class Forbidden(StoreError):
+    code = "forbidden"
+    status = 403
+
+
+class NotFound(StoreError):
+    code = "not_found"
+    status = 404
+
+
+class Conflict(StoreError):
+    """A duplicate key or Gateway Name (or another uniqueness rule)."""
+
+    code = "conflict"
+    status = 409
+
+
+class LockHeld(StoreError):
+    """Another apply lock is held; `details[0]` is that lock."""
+
+    code = "lock_held"
+    status = 409
+
+
+class VersionMismatch(StoreError):
+    code = "version_mismatch"
+    status = 412
+
+
+class PreconditionRequired(StoreError):
+    code = "precondition_required"
+    status = 428
+
+
+class PayloadTooLarge(StoreError):
+    code = "payload_too_large"
+    status = 413
+
+
+class ValidationFailed(StoreError):
+    """Invalid input; `details` holds one `{"pointer", "message"}` per problem."""
+
+    code = "validation_failed"
+    status = 422
+
+    @classmethod
+    def from_violations(
+        cls, violations: Iterable[Violation], prefix: str = "", message: str | None = None
+    ) -> ValidationFailed:
+        details = [
+            {"pointer": prefix + violation.pointer, "message": violation.message}
+            for violation in violations
+        ]
+        count = len(details)
+        summary = message or (
+            details[0]["message"] if count == 1 else f"{count} fields are invalid"
+        )
+        return cls(summary, details)
+
+
+class IdempotencyKeyReused(StoreError):
+    """An Idempotency-Key sent again with a different request body."""
+
+    code = "idempotency_key_reused"
+    status = 422
+
+
+class StoreConfigError(Exception):
+    """The store cannot start: bad database URL, unreadable or wrong encryption key."""

@@ -1,0 +1,332 @@
+"""Gateway accounts in the database: their API view, and writes inside one transaction.
+
+`GatewayWriter` performs creates, updates, renames, deletes, logo changes and credential
+reads on a SQLAlchemy session that the caller's write transaction owns (so a changeset of
+many operations is one transaction), and appends one audit entry per operation.
+`gateway_view` turns a row into what the API shows: credentials masked and fingerprinted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gwctl.schemas import STORE_COLUMNS, Provider
+from gwctl.store import audit
+from gwctl.store.context import WriteContext
+from gwctl.store.crypto import CredentialCipher, fingerprint, mask
+from gwctl.store.db import GatewayRow, now_utc
+from gwctl.store.errors import Conflict, NotFound, VersionMismatch
+from gwctl.store.models import CredentialOut, GatewayOut, LogoOut
+from gwctl.store.paging import rfc3339
+from gwctl.store.validation import (
+    GatewayInput,
+    Keep,
+    Logo,
+    check_credentials,
+    normalize_name,
+    parse_gateway_write,
+)
+
+# Fields whose change an update reports in the audit entry (credentials come on top).
+TRACKED_FIELDS = (
+    "provider",
+    "name",
+    "status",
+    "sending_pattern",
+    "fallback_sender_id",
+    "description",
+    "signup_link",
+    "managed_by",
+    "protect",
+)
+
+
+def logo_url(key: str) -> str:
+    return f"/api/v1/gateways/{key}/logo"
+
+
+def gateway_view(
+    row: GatewayRow, providers: Mapping[str, Provider], cipher: CredentialCipher
+) -> GatewayOut:
+    """A gateway as the API shows it: secrets only masked and fingerprinted."""
+    provider = providers.get(row.provider)
+    credentials: dict[str, CredentialOut] = {}
+    for field in provider.credentials if provider else ():
+        blob = getattr(row, field.column)
+        if blob is None:
+            continue
+        value = cipher.decrypt(blob, gateway_key=row.key, column=field.column)
+        credentials[field.name] = CredentialOut(
+            column=cast(Any, field.column),
+            secret=field.secret,
+            mask=mask(value),
+            fingerprint=getattr(row, f"{field.column}_fingerprint") or "",
+            value=None if field.secret else value,
+        )
+    logo = None
+    if row.logo_sha256 and row.logo_content_type and row.logo_size is not None:
+        logo = LogoOut(
+            content_type=cast(Any, row.logo_content_type),
+            sha256=row.logo_sha256,
+            size=row.logo_size,
+            url=logo_url(row.key),
+        )
+    return GatewayOut(
+        key=row.key,
+        provider=row.provider,
+        company_name=provider.company_name if provider else row.provider,
+        name=row.name,
+        status=row.status,
+        sending_pattern=row.sending_pattern,
+        fallback_sender_id=row.fallback_sender_id,
+        description=row.description,
+        signup_link=row.signup_link,
+        logo=logo,
+        credentials=credentials,
+        managed_by=cast(Any, row.managed_by),
+        protect=row.protect,
+        applied_digest=row.applied_digest,
+        version=row.version,
+        created_at=rfc3339(row.created_at),
+        created_by=row.created_by,
+        updated_at=rfc3339(row.updated_at),
+        updated_by=row.updated_by,
+    )
+
+
+class GatewayWriter:
+    """Gateway operations inside one write transaction, each audited with `context`."""
+
+    def __init__(
+        self,
+        session: Session,
+        cipher: CredentialCipher,
+        providers: Mapping[str, Provider],
+        context: WriteContext,
+        changeset_id: str | None = None,
+    ) -> None:
+        self.session = session
+        self.cipher = cipher
+        self.providers = providers
+        self.context = context
+        self.changeset_id = changeset_id
+
+    # -- reads -------------------------------------------------------------------------
+
+    def get(self, key: str) -> GatewayRow:
+        """The row of `key`, or NotFound."""
+        row = self.session.scalar(select(GatewayRow).where(GatewayRow.key == key))
+        if row is None:
+            raise NotFound(f"no gateway with key '{key}'", [{"key": key}])
+        return row
+
+    def read_credentials(self, key: str) -> dict[str, str]:
+        """The credentials of `key` in clear; audited as `credentials_read`."""
+        row = self.get(key)
+        values = self._stored_credentials(row)
+        self._audit("credentials_read", key, [f"credentials.{name}" for name in values])
+        return values
+
+    # -- writes ------------------------------------------------------------------------
+
+    def create(self, data: Any) -> GatewayRow:
+        """Create a gateway from a write body (its `key` and every credential required)."""
+        write = parse_gateway_write(data, self.providers)
+        assert write.key is not None
+        check_credentials(write.provider, write.credentials)
+        if self.session.scalar(select(GatewayRow.id).where(GatewayRow.key == write.key)):
+            raise Conflict(
+                f"a gateway with key '{write.key}' exists already",
+                [{"pointer": "/key", "message": "this key is taken"}],
+            )
+        now = now_utc()
+        row = GatewayRow(
+            key=write.key,
+            version=1,
+            created_at=now,
+            created_by=self.context.actor,
+            updated_at=now,
+            updated_by=self.context.actor,
+            logo_data=None,
+        )
+        changed = self._apply(row, write, stored={})
+        if row.managed_by is None:
+            row.managed_by = "manual"
+        if row.protect is None:
+            row.protect = False
+        self.session.add(row)
+        self.session.flush()
+        self._audit("create", row.key, changed)
+        return row
+
+    def update(self, key: str, data: Any, if_version: int) -> GatewayRow:
+        """Replace a gateway's fields; left-out credentials, logo, managed_by, protect stay."""
+        row = self._get_at_version(key, if_version)
+        write = parse_gateway_write(data, self.providers, key=key)
+        changed = self._apply(row, write, stored=self._stored_credentials(row))
+        self._bump(row)
+        self._audit("update", key, changed)
+        return row
+
+    def rename(self, key: str, new_key: str, if_version: int, data: Any = None) -> GatewayRow:
+        """Change a gateway's key in place (and apply `data` as an update if given)."""
+        row = self._get_at_version(key, if_version)
+        if new_key != key and self.session.scalar(
+            select(GatewayRow.id).where(GatewayRow.key == new_key)
+        ):
+            raise Conflict(f"a gateway with key '{new_key}' exists already", [{"key": new_key}])
+        stored = self._stored_credentials(row)
+        row.key = new_key
+        for field_name, value in stored.items():  # re-bind ciphertexts to the new key
+            column = self._column(row.provider, field_name)
+            setattr(row, column, self.cipher.encrypt(value, gateway_key=new_key, column=column))
+        changed = ["key"]
+        if data is not None:
+            write = parse_gateway_write(data, self.providers, key=new_key)
+            changed += self._apply(row, write, stored=stored)
+        else:
+            row.applied_digest = None
+        self._bump(row)
+        self._audit("rename", new_key, changed, details={"from": key, "to": new_key})
+        return row
+
+    def delete(self, key: str, if_version: int) -> None:
+        """Delete a gateway."""
+        row = self._get_at_version(key, if_version)
+        details = {"name": row.name, "provider": row.provider, "version": row.version}
+        self.session.delete(row)
+        self.session.flush()
+        self._audit("delete", key, [], details=details)
+
+    def set_logo(self, key: str, logo: Logo | None, if_version: int) -> GatewayRow:
+        """Replace (or with None remove) a gateway's logo."""
+        row = self._get_at_version(key, if_version)
+        self._set_logo(row, logo)
+        row.applied_digest = None
+        self._bump(row)
+        self._audit("update", key, ["logo"])
+        return row
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _get_at_version(self, key: str, if_version: int) -> GatewayRow:
+        row = self.get(key)
+        if row.version != if_version:
+            raise VersionMismatch(
+                f"gateway '{key}' is at version {row.version}, not {if_version}: it changed "
+                "since you read it; read it again (or plan again) before writing",
+                [{"key": key, "expected_version": if_version, "current_version": row.version}],
+            )
+        return row
+
+    def _ensure_name_free(self, name: str, own_id: int | None) -> None:
+        query = select(GatewayRow.key).where(GatewayRow.name_normalized == normalize_name(name))
+        if own_id is not None:
+            query = query.where(GatewayRow.id != own_id)
+        other = self.session.scalar(query)
+        if other is not None:
+            raise Conflict(
+                f"the Gateway Name '{name}' is already used by gateway '{other}' "
+                "(names are unique ignoring case)",
+                [{"pointer": "/name", "message": f"already used by '{other}'"}],
+            )
+
+    def _apply(self, row: GatewayRow, write: GatewayInput, stored: dict[str, str]) -> list[str]:
+        """Set the row from a validated write; return the names of the changed fields."""
+        if row.provider is not None and write.provider.id != row.provider:
+            stored = {}  # another provider's credentials do not carry over
+        merged = {**stored, **write.credentials}
+        check_credentials(write.provider, merged)
+        self._ensure_name_free(write.name, row.id)
+        before = {name: getattr(row, name) for name in TRACKED_FIELDS}
+        row.provider = write.provider.id
+        row.name = write.name
+        row.name_normalized = normalize_name(write.name)
+        row.status = write.status
+        row.sending_pattern = write.sending_pattern
+        row.fallback_sender_id = write.fallback_sender_id
+        row.description = write.description
+        row.signup_link = write.signup_link
+        if not isinstance(write.managed_by, Keep):
+            row.managed_by = write.managed_by
+        if not isinstance(write.protect, Keep):
+            row.protect = write.protect
+        row.applied_digest = write.applied_digest
+        changed = [name for name in TRACKED_FIELDS if getattr(row, name) != before[name]]
+        if not isinstance(write.logo, Keep) and self._set_logo(row, write.logo):
+            changed.append("logo")
+        changed += self._set_credentials(row, write.provider, merged, stored)
+        return changed
+
+    def _set_logo(self, row: GatewayRow, logo: Logo | None) -> bool:
+        new_sha = logo.sha256 if logo else None
+        changed = (new_sha, logo.content_type if logo else None) != (
+            row.logo_sha256,
+            row.logo_content_type,
+        )
+        row.logo_data = logo.data if logo else None
+        row.logo_content_type = logo.content_type if logo else None
+        row.logo_sha256 = new_sha
+        row.logo_size = len(logo.data) if logo else None
+        return changed
+
+    def _set_credentials(
+        self, row: GatewayRow, provider: Provider, values: dict[str, str], stored: dict[str, str]
+    ) -> list[str]:
+        changed = []
+        columns = {field.column: field.name for field in provider.credentials}
+        for column in STORE_COLUMNS:
+            name = columns.get(column)
+            if name is None:
+                setattr(row, column, None)
+                setattr(row, f"{column}_fingerprint", None)
+                continue
+            value = values[name]
+            if stored.get(name) == value:
+                continue  # unchanged: keep ciphertext and fingerprint
+            setattr(row, column, self.cipher.encrypt(value, gateway_key=row.key, column=column))
+            setattr(row, f"{column}_fingerprint", fingerprint(value))
+            changed.append(f"credentials.{name}")
+        return changed
+
+    def _stored_credentials(self, row: GatewayRow) -> dict[str, str]:
+        provider = self.providers.get(row.provider)
+        values = {}
+        for field in provider.credentials if provider else ():
+            blob = getattr(row, field.column)
+            if blob is not None:
+                values[field.name] = self.cipher.decrypt(
+                    blob, gateway_key=row.key, column=field.column
+                )
+        return values
+
+    def _column(self, provider_id: str, field_name: str) -> str:
+        provider = self.providers[provider_id]
+        return next(f.column for f in provider.credentials if f.name == field_name)
+
+    def _bump(self, row: GatewayRow) -> None:
+        row.version += 1
+        row.updated_at = now_utc()
+        row.updated_by = self.context.actor
+        self.session.flush()
+
+    def _audit(
+        self,
+        action: str,
+        key: str,
+        fields: list[str],
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
+        audit.append(
+            self.session,
+            self.context,
+            action,
+            key,
+            fields=fields,
+            details=details,
+            changeset_id=self.changeset_id,
+        )

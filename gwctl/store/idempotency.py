@@ -1,0 +1,64 @@
+"""Idempotency keys of changesets: a retried request returns the first response, applied once.
+
+The request is remembered by an HMAC (keyed with a subkey of the store key) of its canonical
+JSON, so the stored hash is no offline oracle for the credentials the body carried. Keys are
+kept 24 hours. Runs inside the changeset's write transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from gwctl.store.audit import canonical_json
+from gwctl.store.crypto import CredentialCipher
+from gwctl.store.db import IdempotencyRow, now_utc
+from gwctl.store.errors import IdempotencyKeyReused
+
+RETENTION = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status_code: int
+    body: dict[str, Any]
+
+
+def request_hash(cipher: CredentialCipher, body: Any) -> str:
+    """A keyed digest of a request body: equal bodies, equal digests."""
+    return hmac.new(cipher.derive("idempotency"), canonical_json(body), hashlib.sha256).hexdigest()
+
+
+def lookup(session: Session, key: str, digest: str) -> StoredResponse | None:
+    """The response stored for `key`; IdempotencyKeyReused if it came with another body."""
+    now = now_utc()
+    session.execute(delete(IdempotencyRow).where(IdempotencyRow.created_at <= now - RETENTION))
+    row = session.get(IdempotencyRow, key)
+    if row is None:
+        return None
+    if not hmac.compare_digest(row.request_hash, digest):
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was used for a different request: use a new key per changeset",
+            [{"parameter": "Idempotency-Key"}],
+        )
+    return StoredResponse(row.status_code, json.loads(row.response))
+
+
+def remember(session: Session, key: str, digest: str, response: StoredResponse) -> None:
+    """Store the response of the request first sent with `key`."""
+    session.add(
+        IdempotencyRow(
+            key=key,
+            request_hash=digest,
+            status_code=response.status_code,
+            response=json.dumps(response.body),
+            created_at=now_utc(),
+        )
+    )

@@ -1,0 +1,94 @@
+"""Running the store: `serve` (uvicorn), `init_store` and admin tokens for `gwctl serve --init`.
+
+Also runnable for tests and operators: `python -m gwctl.store.server --db URL --port 8080`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import uvicorn
+
+from gwctl.store.db import create_store_engine
+from gwctl.store.errors import Conflict
+from gwctl.store.migrate import upgrade_engine
+from gwctl.store.service import GatewayStore
+from gwctl.store.tokens import create_token
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+
+
+def serve(
+    database_url: str,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    *,
+    key_file: Path | None = None,
+    log_level: str = "info",
+) -> None:
+    """Serve the store's API and web page with uvicorn until interrupted."""
+    from gwctl.store.app import create_app
+
+    app = create_app(database_url, key_file=key_file)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        server_header=False,
+        proxy_headers=False,
+    )
+
+
+def init_store(
+    database_url: str, *, key_file: Path | None = None, token_name: str = "admin"  # noqa: S107
+) -> str:
+    """Migrate the database, create the key if needed, and return a new admin token.
+
+    The token is named `token_name`, or `<token_name>-2`, `-3`... if that name is taken.
+    """
+    store = GatewayStore.open(database_url, key_file=key_file)
+    try:
+        return _create_unique(store, token_name)
+    finally:
+        store.close()
+
+
+def create_admin_token(database_url: str, name: str = "admin") -> str:
+    """A new admin token named `name` on a migrated database (shown once, stored hashed)."""
+    engine = create_store_engine(database_url)
+    try:
+        upgrade_engine(engine)
+        return create_token(engine, name, "admin")
+    finally:
+        engine.dispose()
+
+
+def _create_unique(store: GatewayStore, base: str) -> str:
+    for attempt in range(1, 100):
+        name = base if attempt == 1 else f"{base}-{attempt}"
+        try:
+            return store.create_token(name, "admin")
+        except Conflict:
+            continue
+    raise Conflict(f"too many tokens named {base}-<n>: choose another name")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Serve the gwctl store (API and web page).")
+    parser.add_argument("--db", required=True, help="database URL")
+    parser.add_argument("--host", default=DEFAULT_HOST)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--key-file", type=Path, default=None)
+    parser.add_argument("--log-level", default="info")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper())
+    serve(args.db, args.host, args.port, key_file=args.key_file, log_level=args.log_level)
+
+
+if __name__ == "__main__":
+    main()

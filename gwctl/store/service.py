@@ -1,0 +1,357 @@
+"""The store's domain API, used by both the REST API and the web page.
+
+`GatewayStore` owns the database engine, the credential cipher and the provider registry,
+and runs each call in its own transaction: reads in a read transaction, writes (and audited
+reads) in a write transaction that serializes with every other writer, checks the apply
+lock and appends audit entries. Errors are gwctl.store.errors.StoreError subclasses
+carrying the API's error code, a message and JSON-pointer details.
+
+Typical use (the web page gets the app's instance as `request.app.state.store`):
+
+    store = GatewayStore.open("sqlite:///.gwctl/store.sqlite3")
+    ctx = WriteContext.for_principal(principal, actor="alice@laptop")
+    gateway = store.create_gateway({"key": "infobip-primary", ...}, ctx)
+    store.update_gateway("infobip-primary", {...}, if_version=gateway.version, context=ctx)
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from gwctl.schemas import Provider, load_providers
+from gwctl.store import audit, changesets, idempotency, locks, tokens
+from gwctl.store.context import Principal, WriteContext
+from gwctl.store.crypto import CredentialCipher, DecryptionError, load_key
+from gwctl.store.db import (
+    GatewayRow,
+    MetaRow,
+    create_store_engine,
+    read_transaction,
+    sqlite_path,
+    write_transaction,
+)
+from gwctl.store.errors import StoreConfigError
+from gwctl.store.gateways import GatewayWriter, gateway_view
+from gwctl.store.idempotency import StoredResponse
+from gwctl.store.migrate import upgrade_engine
+from gwctl.store.models import (
+    AuditPage,
+    AuditVerification,
+    CredentialFieldOut,
+    GatewayOut,
+    GatewayPage,
+    LockOut,
+    LockRequest,
+    ProviderOut,
+)
+from gwctl.store.paging import decode_cursor, encode_cursor
+from gwctl.store.validation import Logo
+
+DEFAULT_KEY_FILE = "store.key"
+_KEY_CHECK = "key_check"
+_KEY_CHECK_PLAIN = "gwctl-store-key-check"
+
+
+@dataclass(frozen=True)
+class LogoImage:
+    """A gateway's logo, to serve with its content type."""
+
+    data: bytes
+    content_type: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ChangesetResponse:
+    """What a changeset answered; `replayed` when an Idempotency-Key was seen before."""
+
+    status_code: int
+    body: dict[str, Any]
+    replayed: bool
+
+
+def default_key_file(database_url: str) -> Path:
+    """`store.key` beside a SQLite file; `.gwctl/store.key` in the working directory else."""
+    path = sqlite_path(database_url)
+    return (path.parent if path else Path.cwd() / ".gwctl") / DEFAULT_KEY_FILE
+
+
+class GatewayStore:
+    """The SMS gateway store: gateways, changesets, apply lock, audit log, tokens."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        cipher: CredentialCipher,
+        providers: Mapping[str, Provider] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.cipher = cipher
+        self.providers: Mapping[str, Provider] = (
+            providers if providers is not None else load_providers()
+        )
+
+    @classmethod
+    def open(cls, database_url: str, *, key_file: Path | None = None) -> GatewayStore:
+        """Migrate the database to the newest revision and open the store on it.
+
+        The encryption key comes from GWCTL_STORE_KEY or `key_file` (default: see
+        `default_key_file`), created with mode 0600 if missing. StoreConfigError if the key
+        is not the one the database's credentials were encrypted with.
+        """
+        engine = create_store_engine(database_url)
+        try:
+            upgrade_engine(engine)
+            cipher = CredentialCipher(load_key(key_file or default_key_file(database_url)))
+            store = cls(engine, cipher)
+            store._check_key()
+        except BaseException:
+            engine.dispose()
+            raise
+        return store
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    def _check_key(self) -> None:
+        """Prove the key is the database's, storing a check value on first use."""
+
+        def work(session: Session) -> None:
+            row = session.get(MetaRow, _KEY_CHECK)
+            if row is None:
+                blob = self.cipher.encrypt(_KEY_CHECK_PLAIN, gateway_key="", column=_KEY_CHECK)
+                session.add(MetaRow(name=_KEY_CHECK, value=base64.b64encode(blob).decode()))
+                return
+            try:
+                self.cipher.decrypt(
+                    base64.b64decode(row.value), gateway_key="", column=_KEY_CHECK
+                )
+            except DecryptionError:
+                raise StoreConfigError(
+                    "the store key (GWCTL_STORE_KEY or the key file) is not the key this "
+                    "database's credentials were encrypted with"
+                ) from None
+
+        write_transaction(self.engine, work)
+
+    # -- providers and gateways -------------------------------------------------------------
+
+    def list_providers(self) -> list[ProviderOut]:
+        """Every provider with its credential fields and JSON Schema."""
+        return [
+            ProviderOut(
+                id=provider.id,
+                company_name=provider.company_name,
+                signup_link=provider.signup_link,
+                credentials=[
+                    CredentialFieldOut(
+                        name=f.name, title=f.title, column=f.column, secret=f.secret  # type: ignore[arg-type]
+                    )
+                    for f in provider.credentials
+                ],
+                schema=dict(provider.schema),
+            )
+            for provider in self.providers.values()
+        ]
+
+    def list_gateways(
+        self,
+        *,
+        provider: str | None = None,
+        status: str | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> GatewayPage:
+        """Gateways ordered by key, filtered; `next_cursor` fetches the next page."""
+
+        def work(session: Session) -> GatewayPage:
+            query = select(GatewayRow).order_by(GatewayRow.key).limit(limit + 1)
+            if provider is not None:
+                query = query.where(GatewayRow.provider == provider)
+            if status is not None:
+                query = query.where(GatewayRow.status == status)
+            if cursor is not None:
+                query = query.where(GatewayRow.key > decode_cursor(cursor))
+            rows = list(session.scalars(query))
+            items = [gateway_view(row, self.providers, self.cipher) for row in rows[:limit]]
+            more = len(rows) > limit
+            return GatewayPage(
+                items=items, next_cursor=encode_cursor(items[-1].key) if more else None
+            )
+
+        return read_transaction(self.engine, work)
+
+    def get_gateway(self, key: str) -> GatewayOut:
+        """One gateway; NotFound if there is none with this key."""
+
+        def work(session: Session) -> GatewayOut:
+            return gateway_view(self._reader(session).get(key), self.providers, self.cipher)
+
+        return read_transaction(self.engine, work)
+
+    def get_logo(self, key: str) -> LogoImage | None:
+        """The logo of a gateway, or None if it has none; NotFound for an unknown key."""
+
+        def work(session: Session) -> LogoImage | None:
+            row = self._reader(session).get(key)
+            if row.logo_data is None or row.logo_content_type is None or row.logo_sha256 is None:
+                return None
+            return LogoImage(row.logo_data, row.logo_content_type, row.logo_sha256)
+
+        return read_transaction(self.engine, work)
+
+    def read_credentials(self, key: str, context: WriteContext) -> dict[str, str]:
+        """The credentials of a gateway in clear (admins only!). Audited: `credentials_read`."""
+        return write_transaction(
+            self.engine, lambda session: self._writer(session, context).read_credentials(key)
+        )
+
+    def create_gateway(self, data: Any, context: WriteContext) -> GatewayOut:
+        """Create a gateway from a write body (docs/store-api.md); every credential required."""
+        return self._write(context, lambda writer: writer.create(data))
+
+    def update_gateway(
+        self, key: str, data: Any, *, if_version: int, context: WriteContext
+    ) -> GatewayOut:
+        """Update a gateway at version `if_version` (VersionMismatch otherwise).
+
+        Credentials, logo, managed_by and protect left out of `data` keep their values.
+        """
+        return self._write(context, lambda writer: writer.update(key, data, if_version))
+
+    def rename_gateway(
+        self,
+        key: str,
+        new_key: str,
+        *,
+        if_version: int,
+        context: WriteContext,
+        data: Any = None,
+    ) -> GatewayOut:
+        """Change a gateway's key (and, with `data`, its fields) in one write."""
+        return self._write(context, lambda writer: writer.rename(key, new_key, if_version, data))
+
+    def delete_gateway(self, key: str, *, if_version: int, context: WriteContext) -> None:
+        """Delete a gateway at version `if_version`."""
+
+        def work(session: Session) -> None:
+            locks.ensure_may_write(session, context.lock_id)
+            self._writer(session, context).delete(key, if_version)
+
+        write_transaction(self.engine, work)
+
+    def set_logo(
+        self, key: str, logo: Logo | None, *, if_version: int, context: WriteContext
+    ) -> GatewayOut:
+        """Replace a gateway's logo (validate raw uploads with validation.parse_logo)."""
+        return self._write(context, lambda writer: writer.set_logo(key, logo, if_version))
+
+    # -- changesets ---------------------------------------------------------------------------
+
+    def apply_changeset(
+        self, body: Any, *, idempotency_key: str, context: WriteContext
+    ) -> ChangesetResponse:
+        """Apply `{"operations": [...]}` atomically, once per Idempotency-Key.
+
+        A key seen before with the same body returns the stored response (`replayed`);
+        with another body it raises IdempotencyKeyReused.
+        """
+        operations = changesets.parse_operations(body)
+        digest = idempotency.request_hash(self.cipher, body)
+
+        def work(session: Session) -> ChangesetResponse:
+            stored = idempotency.lookup(session, idempotency_key, digest)
+            if stored is not None:
+                return ChangesetResponse(stored.status_code, stored.body, replayed=True)
+            locks.ensure_may_write(session, context.lock_id)
+            changeset_id = uuid.uuid4().hex
+            writer = self._writer(session, context, changeset_id)
+            result = changesets.apply_operations(writer, operations, changeset_id)
+            response = StoredResponse(200, result.model_dump())
+            idempotency.remember(session, idempotency_key, digest, response)
+            return ChangesetResponse(response.status_code, response.body, replayed=False)
+
+        return write_transaction(self.engine, work)
+
+    # -- apply lock ---------------------------------------------------------------------------
+
+    def get_lock(self) -> LockOut | None:
+        """The apply lock held now, or None."""
+        return read_transaction(self.engine, locks.current)
+
+    def acquire_lock(self, request: LockRequest, context: WriteContext) -> LockOut:
+        """Take the apply lock (LockHeld while another unexpired lock exists)."""
+        return write_transaction(self.engine, lambda s: locks.acquire(s, request, context))
+
+    def release_lock(self, lock_id: str, context: WriteContext) -> None:
+        """Release one's own lock (NotFound if `lock_id` is not the current lock)."""
+        write_transaction(self.engine, lambda s: locks.release(s, lock_id, context))
+
+    def force_release_lock(self, context: WriteContext) -> LockOut | None:
+        """Release whatever lock is held; returns it (None if none was). Audited."""
+        return write_transaction(self.engine, lambda s: locks.force_release(s, context))
+
+    # -- audit --------------------------------------------------------------------------------
+
+    def list_audit(
+        self,
+        *,
+        key: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> AuditPage:
+        """Audit entries, oldest first, filtered."""
+        return read_transaction(
+            self.engine,
+            lambda s: audit.list_entries(
+                s, key=key, actor=actor, action=action, since=since, limit=limit, cursor=cursor
+            ),
+        )
+
+    def verify_audit(self) -> AuditVerification:
+        """Recompute the audit chain and report the first broken entry."""
+        return read_transaction(self.engine, audit.verify)
+
+    # -- tokens -------------------------------------------------------------------------------
+
+    def create_token(self, name: str, role: str, *, actor: str = tokens.CLI_ACTOR) -> str:
+        """A new API token (returned once; only its hash is stored). Audited."""
+        return tokens.create_token(self.engine, name, role, actor=actor)
+
+    def authenticate(self, token: str) -> Principal | None:
+        """The principal of a bearer token, or None if it is not a valid token."""
+        return tokens.verify_token(self.engine, token)
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _reader(self, session: Session) -> GatewayWriter:
+        return GatewayWriter(session, self.cipher, self.providers, WriteContext(None, "reader"))
+
+    def _writer(
+        self, session: Session, context: WriteContext, changeset_id: str | None = None
+    ) -> GatewayWriter:
+        return GatewayWriter(session, self.cipher, self.providers, context, changeset_id)
+
+    def _write(
+        self, context: WriteContext, operation: Callable[[GatewayWriter], GatewayRow]
+    ) -> GatewayOut:
+        def work(session: Session) -> GatewayOut:
+            locks.ensure_may_write(session, context.lock_id)
+            row = operation(self._writer(session, context))
+            return gateway_view(row, self.providers, self.cipher)
+
+        return write_transaction(self.engine, work)
+

@@ -1,0 +1,257 @@
+"""Validation of gateway writes with the provider schemas, and of logos by their magic bytes.
+
+Every problem of a write is collected, then raised once as ValidationFailed whose details
+carry one JSON pointer per invalid field. The account part is checked against the provider's
+schema (the same files the CLI uses), the credentials against its `$defs/credentials`.
+Messages never quote credential values.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from gwctl.schemas import Provider, Violation
+from gwctl.store.errors import ValidationFailed
+from gwctl.store.models import KEY_PATTERN
+
+LOGO_MAX_BYTES: Final = 256 * 1024
+LOGO_TYPES: Final = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
+MANAGED_BY: Final = ("gwctl", "manual")
+APPLIED_DIGEST_MAX: Final = 256
+WRITE_FIELDS: Final = (
+    "key",
+    "provider",
+    "name",
+    "status",
+    "sending_pattern",
+    "fallback_sender_id",
+    "description",
+    "signup_link",
+    "logo",
+    "credentials",
+    "managed_by",
+    "protect",
+    "applied_digest",
+)
+# Fields checked by the provider's account schema; the optional texts may also be null.
+ACCOUNT_FIELDS: Final = (
+    "provider",
+    "name",
+    "status",
+    "sending_pattern",
+    "fallback_sender_id",
+    "description",
+    "signup_link",
+    "protect",
+)
+_NULLABLE: Final = ("description", "signup_link")
+_KEY_RE: Final = re.compile(KEY_PATTERN)
+
+
+@dataclass(frozen=True)
+class Logo:
+    """A validated logo image."""
+
+    data: bytes
+    content_type: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+class Keep:
+    """Marker: the write leaves this field out, so the stored value stays."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Final = Keep()
+
+
+@dataclass(frozen=True)
+class GatewayInput:
+    """A write that passed validation (credentials are checked once merged, see below)."""
+
+    key: str | None
+    provider: Provider
+    name: str
+    status: str
+    sending_pattern: str
+    fallback_sender_id: str
+    description: str | None
+    signup_link: str | None
+    logo: Logo | Keep | None
+    credentials: dict[str, str]
+    managed_by: str | Keep
+    protect: bool | Keep
+    applied_digest: str | None
+
+    def __repr__(self) -> str:  # never show credential values
+        return f"GatewayInput(key={self.key!r}, provider={self.provider.id!r}, name={self.name!r})"
+
+
+def normalize_name(name: str) -> str:
+    """The form of a Gateway Name that must be unique: case and repeated spaces ignored."""
+    return " ".join(name.split()).casefold()
+
+
+def parse_gateway_write(
+    data: Any, providers: Mapping[str, Provider], *, key: str | None = None
+) -> GatewayInput:
+    """Check a create (`key` None: the body's `key` is required) or update body.
+
+    For an update, `key` is the gateway's key from the URL or operation; the body may repeat
+    it. Credentials are only checked for shape here: `check_credentials` checks them once
+    merged with the stored ones.
+    """
+    if not isinstance(data, dict):
+        raise ValidationFailed.from_violations([Violation((), "the gateway must be a JSON object")])
+    problems = [
+        Violation((name,), f"unknown field '{name}'; allowed fields: {', '.join(WRITE_FIELDS)}")
+        for name in data
+        if name not in WRITE_FIELDS
+    ]
+    problems += _key_problems(data.get("key"), key)
+    provider = providers.get(data["provider"]) if isinstance(data.get("provider"), str) else None
+    if provider is None:
+        options = ", ".join(sorted(providers))
+        problems.append(Violation(("provider",), f"'provider' must be one of: {options}"))
+    else:
+        account = {
+            name: data[name]
+            for name in ACCOUNT_FIELDS
+            if name in data and not (name in _NULLABLE and data[name] is None)
+        }
+        problems += provider.validate_account(account)
+    logo, logo_problems = _parse_logo(data)
+    problems += logo_problems
+    problems += _metadata_problems(data)
+    credentials = data.get("credentials", {})
+    if not isinstance(credentials, dict):
+        problems.append(Violation(("credentials",), "'credentials' must be a JSON object"))
+    if problems or provider is None:
+        raise ValidationFailed.from_violations(problems)
+    return GatewayInput(
+        key=key if key is not None else data["key"],
+        provider=provider,
+        name=data["name"],
+        status=data["status"],
+        sending_pattern=data["sending_pattern"],
+        fallback_sender_id=data["fallback_sender_id"],
+        description=data.get("description"),
+        signup_link=data.get("signup_link"),
+        logo=logo,
+        credentials=dict(credentials),
+        managed_by=data["managed_by"] if data.get("managed_by") is not None else KEEP,
+        protect=data.get("protect", KEEP),
+        applied_digest=data.get("applied_digest"),
+    )
+
+
+def check_credentials(provider: Provider, credentials: Mapping[str, Any]) -> None:
+    """Raise ValidationFailed (pointers under /credentials) unless they match the schema."""
+    problems = [
+        Violation(("credentials", *violation.path), violation.message, violation.code)
+        for violation in provider.validate_credentials(dict(credentials))
+    ]
+    if problems:
+        raise ValidationFailed.from_violations(problems)
+
+
+def check_key(key: Any, path: tuple[str | int, ...] = ("key",)) -> list[Violation]:
+    """Problems of a gateway key: lowercase letters, digits and '-', like a file stem."""
+    if isinstance(key, str) and _KEY_RE.match(key):
+        return []
+    return [
+        Violation(
+            path,
+            "a key is 1 to 63 lowercase letters, digits or '-' (not at either end), "
+            "e.g. 'infobip-primary'",
+        )
+    ]
+
+
+def parse_logo(data: bytes, content_type: str | None) -> Logo:
+    """Check an uploaded logo (raw body): PNG or JPEG by magic bytes, at most 256 KiB."""
+    problems = logo_problems(data, content_type, ())
+    if problems:
+        raise ValidationFailed.from_violations(problems)
+    assert content_type is not None
+    return Logo(data, content_type)
+
+
+def logo_problems(
+    data: bytes, content_type: str | None, path: tuple[str | int, ...]
+) -> list[Violation]:
+    """Why `data` is not an acceptable logo of `content_type`, if it is not."""
+    if len(data) > LOGO_MAX_BYTES:
+        return [Violation(path, f"the logo is {len(data)} bytes; at most {LOGO_MAX_BYTES} allowed")]
+    detected = next((kind for kind, magic in LOGO_TYPES.items() if data.startswith(magic)), None)
+    if detected is None:
+        return [Violation(path, "the logo must be a PNG or JPEG image")]
+    if content_type != detected:
+        return [
+            Violation(
+                (*path, "content_type") if path else path,
+                f"the logo is a {detected} image, not {content_type}",
+            )
+        ]
+    return []
+
+
+def _key_problems(body_key: Any, url_key: str | None) -> list[Violation]:
+    if url_key is None:
+        if body_key is None:
+            return [Violation(("key",), "missing required field 'key'", "missing")]
+        return check_key(body_key)
+    if body_key is not None and body_key != url_key:
+        return [
+            Violation(
+                ("key",),
+                f"must be '{url_key}' (the gateway's key) or left out; to change a key, "
+                "use a changeset 'rename' operation",
+            )
+        ]
+    return []
+
+
+def _parse_logo(data: Mapping[str, Any]) -> tuple[Logo | Keep | None, list[Violation]]:
+    if "logo" not in data:
+        return KEEP, []
+    value = data["logo"]
+    if value is None:
+        return None, []
+    if not isinstance(value, dict) or set(value) != {"content_type", "data"}:
+        return None, [Violation(("logo",), "'logo' must be {\"content_type\", \"data\"} or null")]
+    content_type, encoded = value["content_type"], value["data"]
+    if not isinstance(content_type, str) or content_type not in LOGO_TYPES:
+        return None, [Violation(("logo", "content_type"), "must be image/png or image/jpeg")]
+    if not isinstance(encoded, str) or len(encoded) > LOGO_MAX_BYTES * 4 // 3 + 4:
+        return None, [Violation(("logo", "data"), "must be base64 of at most 256 KiB")]
+    try:
+        raw = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        return None, [Violation(("logo", "data"), "must be base64 encoded")]
+    problems = logo_problems(raw, content_type, ("logo",))
+    return (None, problems) if problems else (Logo(raw, content_type), [])
+
+
+def _metadata_problems(data: Mapping[str, Any]) -> list[Violation]:
+    problems = []
+    managed_by = data.get("managed_by")
+    if managed_by is not None and managed_by not in MANAGED_BY:
+        problems.append(Violation(("managed_by",), "'managed_by' must be one of: gwctl, manual"))
+    digest = data.get("applied_digest")
+    if digest is not None and not (isinstance(digest, str) and len(digest) <= APPLIED_DIGEST_MAX):
+        problems.append(
+            Violation(("applied_digest",), "'applied_digest' must be a string of ≤ 256 characters")
+        )
+    return problems
