@@ -217,3 +217,47 @@ def test_csrf_tokens() -> None:
     assert not tokens_match("", "")
     assert not tokens_match(None, None)
     assert not tokens_match(token, "é" + token)
+
+
+def test_schema_errors_complete_what_the_store_reported() -> None:
+    state = forms.new_form(load_providers()["twilio"])
+    write, _ = forms.parse_submission(
+        state,
+        {
+            "key": "twilio-us",
+            "name": "Twilio US",
+            "credentials.account_sid": "not-a-sid",
+            "credentials.auth_token": "",
+            "status": "active",
+            "sending_pattern": "batch",
+            "fallback_sender_id": "SMSPLUS",
+        },
+        None,
+    )
+    found = forms.schema_errors(state, write)
+    assert sorted(e.pointer for e in found) == [
+        "/credentials/account_sid",
+        "/credentials/auth_token",
+        "/sending_pattern",
+    ]
+    store_said = [FieldError("/sending_pattern", "from the store")]
+    merged = forms.merge_errors(store_said, found)
+    assert merged[0].message == "from the store"
+    assert [e.pointer for e in merged].count("/sending_pattern") == 1
+    assert len(merged) == 3
+
+
+def test_schema_errors_on_edit_do_not_require_kept_credentials() -> None:
+    provider = load_providers()["infobip"]
+    state = forms.edit_form(provider, {"key": "k", "provider": "infobip", "credentials": {}})
+    write, _ = forms.parse_submission(
+        state,
+        {
+            "name": "Infobip I",
+            "status": "active",
+            "sending_pattern": "loop",
+            "fallback_sender_id": "SMSPLUS",
+        },
+        None,
+    )
+    assert forms.schema_errors(state, write) == []

@@ -358,3 +358,16 @@ def test_unknown_provider_and_gateway(admin: TestClient) -> None:
     assert admin.get("/gateways/new/nokia").status_code == 404
     assert admin.get("/gateways/nope/edit").status_code == 404
     assert admin.get("/gateways/nope/history").status_code == 404
+
+
+def test_oversized_form_is_refused(admin: TestClient, backend: FakeBackend) -> None:
+    token = csrf_of(admin.get("/gateways/new/infobip").text)
+    response = admin.post(
+        "/gateways/new/infobip",
+        data={"csrf_token": token, **infobip_form()},
+        files={
+            "logo": ("big.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * (2 * 1024 * 1024), "image/png")
+        },
+    )
+    assert response.status_code == 413
+    assert backend.writes == []

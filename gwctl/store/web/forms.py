@@ -275,6 +275,38 @@ def field_for_pointer(fields: Sequence[FormField], pointer: str) -> FormField | 
     return best
 
 
+_NOT_ACCOUNT_FIELDS = frozenset({"key", "credentials", "logo", "managed_by", "applied_digest"})
+
+
+def schema_errors(state: FormState, write: Mapping[str, Any]) -> list[FieldError]:
+    """What the provider's schema says about a write, account part and credentials.
+
+    The store validates every write with the same schema files and stays the authority; the
+    page uses this only to list every problem at once: when a local check (key, logo) already
+    stops the write, and when the store reports account errors before it looks at credentials.
+    On edit, a credential left out keeps its value, so it is not "missing".
+    """
+    provider = state.provider
+    account = {
+        name: value
+        for name, value in write.items()
+        if name not in _NOT_ACCOUNT_FIELDS and value is not None
+    }
+    errors = [FieldError(v.pointer, v.message) for v in provider.validate_account(account)]
+    credentials = write.get("credentials") or {}
+    for v in provider.validate_credentials(credentials):
+        if state.mode == "edit" and v.code == "missing":
+            continue
+        errors.append(FieldError("/credentials" + v.pointer, v.message))
+    return errors
+
+
+def merge_errors(first: Sequence[FieldError], more: Sequence[FieldError]) -> list[FieldError]:
+    """`first`, then those of `more` about fields `first` says nothing about."""
+    seen = {e.pointer for e in first}
+    return [*first, *(e for e in more if e.pointer not in seen)]
+
+
 @dataclass(frozen=True)
 class Upload:
     """An uploaded file: the bytes read (at most the limit + 1) and the browser's file name."""

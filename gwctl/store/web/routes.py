@@ -108,6 +108,7 @@ NOTICES = {
     "signed_out": "You have been signed out.",
 }
 GATEWAYS_PATH = "/gateways"
+MAX_FORM_BYTES = 1024 * 1024  # a form: a 256 KiB logo and a few short texts
 T = TypeVar("T")
 BackendFactory = Callable[[Request], WebBackend]
 
@@ -241,6 +242,18 @@ class WebApp:
         session = await self._session(request)
         if session is None:
             return None, None, self._to_signin(request)
+        if (_int(request.headers.get("content-length", "0")) or 0) > MAX_FORM_BYTES:
+            return (
+                session,
+                None,
+                self._error(
+                    request,
+                    session,
+                    413,
+                    "Form too large",
+                    "This form sent more data than a gateway can hold (a logo is at most 256 KiB).",
+                ),
+            )
         form = await request.form(max_files=1, max_fields=64)
         if not tokens_match(session.csrf_token, _text(form, CSRF_FIELD)):
             return session, None, self._csrf_refused(request, session)
@@ -484,7 +497,7 @@ class WebApp:
                 raise ValidationFailed("invalid form", errors)
             await self._call(self._backend(request).create_gateway, write, self._actor(session))
         except BackendError as exc:
-            return self._form_failed(request, session, state, exc)
+            return self._form_failed(request, session, state, _complete(exc, state, write))
         return self._done("created", str(write.get("name", "")))
 
     def _form_failed(
@@ -583,7 +596,14 @@ class WebApp:
                 self._backend(request).update_gateway, key, write, version, self._actor(session)
             )
         except BackendError as exc:
-            return self._form_failed(request, session, state, exc, gateway=gateway, version=version)
+            return self._form_failed(
+                request,
+                session,
+                state,
+                _complete(exc, state, write),
+                gateway=gateway,
+                version=version,
+            )
         return self._done("updated", str(write.get("name", "")))
 
     # -- delete ------------------------------------------------------------------------------
@@ -662,6 +682,16 @@ class WebApp:
             gateway=gateway,
             entries=list(reversed(entries)),
         )
+
+
+def _complete(exc: BackendError, state: forms.FormState, write: Mapping[str, Any]) -> BackendError:
+    """A validation failure completed with the schema's other findings, so that the form lists
+    every problem at once (the store checks credentials only once the account part is valid;
+    a local key or logo problem stops the write before the store sees it)."""
+    if not isinstance(exc, ValidationFailed):
+        return exc
+    errors = forms.merge_errors(exc.errors, forms.schema_errors(state, write))
+    return ValidationFailed(exc.message, errors)
 
 
 def _company(providers: Mapping[str, Provider], provider_id: str) -> str:
