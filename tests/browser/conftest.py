@@ -87,23 +87,13 @@ def _free_port() -> int:
 
 
 def _build_store(tmp_path: Path) -> tuple[Any, str, str]:
-    """The store app on a fresh SQLite file, with an admin and a read token."""
+    """The store app (with its web page) on a fresh SQLite file, an admin and a read token."""
+    from gwctl.store.app import create_app
     from gwctl.store.service import GatewayStore
 
     database_url = f"sqlite:///{tmp_path / 'store.db'}"
     key_file = tmp_path / "store.key"
-    try:
-        from gwctl.store.app import create_app  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:  # TEMP until app.py lands
-        from fastapi import FastAPI
-
-        from gwctl.store.web import mount_web
-
-        app = FastAPI()
-        app.state.store = GatewayStore.open(database_url, key_file=key_file)
-        mount_web(app)
-    else:
-        app = create_app(database_url, key_file=key_file)
+    app = create_app(database_url, key_file=key_file)
     store = GatewayStore.open(database_url, key_file=key_file)
     try:
         admin = store.create_token("alice", "admin", actor="browser-tests")
