@@ -24,5 +24,9 @@ lint: $(STAMP)
 demo: $(STAMP)
 	./scripts/demo.sh
 
+# Benchmarks (issue: performance); BENCH_ARGS e.g. --sizes 100,1000
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .gwctl .pytest_cache .mypy_cache .ruff_cache

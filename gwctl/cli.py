@@ -23,6 +23,8 @@ from gwctl.report import FORMATS, render_problems
 from gwctl.safety import PlanRefused
 from gwctl.schemas import COMMON_SCHEMA, SchemaDirError, load_providers, read_schema_file
 from gwctl.secrets import SecretError
+from gwctl.store.errors import StoreConfigError
+from gwctl.store.errors import StoreError as StoreRefusal
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_INVALID = 1
@@ -45,7 +47,7 @@ def friendly_errors(command: F) -> F:
         except ConfigError as exc:
             click.echo(str(exc), err=True)
         except (SecretError, SchemaDirError, StoreError, PlanRefused, LockBusy, StalePlan,
-                ImportRefused) as exc:
+                ImportRefused, StoreConfigError, StoreRefusal) as exc:
             click.echo(f"error: {exc}", err=True)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
@@ -344,6 +346,67 @@ def gateways(ctx: click.Context) -> None:
 
     with _store(ctx) as client:
         click.echo(available_gateways(client.list_gateways()))
+
+
+def _database(ctx: click.Context, db: str | None) -> tuple[str, Path]:
+    """The --db URL (by default the embedded store's, so `gwctl serve` shows what
+    `gwctl apply` wrote) and the key file used unless GWCTL_STORE_KEY is set."""
+    from gwctl.embedded import store_paths
+
+    url, key_file, _token = store_paths(ctx.obj["root"])
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    return db or url, key_file
+
+
+_DB_OPTION = click.option(
+    "--db", default=None,
+    help="Database URL (sqlite:///…, postgresql+psycopg://…, mysql+pymysql://…); default: "
+         "the embedded store's .gwctl/store.sqlite3.")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@_DB_OPTION
+@click.option("--init", is_flag=True, help="Create the database and print a new admin token.")
+@click.pass_context
+@friendly_errors
+def serve(ctx: click.Context, host: str, port: int, db: str | None, init: bool) -> None:
+    """Run the store: REST API under /api/v1 and the SMS Gateways web page."""
+    from gwctl.store.server import init_store
+    from gwctl.store.server import serve as run_server
+
+    url, key_file = _database(ctx, db)
+    if init:
+        token = init_store(url, key_file=key_file)
+        click.echo(f"admin token (shown once, keep it safe): {token}")
+    click.echo(f"serving http://{host}:{port}/ (API: /api/v1, OpenAPI: /openapi.json)", err=True)
+    run_server(url, host, port, key_file=key_file)
+
+
+@cli.group()
+def store() -> None:
+    """Administration of the live store."""
+
+
+@store.group()
+def token() -> None:
+    """API tokens (stored hashed; shown once)."""
+
+
+@token.command(name="create")
+@click.argument("name")
+@click.option("--role", type=click.Choice(("admin", "read")), required=True,
+              help="admin: read and write; read: auditors (no writes, no clear secrets).")
+@_DB_OPTION
+@click.pass_context
+@friendly_errors
+def token_create(ctx: click.Context, name: str, role: str, db: str | None) -> None:
+    """Create a token NAME and print it once."""
+    from gwctl.store.server import create_named_token
+
+    url, _key_file = _database(ctx, db)
+    click.echo(create_named_token(url, name, role))
 
 
 def main() -> None:

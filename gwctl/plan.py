@@ -157,7 +157,8 @@ def _change_for(item: Desired, live_by_key: Mapping[str, Mapping[str, Any]]) -> 
 
 def _creation_fields(item: Desired) -> tuple[FieldChange, ...]:
     values = [FieldChange(name, None, value)
-              for name, value in item.account.plain_values().items() if value is not None]
+              for name, value in item.account.plain_values().items()
+              if value is not None and value is not False]
     if item.account.logo is not None:
         values.append(FieldChange("logo", None, _logo_label(item.account)))
     for credential in item.provider.credentials:

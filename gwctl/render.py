@@ -61,8 +61,9 @@ def change_title(change: Change) -> str:
 
 def plan_text(plan: Plan, *, colour: bool = False) -> str:
     style: Callable[..., str] = click.style if colour else (lambda text, **_: text)
-    lines = [f"gwctl plan against {plan.store}", ""]
+    lines = [f"gwctl plan against {plan.store}"]
     for change in plan.changes:
+        lines.append("")
         head = f"{_SYMBOLS[change.action]} {change.action} {change_title(change)}"
         lines.append(style(head, fg=_COLOURS[change.action], bold=True))
         lines.extend(f"    {field_text(field, change.action)}" for field in change.fields)
