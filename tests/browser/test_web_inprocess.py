@@ -371,3 +371,14 @@ def test_oversized_form_is_refused(admin: TestClient, backend: FakeBackend) -> N
     )
     assert response.status_code == 413
     assert backend.writes == []
+
+
+def test_two_signin_tabs_both_work(app: FastAPI) -> None:
+    with TestClient(app) as client:
+        first = csrf_of(client.get("/signin").text)
+        second = csrf_of(client.get("/signin").text)
+        assert first == second
+        response = client.post(
+            "/signin", data={"csrf_token": first, "token": ADMIN}, follow_redirects=False
+        )
+        assert response.status_code == 303

@@ -55,6 +55,7 @@ from .security import (
 
 HERE = Path(__file__).resolve().parent
 KEYLIKE = re.compile(r"[a-z0-9][a-z0-9-]*")
+KEYLIKE_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
 TEMPLATES = Environment(
     loader=FileSystemLoader(HERE / "templates"),
     autoescape=select_autoescape(enabled_extensions=("html",), default=True),
@@ -319,7 +320,9 @@ class WebApp:
         status_code: int = 200,
         next_path: str | None = None,
     ) -> Response:
-        token = new_token()
+        # Reuse the double-submit value of another open sign-in tab, so both tabs still work.
+        existing = request.cookies.get(SIGNIN_COOKIE, "")
+        token = existing if KEYLIKE_TOKEN.fullmatch(existing) else new_token()
         response = self._render(
             request,
             "signin.html",
