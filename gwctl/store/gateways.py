@@ -26,7 +26,6 @@ from gwctl.store.validation import (
     GatewayInput,
     Keep,
     Logo,
-    check_credentials,
     normalize_name,
     parse_gateway_write,
 )
@@ -137,7 +136,6 @@ class GatewayWriter:
         """Create a gateway from a write body (its `key` and every credential required)."""
         write = parse_gateway_write(data, self.providers)
         assert write.key is not None
-        check_credentials(write.provider, write.credentials)
         if self.session.scalar(select(GatewayRow.id).where(GatewayRow.key == write.key)):
             raise Conflict(
                 f"a gateway with key '{write.key}' exists already",
@@ -153,7 +151,7 @@ class GatewayWriter:
             updated_by=self.context.actor,
             logo_data=None,
         )
-        changed = self._apply(row, write, stored={})
+        changed = self._apply(row, write, {})
         if row.managed_by is None:
             row.managed_by = "manual"
         if row.protect is None:
@@ -166,8 +164,9 @@ class GatewayWriter:
     def update(self, key: str, data: Any, if_version: int) -> GatewayRow:
         """Replace a gateway's fields; left-out credentials, logo, managed_by, protect stay."""
         row = self._get_at_version(key, if_version)
-        write = parse_gateway_write(data, self.providers, key=key)
-        changed = self._apply(row, write, stored=self._stored_credentials(row))
+        stored = self._stored_credentials(row)
+        write = parse_gateway_write(data, self.providers, key=key, stored=(row.provider, stored))
+        changed = self._apply(row, write, stored)
         self._bump(row)
         self._audit("update", key, changed)
         return row
@@ -186,8 +185,10 @@ class GatewayWriter:
             setattr(row, column, self.cipher.encrypt(value, gateway_key=new_key, column=column))
         changed = ["key"]
         if data is not None:
-            write = parse_gateway_write(data, self.providers, key=new_key)
-            changed += self._apply(row, write, stored=stored)
+            write = parse_gateway_write(
+                data, self.providers, key=new_key, stored=(row.provider, stored)
+            )
+            changed += self._apply(row, write, stored)
         else:
             row.applied_digest = None
         self._bump(row)
@@ -236,11 +237,13 @@ class GatewayWriter:
             )
 
     def _apply(self, row: GatewayRow, write: GatewayInput, stored: dict[str, str]) -> list[str]:
-        """Set the row from a validated write; return the names of the changed fields."""
+        """Set the row from a validated write; return the names of the changed fields.
+
+        `stored` are the row's credentials before the write (unchanged ones keep their
+        ciphertext and fingerprint).
+        """
         if row.provider is not None and write.provider.id != row.provider:
             stored = {}  # another provider's credentials do not carry over
-        merged = {**stored, **write.credentials}
-        check_credentials(write.provider, merged)
         self._ensure_name_free(write.name, row.id)
         before = {name: getattr(row, name) for name in TRACKED_FIELDS}
         row.provider = write.provider.id
@@ -259,7 +262,7 @@ class GatewayWriter:
         changed = [name for name in TRACKED_FIELDS if getattr(row, name) != before[name]]
         if not isinstance(write.logo, Keep) and self._set_logo(row, write.logo):
             changed.append("logo")
-        changed += self._set_credentials(row, write.provider, merged, stored)
+        changed += self._set_credentials(row, write.provider, write.credentials, stored)
         return changed
 
     def _set_logo(self, row: GatewayRow, logo: Logo | None) -> bool:

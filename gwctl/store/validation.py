@@ -104,13 +104,18 @@ def normalize_name(name: str) -> str:
 
 
 def parse_gateway_write(
-    data: Any, providers: Mapping[str, Provider], *, key: str | None = None
+    data: Any,
+    providers: Mapping[str, Provider],
+    *,
+    key: str | None = None,
+    stored: tuple[str, Mapping[str, str]] | None = None,
 ) -> GatewayInput:
     """Check a create (`key` None: the body's `key` is required) or update body.
 
-    For an update, `key` is the gateway's key from the URL or operation; the body may repeat
-    it. Credentials are only checked for shape here: `check_credentials` checks them once
-    merged with the stored ones.
+    For an update, `key` is the gateway's key from the URL or operation (the body may repeat
+    it) and `stored` the gateway's provider id and credentials: credentials left out of the
+    body keep these values (unless the provider changes). The result's `credentials` are
+    the merged, complete set.
     """
     if not isinstance(data, dict):
         raise ValidationFailed.from_violations([Violation((), "the gateway must be a JSON object")])
@@ -137,6 +142,10 @@ def parse_gateway_write(
     credentials = data.get("credentials", {})
     if not isinstance(credentials, dict):
         problems.append(Violation(("credentials",), "'credentials' must be a JSON object"))
+    elif provider is not None:
+        if stored is not None and stored[0] == provider.id:
+            credentials = {**stored[1], **credentials}
+        problems += _credential_problems(provider, credentials)
     if problems or provider is None:
         raise ValidationFailed.from_violations(problems)
     return GatewayInput(
@@ -156,14 +165,11 @@ def parse_gateway_write(
     )
 
 
-def check_credentials(provider: Provider, credentials: Mapping[str, Any]) -> None:
-    """Raise ValidationFailed (pointers under /credentials) unless they match the schema."""
-    problems = [
+def _credential_problems(provider: Provider, credentials: Mapping[str, Any]) -> list[Violation]:
+    return [
         Violation(("credentials", *violation.path), violation.message, violation.code)
         for violation in provider.validate_credentials(dict(credentials))
     ]
-    if problems:
-        raise ValidationFailed.from_violations(problems)
 
 
 def check_key(key: Any, path: tuple[str | int, ...] = ("key",)) -> list[Violation]:
@@ -181,7 +187,7 @@ def check_key(key: Any, path: tuple[str | int, ...] = ("key",)) -> list[Violatio
 
 def parse_logo(data: bytes, content_type: str | None) -> Logo:
     """Check an uploaded logo (raw body): PNG or JPEG by magic bytes, at most 256 KiB."""
-    problems = logo_problems(data, content_type, ())
+    problems = logo_problems(data, content_type)
     if problems:
         raise ValidationFailed.from_violations(problems)
     assert content_type is not None
@@ -189,21 +195,20 @@ def parse_logo(data: bytes, content_type: str | None) -> Logo:
 
 
 def logo_problems(
-    data: bytes, content_type: str | None, path: tuple[str | int, ...]
+    data: bytes,
+    content_type: str | None,
+    data_path: tuple[str | int, ...] = (),
+    type_path: tuple[str | int, ...] = (),
 ) -> list[Violation]:
     """Why `data` is not an acceptable logo of `content_type`, if it is not."""
     if len(data) > LOGO_MAX_BYTES:
-        return [Violation(path, f"the logo is {len(data)} bytes; at most {LOGO_MAX_BYTES} allowed")]
+        message = f"the logo is {len(data)} bytes; at most {LOGO_MAX_BYTES} (256 KiB) allowed"
+        return [Violation(data_path, message)]
     detected = next((kind for kind, magic in LOGO_TYPES.items() if data.startswith(magic)), None)
     if detected is None:
-        return [Violation(path, "the logo must be a PNG or JPEG image")]
+        return [Violation(data_path, "the logo must be a PNG or JPEG image")]
     if content_type != detected:
-        return [
-            Violation(
-                (*path, "content_type") if path else path,
-                f"the logo is a {detected} image, not {content_type}",
-            )
-        ]
+        return [Violation(type_path, f"the logo is a {detected} image, not {content_type}")]
     return []
 
 
@@ -235,12 +240,12 @@ def _parse_logo(data: Mapping[str, Any]) -> tuple[Logo | Keep | None, list[Viola
     if not isinstance(content_type, str) or content_type not in LOGO_TYPES:
         return None, [Violation(("logo", "content_type"), "must be image/png or image/jpeg")]
     if not isinstance(encoded, str) or len(encoded) > LOGO_MAX_BYTES * 4 // 3 + 4:
-        return None, [Violation(("logo", "data"), "must be base64 of at most 256 KiB")]
+        return None, [Violation(("logo", "data"), "the logo must be at most 256 KiB")]
     try:
         raw = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         return None, [Violation(("logo", "data"), "must be base64 encoded")]
-    problems = logo_problems(raw, content_type, ("logo",))
+    problems = logo_problems(raw, content_type, ("logo", "data"), ("logo", "content_type"))
     return (None, problems) if problems else (Logo(raw, content_type), [])
 
 
