@@ -182,7 +182,8 @@ def test_deleting_5_of_12_managed_accounts_needs_force(repo: Repo) -> None:
         repo.remove(f"extra-{number}")
     refused = repo.gwctl("apply", "--auto-approve", "--prune")
     assert refused.exit_code == 1
-    assert "5 of 12 managed accounts" in refused.output and "--force" in refused.output
+    assert "5 of 12 managed accounts" in refused.output
+    assert "--force" in refused.output
     forced = repo.gwctl("apply", "--auto-approve", "--prune", "--force")
     assert forced.exit_code == 0, forced.output
 

@@ -68,7 +68,8 @@ def test_an_account_missing_live_is_a_create_listing_its_fields() -> None:
     assert change.action == "create"
     fields = {f.field: f for f in change.fields}
     assert fields["name"].new == "Infobip infobip-eu"
-    assert fields["secret_key"].sensitive and fields["secret_key"].new is None
+    assert fields["secret_key"].sensitive
+    assert fields["secret_key"].new is None
 
 
 def test_an_account_in_sync_is_unchanged() -> None:
