@@ -3,7 +3,8 @@
 One request per connection (`Connection: close` is forced), so each fault hits exactly one
 request. Faults apply to requests whose first line starts with a given prefix, in order:
 `"drop_response"` forwards the request (the store commits) and then closes the client's
-connection without an answer; `"error_500"` answers 500 without forwarding.
+connection without an answer; `"error_500"` and `"error_429"` (with `Retry-After: 1`)
+answer without forwarding.
 """
 
 from __future__ import annotations
@@ -13,8 +14,13 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 
-_ERROR_500 = (b"HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/json\r\n"
-              b"content-length: 2\r\nconnection: close\r\n\r\n{}")
+_CANNED = {
+    "error_500": b"HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/json\r\n"
+                 b"content-length: 2\r\nconnection: close\r\n\r\n{}",
+    "error_429": b"HTTP/1.1 429 Too Many Requests\r\nretry-after: 1\r\n"
+                 b"content-type: application/json\r\ncontent-length: 2\r\n"
+                 b"connection: close\r\n\r\n{}",
+}
 
 
 @dataclass
@@ -59,8 +65,8 @@ class FaultProxy:
             if request.startswith(self.target_prefix) and self.faults:
                 fault = self.faults.popleft()
             self.seen.append(f"{request.split(b' ', 2)[1].decode()} {fault or 'ok'}")
-            if fault == "error_500":
-                writer.write(_ERROR_500)
+            if fault in _CANNED:
+                writer.write(_CANNED[fault])
                 return
             response = await _forward(self.upstream_port, request)
             if fault != "drop_response":
