@@ -73,7 +73,7 @@ class LiveStore:
     admin_token: str
     read_token: str
     scanner: _CanaryScanner
-    extra: dict[str, Any] = field(default_factory=dict)
+    store: Any  # the app's GatewayStore, to seed accounts the way gwctl apply would
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -122,7 +122,7 @@ def live_store(tmp_path: Path) -> Iterator[LiveStore]:
             raise RuntimeError("the store server did not start")
         time.sleep(0.02)
     try:
-        yield LiveStore(f"http://127.0.0.1:{port}", admin, reader, scanner)
+        yield LiveStore(f"http://127.0.0.1:{port}", admin, reader, scanner, app.state.store)
     finally:
         server.should_exit = True
         thread.join(timeout=10)

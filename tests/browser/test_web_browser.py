@@ -343,3 +343,65 @@ def test_pages_need_sign_in_and_send_security_headers(page: Any, live_store: Liv
     assert cookie["httpOnly"] is True
     assert cookie["sameSite"] == "Lax"
     assert cookie["path"] == "/"
+
+
+def test_table_shows_each_credential_in_its_schema_column(page: Any, live_store: LiveStore) -> None:
+    from gwctl.store.context import WriteContext
+
+    ci = WriteContext(token_name="ci", actor="ci:github:7", source_commit="0123abcd")
+    common = {"status": "active", "fallback_sender_id": "SMSPLUS"}
+    live_store.store.create_gateway(
+        {
+            "key": "clickatell-main",
+            "provider": "clickatell",
+            "name": "Clickatell",
+            "sending_pattern": "batch",
+            "credentials": {"username": "smsplus-ops", "password": SECRET_KEY},
+            "managed_by": "gwctl",
+            "applied_digest": "sha256:" + "0" * 64,
+            **common,
+        },
+        ci,
+    )
+    live_store.store.create_gateway(
+        {
+            "key": "infobip-primary",
+            "provider": "infobip",
+            "name": "Infobip I",
+            "sending_pattern": "batch",
+            "credentials": {"api_key": API_KEY, "secret_key": SECRET_KEY},
+            "managed_by": "gwctl",
+            "applied_digest": "sha256:" + "0" * 64,
+            **common,
+        },
+        ci,
+    )
+    live_store.store.create_gateway(
+        {
+            "key": "twilio-us",
+            "provider": "twilio",
+            "name": "Twilio US",
+            "sending_pattern": "loop",
+            "credentials": {"account_sid": TWILIO_SID, "auth_token": AUTH_TOKEN},
+            **common,
+        },
+        ci,
+    )
+    sign_in(page, live_store.admin_token)
+    clickatell = cells(page, "clickatell-main")
+    assert clickatell["S/N"] == "1"
+    assert (clickatell["API Key"], clickatell["Secret Key"]) == ("", "")
+    assert clickatell["Username"] == "smsplus-ops"
+    assert clickatell["Password"] == "••••" + SECRET_KEY[-4:]
+    assert clickatell["Managed by"] == "gwctl"
+    infobip = cells(page, "infobip-primary")
+    assert infobip["S/N"] == "2"
+    assert infobip["API Key"] == "••••" + API_KEY[-4:]
+    assert (infobip["Username"], infobip["Password"]) == ("", "")
+    twilio = cells(page, "twilio-us")
+    assert twilio["S/N"] == "3"
+    assert twilio["API Key"] == TWILIO_SID
+    assert twilio["Secret Key"] == "••••" + AUTH_TOKEN[-4:]
+    assert twilio["Managed by"] == "manual"
+    assert_no_canary(page)
+    shot(page, "09-three-providers")
