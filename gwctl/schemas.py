@@ -93,6 +93,10 @@ class Provider:
 
     def _violations(self, validator: Draft202012Validator, data: Any) -> list[Violation]:
         found = _flatten(_violation(self, error) for error in validator.iter_errors(data))
+        # A value of the wrong type also fails its enum or pattern; saying both (a list "must
+        # be one of: active, inactive") only confuses: the type is what to fix first.
+        mistyped = {v.path for v in found if v.code == "type"}
+        found = [v for v in found if v.code == "type" or v.path not in mistyped]
         # Several keywords can fail for one value with the same message (minLength and pattern
         # of an empty name): report it once.
         unique = {(v.path, v.message): v for v in found}
