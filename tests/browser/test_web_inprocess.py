@@ -190,6 +190,7 @@ def test_no_inline_script_or_style(admin: TestClient) -> None:
 def test_empty_state(admin: TestClient) -> None:
     html = admin.get("/gateways").text
     assert "No gateway has been set up yet" in html
+    assert "available gateways: Clickatell, Infobip or Twilio." in html
     assert "Add a Gateway" in html
 
 

@@ -402,6 +402,7 @@ class WebApp:
             rows=rows,
             columns=[COLUMN_TITLES[c] for c in STORE_COLUMNS],
             notice=notice,
+            companies=_join_or(sorted(p.company_name for p in providers.values())),
         )
 
     async def logo(self, request: Request, key: str) -> Response:
@@ -695,6 +696,11 @@ def _complete(exc: BackendError, state: forms.FormState, write: Mapping[str, Any
         return exc
     errors = forms.merge_errors(exc.errors, forms.schema_errors(state, write))
     return ValidationFailed(exc.message, errors)
+
+
+def _join_or(names: list[str]) -> str:
+    """ "A, B or C"."""
+    return " or ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
 
 
 def _company(providers: Mapping[str, Provider], provider_id: str) -> str:
