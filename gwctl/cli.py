@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -94,6 +94,27 @@ def _colour() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
+PROGRESS_MIN_FILES = 20  # below this a run is quick enough to need no progress bar
+
+
+@contextmanager
+def _decrypt_progress() -> Iterator[Callable[[int], Callable[[int], None]] | None]:
+    """A progress bar for decrypting many secret files, on a terminal only."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with ExitStack() as bars:
+
+        def start(total: int) -> Callable[[int], None]:
+            if total < PROGRESS_MIN_FILES:
+                return lambda _done: None
+            bar = bars.enter_context(click.progressbar(
+                length=total, label="decrypting secret files", file=sys.stderr))
+            return bar.update
+
+        yield start
+
+
 @cli.command()
 @click.argument("directory", type=CONFIG_DIR, default=".")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
@@ -166,8 +187,8 @@ def plan(ctx: click.Context, fmt: str, out: Path | None, detailed_exitcode: bool
     from gwctl.safety import check_plan
 
     settings = _settings(ctx)
-    with _store(ctx) as client:
-        planned = make_plan(settings, client, prune=prune)
+    with _store(ctx) as client, _decrypt_progress() as progress:
+        planned = make_plan(settings, client, prune=prune, progress=progress)
     click.echo(render(planned.plan, fmt, colour=_colour()))
     check_plan(planned.plan, planned.live, settings.safety, force=force)
     if out is not None:
@@ -206,8 +227,8 @@ def apply(ctx: click.Context, saved_plan: Path | None, auto_approve: bool, prune
     with _store(ctx, saved["plan_id"] if saved else None) as client, apply_lock(
         client, reason="gwctl apply", ttl_seconds=lock_ttl, timeout=lock_timeout,
         waiting=lambda holder: click.echo(f"waiting for the lock held by {holder}", err=True),
-    ) as lock:
-        planned = make_plan(settings, client, prune=prune)
+    ) as lock, _decrypt_progress() as progress:
+        planned = make_plan(settings, client, prune=prune, progress=progress)
         if saved is not None:
             check_still_current(saved, planned.plan)
         click.echo(render(planned.plan, "text", colour=_colour()))

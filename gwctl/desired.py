@@ -19,15 +19,20 @@ Progress = Callable[[int], None]
 
 def desired_state(
     accounts: Sequence[LoadedAccount], live: Sequence[Mapping[str, Any]],
+    progress: Callable[[int], Progress] | None = None,
 ) -> tuple[list[Desired], list[Problem]]:
-    """Decrypt what must be compared; problems name the secret files that failed."""
+    """Decrypt what must be compared; problems name the secret files that failed.
+
+    `progress(total)` is asked for a callback advanced by one per decrypted file.
+    """
     live_by_key = {gateway["key"]: gateway for gateway in live}
     to_decrypt = {
         loaded.secret_document.file: loaded
         for loaded in accounts
         if not secret_unchanged(loaded.account, _live_of(loaded, live_by_key))
     }
-    results = decrypt_many({name: loaded.secret_path for name, loaded in to_decrypt.items()})
+    results = decrypt_many({name: loaded.secret_path for name, loaded in to_decrypt.items()},
+                           progress=progress(len(to_decrypt)) if progress else None)
     desired, problems = [], []
     for loaded in accounts:
         result = results.get(loaded.secret_document.file)

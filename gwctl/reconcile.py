@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from gwctl.client import StoreClient
 from gwctl.config import Settings
-from gwctl.desired import desired_state
+from gwctl.desired import Progress, desired_state
 from gwctl.loader import load_config
 from gwctl.plan import Desired, Plan, diff
 from gwctl.problems import ConfigError
@@ -23,13 +23,14 @@ class Planned:
     live: Sequence[Mapping[str, Any]]
 
 
-def make_plan(settings: Settings, client: StoreClient, *, prune: bool | None = None) -> Planned:
+def make_plan(settings: Settings, client: StoreClient, *, prune: bool | None = None,
+              progress: Callable[[int], Progress] | None = None) -> Planned:
     """Load and validate the config (errors never reach the store), then diff with live."""
     config = load_config(settings.root)
     if config.problems:
         raise ConfigError(config.problems)
     live = client.list_gateways()
-    desired, problems = desired_state(config.accounts, live)
+    desired, problems = desired_state(config.accounts, live, progress)
     if problems:
         raise ConfigError(problems)
     plan = diff(desired, live, prune=settings.prune if prune is None else prune,

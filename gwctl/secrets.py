@@ -12,7 +12,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,12 +140,13 @@ def decrypt_file(path: Path, display: str) -> dict[str, Secret]:
 
 
 def decrypt_many(
-    files: Mapping[str, Path], max_workers: int | None = None
+    files: Mapping[str, Path], max_workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, dict[str, Secret] | SecretError]:
     """Decrypt several files concurrently; each result is the values or that file's error.
 
     Each sops call is a separate process, CPU-bound in its own start-up, so the useful
-    parallelism is the number of cores.
+    parallelism is the number of cores. `progress` is called with 1 as each file is done.
     """
     workers = max_workers or max(1, os.cpu_count() or 1)
 
@@ -156,8 +157,13 @@ def decrypt_many(
         except SecretError as exc:
             return display, exc
 
+    results: dict[str, dict[str, Secret] | SecretError] = {}
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return dict(pool.map(one, files.items()))
+        for display, result in pool.map(one, files.items()):
+            results[display] = result
+            if progress is not None:
+                progress(1)
+    return results
 
 
 def _explain_failure(code: int, stderr: bytes, display: str) -> str:
