@@ -87,7 +87,12 @@ def load_bytes(data: bytes, display: str) -> Document:
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         # Only the parser's own words: its snippet of the source line could hold a secret.
         reason = exc.problem or exc.context or "invalid YAML"
-        raise _fail(display, line, column, f"invalid YAML: {reason}", "yaml_syntax") from None
+        raise _fail(display, line, column, f"invalid YAML: {reason}{_context(exc)}",
+                    "yaml_syntax") from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, BEL...)
+        line, column = _place(text, exc.position)
+        raise _fail(display, line, column, f"invalid YAML: {exc.reason} (character "
+                    f"U+{exc.character:04X}): remove it", "yaml_syntax") from None
     except yaml.YAMLError as exc:
         raise _fail(display, 1, 1, f"invalid YAML: {type(exc).__name__}", "yaml_syntax") from None
     return builder.finish()
@@ -103,6 +108,27 @@ def _decode(data: bytes, display: str) -> str:
         raise _fail(display, line, column, "file is not valid UTF-8: save it as UTF-8",
                     "encoding") from None
     return text.removeprefix("\ufeff")
+
+
+def _context(exc: yaml.MarkedYAMLError) -> str:
+    """Where the construct the parser gave up on began ("while scanning a quoted scalar"):
+    an unclosed quote is reported at the end of the file, far from the quote to fix."""
+    mark, problem_mark = exc.context_mark, exc.problem_mark
+    if not exc.context or mark is None or problem_mark is None or (
+        (mark.line, mark.column) == (problem_mark.line, problem_mark.column)
+    ):
+        return ""
+    return f" ({exc.context} started at line {mark.line + 1}, column {mark.column + 1})"
+
+
+def _place(text: str, position: int) -> Position:
+    """Line and column of a reader error's position: a byte offset of the UTF-8 text for
+    the C parser, a character offset for the pure-Python one."""
+    if _Loader.__name__.startswith("C"):
+        before = text.encode("utf-8")[:position].decode("utf-8", "replace")
+    else:  # pragma: no cover - depends on how PyYAML was built
+        before = text[:position]
+    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
 
 
 def _fail(display: str, line: int, column: int, message: str, code: str) -> ConfigError:
