@@ -53,7 +53,7 @@ from gwctl.store.models import (
     ProviderOut,
 )
 from gwctl.store.service import GatewayStore
-from gwctl.store.validation import LOGO_MAX_BYTES, parse_logo
+from gwctl.store.validation import LOGO_MAX_BYTES, parse_logo, unstorable_text
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +167,26 @@ def _principal(
     return found
 
 
+_CHECKED_HEADERS = ("x-gwctl-actor", "x-gwctl-source-commit", "x-gwctl-plan-id", "x-gwctl-lock",
+                    "idempotency-key")
+
+
+def _storable_parameters(request: Request) -> None:
+    """422 for parameters no database can store or compare (NUL, invalid Unicode)."""
+    parameters = [
+        *request.query_params.multi_items(),
+        *request.path_params.items(),
+        *((name, request.headers[name]) for name in _CHECKED_HEADERS if name in request.headers),
+    ]
+    problems = [
+        {"parameter": name, "message": "must not contain NUL characters or invalid Unicode"}
+        for name, value in parameters
+        if unstorable_text(str(value))
+    ]
+    if problems:
+        raise ValidationFailed(problems[0]["message"], problems)
+
+
 Store = Annotated[GatewayStore, Depends(_store)]
 Caller = Annotated[Principal, Depends(_principal)]
 RawBody = Annotated[Any, Body()]
@@ -231,7 +251,7 @@ def _json_body(model_name: str, description: str) -> dict[str, Any]:
     }
 
 
-router = APIRouter()
+router = APIRouter(dependencies=[Depends(_storable_parameters)])
 
 @router.get("/healthz", response_model=Health, tags=["health"])
 def healthz() -> Health:
@@ -253,7 +273,9 @@ def list_gateways(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> GatewayPage:
     """Gateways ordered by key, a page at a time."""
-    return store.list_gateways(provider=provider, status=status, limit=limit, cursor=cursor)
+    return store.list_gateways(
+        provider=provider or None, status=status or None, limit=limit, cursor=cursor or None
+    )
 
 @router.get(
     f"{API}/gateways/{{key}}",
@@ -540,7 +562,12 @@ def list_audit(
             [{"parameter": "since", "message": "add a time zone (Z for UTC)"}],
         )
     return store.list_audit(
-        key=key, actor=actor, action=action, since=since, limit=limit, cursor=cursor
+        key=key or None,
+        actor=actor or None,
+        action=action or None,
+        since=since,
+        limit=limit,
+        cursor=cursor or None,
     )
 
 @router.get(f"{API}/audit/verify", response_model=AuditVerification, responses=_errors())

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from gwctl.store.context import WriteContext
 from gwctl.store.db import GENESIS_HASH, SINGLETON_ID, AuditHeadRow, AuditRow, now_utc
 from gwctl.store.models import AuditEntryOut, AuditPage, AuditVerification, BrokenEntry
-from gwctl.store.paging import decode_cursor, encode_cursor, rfc3339
+from gwctl.store.validation import check_key
+from gwctl.store.paging import decode_cursor, encode_cursor, invalid_cursor, rfc3339
 
 ACTIONS = (
     "create",
@@ -136,6 +137,8 @@ def list_entries(
     """Entries oldest first, filtered; `next_cursor` continues after the last one."""
     query = select(AuditRow).order_by(AuditRow.seq).limit(limit + 1)
     if key is not None:
+        if check_key(key):  # not a key at all: nothing can match (and MariaDB's ASCII
+            return AuditPage(items=[], next_cursor=None)  # column would refuse it)
         query = query.where(AuditRow.key == key)
     if actor is not None:
         query = query.where(AuditRow.actor == actor)
@@ -154,7 +157,7 @@ def list_entries(
 def _cursor_seq(cursor: str) -> int:
     position = decode_cursor(cursor)
     if not position.isdigit():
-        decode_cursor("!")  # raises the same "not a cursor" error
+        raise invalid_cursor()
     return int(position)
 
 

@@ -15,7 +15,7 @@ from gwctl.schemas import Violation
 from gwctl.store.errors import StoreError, ValidationFailed
 from gwctl.store.gateways import GatewayWriter
 from gwctl.store.models import ChangesetResult, ChangesetResultItem
-from gwctl.store.validation import check_key
+from gwctl.store.validation import check_key, unstorable_text
 
 MAX_OPERATIONS: Final = 10_000
 _FIELDS: Final[Mapping[str, tuple[frozenset[str], frozenset[str]]]] = {
@@ -29,6 +29,9 @@ _FIELDS: Final[Mapping[str, tuple[frozenset[str], frozenset[str]]]] = {
 
 def parse_operations(body: Any) -> list[Any]:
     """The operations of a changeset body `{"operations": [...]}`, or ValidationFailed."""
+    unstorable = unstorable_text(body)
+    if unstorable:
+        raise ValidationFailed.from_violations(unstorable)
     if not isinstance(body, dict) or set(body) != {"operations"}:
         raise _invalid(Violation((), 'the body must be {"operations": [...]} and nothing else'))
     operations = body["operations"]

@@ -26,6 +26,7 @@ from gwctl.store.validation import (
     GatewayInput,
     Keep,
     Logo,
+    check_key,
     normalize_name,
     parse_gateway_write,
 )
@@ -118,7 +119,9 @@ class GatewayWriter:
 
     def get(self, key: str) -> GatewayRow:
         """The row of `key`, or NotFound."""
-        row = self.session.scalar(select(GatewayRow).where(GatewayRow.key == key))
+        row = None
+        if not check_key(key):  # only a well-formed key can exist (and be queried everywhere)
+            row = self.session.scalar(select(GatewayRow).where(GatewayRow.key == key))
         if row is None:
             raise NotFound(f"no gateway with key '{key}'", [{"key": key}])
         return row

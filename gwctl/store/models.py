@@ -7,12 +7,21 @@ validated by gwctl.store.validation, with the provider schemas and JSON-pointer 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 KEY_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 Role = Literal["admin", "read"]
+
+
+def _storable(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("text must not contain NUL characters")
+    return text
+
+
+StorableText = Annotated[str, AfterValidator(_storable)]
 
 
 class _Out(BaseModel):
@@ -173,11 +182,11 @@ class ChangesetResult(_Out):
 class LockRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    holder: str = Field(min_length=1, max_length=255)
-    reason: str | None = Field(default=None, max_length=500)
+    holder: StorableText = Field(min_length=1, max_length=255)
+    reason: StorableText | None = Field(default=None, max_length=500)
     ttl_seconds: int = Field(default=600, ge=1, le=86400)
-    ci_job: str | None = Field(default=None, max_length=255)
-    source_commit: str | None = Field(default=None, max_length=255)
+    ci_job: StorableText | None = Field(default=None, max_length=255)
+    source_commit: StorableText | None = Field(default=None, max_length=255)
 
 
 class LockOut(_Out):

@@ -14,15 +14,23 @@ def encode_cursor(position: str) -> str:
     return base64.urlsafe_b64encode(position.encode("utf-8")).decode("ascii").rstrip("=")
 
 
+def invalid_cursor() -> ValidationFailed:
+    return ValidationFailed(
+        "the cursor is not valid: pass next_cursor from the previous page",
+        [{"parameter": "cursor", "message": "not a cursor handed out by this store"}],
+    )
+
+
 def decode_cursor(cursor: str) -> str:
-    """The position a cursor stands for; 422 for a cursor this store did not hand out."""
+    """The position a cursor stands for (ASCII); 422 for a cursor this store did not hand out."""
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8")
+        padded = cursor + "=" * (-len(cursor) % 4)
+        position = base64.b64decode(padded, altchars=b"-_", validate=True).decode("ascii")
     except (binascii.Error, ValueError):
-        raise ValidationFailed(
-            "the cursor is not valid: pass next_cursor from the previous page",
-            [{"parameter": "cursor", "message": "not a cursor handed out by this store"}],
-        ) from None
+        raise invalid_cursor() from None
+    if not position.isprintable():
+        raise invalid_cursor()
+    return position
 
 
 def rfc3339(moment: datetime) -> str:

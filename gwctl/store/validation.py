@@ -98,6 +98,29 @@ class GatewayInput:
         return f"GatewayInput(key={self.key!r}, provider={self.provider.id!r}, name={self.name!r})"
 
 
+def unstorable_text(data: Any, path: tuple[str | int, ...] = ()) -> list[Violation]:
+    """Strings no database can store: with NUL characters, or not valid Unicode."""
+    if isinstance(data, str):
+        if "\x00" in data or not _encodable(data):
+            return [Violation(path, "text must not contain NUL characters or invalid Unicode")]
+        return []
+    if isinstance(data, dict):
+        found = [v for name in data for v in unstorable_text(str(name), (*path, str(name)))]
+        return found + [v for name, item in data.items()
+                        for v in unstorable_text(item, (*path, str(name)))]
+    if isinstance(data, list):
+        return [v for index, item in enumerate(data) for v in unstorable_text(item, (*path, index))]
+    return []
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def normalize_name(name: str) -> str:
     """The form of a Gateway Name that must be unique: case and repeated spaces ignored."""
     return " ".join(name.split()).casefold()
@@ -119,6 +142,9 @@ def parse_gateway_write(
     """
     if not isinstance(data, dict):
         raise ValidationFailed.from_violations([Violation((), "the gateway must be a JSON object")])
+    unstorable = unstorable_text(data)
+    if unstorable:
+        raise ValidationFailed.from_violations(unstorable)
     problems = [
         Violation((name,), f"unknown field '{name}'; allowed fields: {', '.join(WRITE_FIELDS)}")
         for name in data

@@ -1,0 +1,90 @@
+"""Credential encryption at rest, the store key, masks and fingerprints."""
+
+from __future__ import annotations
+
+import base64
+import stat
+from pathlib import Path
+
+import pytest
+
+from gwctl.fingerprints import matches as client_matches
+from gwctl.model import Secret
+from gwctl.store.crypto import (
+    KEY_ENV,
+    CredentialCipher,
+    DecryptionError,
+    fingerprint,
+    fingerprint_matches,
+    generate_key,
+    load_key,
+    mask,
+)
+from gwctl.store.errors import StoreConfigError
+from gwctl.store.service import GatewayStore
+
+
+def test_masks_show_at_most_the_last_four_characters() -> None:
+    assert mask("abcdefghij1234") == "••••1234"
+    assert mask("123456789") == "••••6789"
+    assert mask("12345678") == "••••"
+    assert mask("") == "••••"
+
+
+def test_fingerprints_are_salted_and_the_client_can_check_them() -> None:
+    first, second = fingerprint("s3cret-value"), fingerprint("s3cret-value")
+    assert first != second  # a new salt every time
+    scheme, salt, digest = first.split(":")
+    assert scheme == "hmac-sha256"
+    assert len(base64.urlsafe_b64decode(salt + "==")) == 16
+    assert len(digest) == 64
+    assert fingerprint_matches("s3cret-value", first)
+    assert not fingerprint_matches("other-value", first)
+    assert not fingerprint_matches("s3cret-value", "garbage")
+    # gwctl's client (gwctl/fingerprints.py) recomputes the same string
+    assert client_matches(Secret("s3cret-value"), first)
+    assert not client_matches(Secret("s3cret-valuE"), first)
+
+
+def test_ciphertexts_are_bound_to_their_gateway_and_column() -> None:
+    cipher = CredentialCipher(base64.b64decode(generate_key()))
+    blob = cipher.encrypt("value-1", gateway_key="gw-a", column="api_key")
+    assert blob != cipher.encrypt("value-1", gateway_key="gw-a", column="api_key")
+    assert b"value-1" not in blob
+    assert cipher.decrypt(blob, gateway_key="gw-a", column="api_key") == "value-1"
+    with pytest.raises(DecryptionError):
+        cipher.decrypt(blob, gateway_key="gw-b", column="api_key")
+    with pytest.raises(DecryptionError):
+        cipher.decrypt(blob, gateway_key="gw-a", column="secret_key")
+    other = CredentialCipher(base64.b64decode(generate_key()))
+    with pytest.raises(DecryptionError):
+        other.decrypt(blob, gateway_key="gw-a", column="api_key")
+    assert "key" in repr(cipher) and base64.b64encode(cipher._key).decode() not in repr(cipher)
+
+
+def test_the_key_file_is_created_private_and_reused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    path = tmp_path / "nested" / "store.key"
+    key = load_key(path)
+    assert len(key) == 32
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert load_key(path) == key
+    monkeypatch.setenv(KEY_ENV, base64.b64encode(b"k" * 32).decode())
+    assert load_key(path) == b"k" * 32
+    monkeypatch.setenv(KEY_ENV, "not base64!")
+    with pytest.raises(StoreConfigError, match="not valid base64"):
+        load_key(path)
+    monkeypatch.setenv(KEY_ENV, base64.b64encode(b"short").decode())
+    with pytest.raises(StoreConfigError, match="32 bytes"):
+        load_key(path)
+
+
+def test_a_wrong_key_is_refused_at_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    GatewayStore.open(url).close()
+    assert (tmp_path / "store.key").is_file()  # beside the SQLite file by default
+    with pytest.raises(StoreConfigError, match="not the key"):
+        GatewayStore.open(url, key_file=tmp_path / "other.key")

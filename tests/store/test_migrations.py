@@ -1,0 +1,98 @@
+"""Schema migrations: a database made by the first revision upgrades with its data intact."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from gwctl.store import audit
+from gwctl.store.crypto import CredentialCipher, fingerprint, load_key
+from gwctl.store.db import Base, create_store_engine
+from gwctl.store.migrate import HEAD_REVISION, current_revision, head_revision, upgrade_database
+from gwctl.store.service import GatewayStore
+from gwctl.store.tokens import hash_token
+
+from .samples import twilio
+
+
+def test_the_head_revision_constant_names_the_newest_script() -> None:
+    assert head_revision() == HEAD_REVISION
+
+
+def test_tables_match_the_models_after_migrating(database_url: str) -> None:
+    upgrade_database(database_url)
+    engine = create_store_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_from_the_first_revision_keeps_the_data(
+    database_url: str, key_file: Path
+) -> None:
+    upgrade_database(database_url, "0001")
+    engine = create_store_engine(database_url)
+    assert current_revision(engine) == "0001"
+    cipher = CredentialCipher(load_key(key_file))
+    at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    sid, token = twilio()["credentials"]["account_sid"], twilio()["credentials"]["auth_token"]
+    entry = {
+        "seq": 1, "at": "2026-01-02T03:04:05Z", "actor": "alice", "token_name": "old",
+        "action": "create", "key": "twilio-us", "fields": ["name"], "source_commit": None,
+        "plan_id": None, "changeset_id": None, "details": {}, "prev_hash": "0" * 64,
+    }
+    entry["hash"] = audit.entry_hash(entry)
+    naive = at.replace(tzinfo=None)
+    with engine.begin() as connection:  # the rows as version 0001 of gwctl wrote them
+        _insert(connection, "gateways", {
+            "key": "twilio-us", "provider": "twilio", "name": "Twilio US",
+            "name_normalized": "twilio us", "status": "active", "sending_pattern": "loop",
+            "fallback_sender_id": "SMSPLUS",
+            "api_key": cipher.encrypt(sid, gateway_key="twilio-us", column="api_key"),
+            "api_key_fingerprint": fingerprint(sid),
+            "secret_key": cipher.encrypt(token, gateway_key="twilio-us", column="secret_key"),
+            "secret_key_fingerprint": fingerprint(token),
+            "managed_by": "gwctl", "protect": True, "version": 4,
+            "created_at": naive, "created_by": "alice", "updated_at": naive, "updated_by": "alice",
+        })
+        _insert(connection, "tokens", {
+            "name": "old", "role": "admin", "token_hash": hash_token("gwst_old-token"),
+            "created_at": naive, "created_by": "cli",
+        })
+        _insert(connection, "audit_log", {**entry, "at": naive, "details": "{}",
+                                          "fields": json.dumps(entry["fields"])})
+        connection.execute(sa.text("UPDATE audit_head SET seq = 1, hash = :hash"),
+                           {"hash": entry["hash"]})
+    engine.dispose()
+
+    store = GatewayStore.open(database_url, key_file=key_file)  # upgrades to the head
+    try:
+        assert current_revision(store.engine) == HEAD_REVISION
+        gateway = store.get_gateway("twilio-us")
+        assert (gateway.version, gateway.protect, gateway.applied_digest) == (4, True, None)
+        assert gateway.credentials["account_sid"].value == sid
+        assert gateway.created_at == "2026-01-02T03:04:05Z"
+        principal = store.authenticate("gwst_old-token")
+        assert principal is not None and principal.role == "admin"
+        assert store.verify_audit().ok
+        context = audit.WriteContext(token_name="old", actor="alice")
+        result = store.apply_changeset(
+            {"operations": [{"op": "delete", "key": "twilio-us", "if_version": 4}]},
+            idempotency_key="after-upgrade", context=context,
+        )
+        assert result.body["results"] == [{"op": "delete", "key": "twilio-us", "version": None}]
+        assert store.verify_audit().entries == 2
+    finally:
+        store.close()
+
+
+def _insert(connection: sa.Connection, table: str, row: dict[str, object]) -> None:
+    connection.execute(sa.table(table, *(sa.column(name) for name in row)).insert(), row)
