@@ -383,3 +383,11 @@ def test_two_signin_tabs_both_work(app: FastAPI) -> None:
             "/signin", data={"csrf_token": first, "token": ADMIN}, follow_redirects=False
         )
         assert response.status_code == 303
+
+
+def test_a_crafted_notice_link_shows_nothing(admin: TestClient) -> None:
+    html = admin.get(
+        "/gateways", params={"notice": "created", "name": "Call +1 555 0100 now", "sig": "x"}
+    ).text
+    assert "Call +1 555" not in html
+    assert 'role="status"' not in html

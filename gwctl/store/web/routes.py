@@ -50,6 +50,7 @@ from .security import (
     clear_cookie,
     new_token,
     set_cookie,
+    sign_notice,
     tokens_match,
 )
 
@@ -294,10 +295,15 @@ class WebApp:
         )
 
     @staticmethod
-    def _done(notice: str, name: str) -> RedirectResponse:
-        return RedirectResponse(
-            GATEWAYS_PATH + "?" + urlencode({"notice": notice, "name": name}), status_code=303
-        )
+    def _done(session: WebSession, notice: str, name: str) -> RedirectResponse:
+        """Back to the table with a notice; signed, so that nobody can craft a link that shows
+        their own text in this page."""
+        query = {
+            "notice": notice,
+            "name": name,
+            "sig": sign_notice(session.csrf_token, notice, name),
+        }
+        return RedirectResponse(GATEWAYS_PATH + "?" + urlencode(query), status_code=303)
 
     # -- sign-in -----------------------------------------------------------------------------
 
@@ -389,12 +395,14 @@ class WebApp:
             }
             for index, gateway in enumerate(gateways, start=1)
         ]
-        notice_template = NOTICES.get(request.query_params.get("notice", ""))
-        notice = (
-            notice_template.format(name=f"'{request.query_params.get('name', '')}'")
-            if notice_template
-            else ""
-        )
+        params = request.query_params
+        notice_code, name = params.get("notice", ""), params.get("name", "")
+        notice_template = NOTICES.get(notice_code)
+        notice = ""
+        if notice_template and tokens_match(
+            sign_notice(session.csrf_token, notice_code, name), params.get("sig")
+        ):
+            notice = notice_template.format(name=f"'{name}'")
         return self._render(
             request,
             "gateways.html",
@@ -502,7 +510,7 @@ class WebApp:
             await self._call(self._backend(request).create_gateway, write, self._actor(session))
         except BackendError as exc:
             return self._form_failed(request, session, state, _complete(exc, state, write))
-        return self._done("created", str(write.get("name", "")))
+        return self._done(session, "created", str(write.get("name", "")))
 
     def _form_failed(
         self,
@@ -608,7 +616,7 @@ class WebApp:
                 gateway=gateway,
                 version=version,
             )
-        return self._done("updated", str(write.get("name", "")))
+        return self._done(session, "updated", str(write.get("name", "")))
 
     # -- delete ------------------------------------------------------------------------------
 
@@ -665,7 +673,7 @@ class WebApp:
                 version=_version(gateway),
                 error=error,
             )
-        return self._done("deleted", str(gateway.get("name", "")))
+        return self._done(session, "deleted", str(gateway.get("name", "")))
 
     # -- history -----------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 
@@ -40,6 +41,12 @@ def tokens_match(expected: str | None, given: str | None) -> bool:
     if not expected or not given:
         return False
     return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8"))
+
+
+def sign_notice(secret: str, *parts: str) -> str:
+    """An HMAC of a redirect's notice, keyed with the session's secret."""
+    message = "\x1f".join(parts).encode("utf-8")
+    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()[:32]
 
 
 def apply_security_headers(headers: MutableHeaders, *, cache: bool = False) -> None:
