@@ -54,6 +54,9 @@ class _Files:
 
     accounts: dict[str, Path] = field(default_factory=dict)
     secrets: dict[str, Path] = field(default_factory=dict)
+    # names of files present but refused (a symlink leaving the root, not a regular file):
+    # already reported, so their partner file is not told that they are missing
+    refused: set[str] = field(default_factory=set)
 
 
 def load_config(root: Path) -> LoadedConfig:
@@ -100,9 +103,11 @@ def _discover(root: Path, gateways: Path, problems: list[Problem]) -> _Files:
         if entry.is_symlink() and not entry.resolve().is_relative_to(real_root):
             problems.append(Problem(display, 0, 0, "symlink points outside the config "
                                     "directory: copy the file in instead", "symlink_escape"))
+            files.refused.add(name)
             continue
         if not entry.is_file():
             problems.append(Problem(display, 0, 0, "not a regular file", "not_file"))
+            files.refused.add(name)
             continue
         is_secret = name.endswith(SECRET_SUFFIX)
         key = name[: -len(SECRET_SUFFIX if is_secret else ACCOUNT_SUFFIX)]
@@ -114,6 +119,8 @@ def _discover(root: Path, gateways: Path, problems: list[Problem]) -> _Files:
             continue
         (files.secrets if is_secret else files.accounts)[key] = entry
     for key in sorted(set(files.secrets) - set(files.accounts)):
+        if f"{key}{ACCOUNT_SUFFIX}" in files.refused:
+            continue
         display = display_path(root, files.secrets[key])
         problems.append(Problem(display, 0, 0, f"secret file without an account file: create "
                                 f"{GATEWAYS_DIR}/{key}.yaml or delete this file",
@@ -183,6 +190,8 @@ def _load_secret(
     problems: list[Problem],
 ) -> tuple[Document, Path, str] | None:
     path = files.secrets.get(key)
+    if path is None and f"{key}{SECRET_SUFFIX}" in files.refused:
+        return None
     if path is None:
         secret_name = f"{GATEWAYS_DIR}/{key}{SECRET_SUFFIX}"
         problems.append(Problem(account_display, 0, 0, f"no secret file {secret_name}: create "
