@@ -285,7 +285,15 @@ class WebApp:
 
     def _not_found(self, request: Request, session: WebSession, key: str) -> HTMLResponse:
         return self._error(
-            request, session, 404, "Gateway not found", f"There is no gateway with key '{key}'."
+            request,
+            session,
+            404,
+            "Gateway not found",
+            (
+                f"There is no gateway with key '{key}'."
+                if forms.KEY_PATTERN.fullmatch(key)
+                else "There is no such gateway."
+            ),
         )
 
     @staticmethod
