@@ -89,10 +89,12 @@ def revoke_token(engine: Engine, name: str, *, actor: str = CLI_ACTOR) -> None:
 
 def list_tokens(engine: Engine) -> list[TokenInfo]:
     """All tokens by name (without their values, which the store does not know)."""
-    rows = read_transaction(
-        engine, lambda session: list(session.scalars(select(TokenRow).order_by(TokenRow.name)))
-    )
-    return [TokenInfo(r.name, cast(Role, r.role), r.created_at, r.created_by) for r in rows]
+
+    def work(session: Session) -> list[TokenInfo]:
+        rows = session.scalars(select(TokenRow).order_by(TokenRow.name))
+        return [TokenInfo(r.name, cast(Role, r.role), r.created_at, r.created_by) for r in rows]
+
+    return read_transaction(engine, work)
 
 
 def verify_token(engine: Engine, token: str) -> Principal | None:
