@@ -61,7 +61,7 @@ def read_limited(path: Path, display: str) -> bytes:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise _fail(display, 1, 1, f"file is {size} bytes; the limit is {MAX_FILE_BYTES}"
-                        " (1 MiB): an account file is a few lines", "too_large")
+                        " (1 MiB): account and secret files are a few lines", "too_large")
         with path.open("rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
