@@ -116,21 +116,23 @@ def _decrypt_progress() -> Iterator[Callable[[int], Callable[[int], None]] | Non
 
 
 @cli.command()
-@click.argument("directory", type=CONFIG_DIR, default=".")
+@click.argument("directory", type=CONFIG_DIR, required=False)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text for people, json for tools, github for pull-request annotations.")
 @click.option("--decrypt", is_flag=True,
               help="Also decrypt the secret files (needs the sops key) and check the values.")
+@click.pass_context
 @friendly_errors
-def validate(directory: Path, fmt: str, decrypt: bool) -> None:
+def validate(ctx: click.Context, directory: Path | None, fmt: str, decrypt: bool) -> None:
     """Check every account in DIRECTORY/gateways.d: schema, names, logos, secrets.
 
-    Works without the decryption key (secret files are checked for encryption and field
-    names); --decrypt checks the values too. Exit 0 when valid, 1 when not.
+    DIRECTORY defaults to the -C directory (the current one unless given). Works without
+    the decryption key (secret files are checked for encryption and field names);
+    --decrypt checks the values too. Exit 0 when valid, 1 when not.
     """
     from gwctl.validate import validate as run_validation
 
-    config = run_validation(directory, decrypt=decrypt)
+    config = run_validation(directory or ctx.obj["root"], decrypt=decrypt)
     click.echo(render_problems(config.problems, fmt, len(config.accounts)))
     sys.exit(0 if config.valid else EXIT_INVALID)
 
