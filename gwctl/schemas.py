@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator, ValidationError
+from jsonschema import Draft202012Validator, ValidationError, validators
+from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 
 SCHEMA_DIR_ENV = "GWCTL_SCHEMA_DIR"
@@ -62,8 +64,8 @@ class Provider:
     signup_link: str
     schema: Mapping[str, Any]
     credentials: tuple[CredentialField, ...]
-    _account_validator: Draft202012Validator
-    _credentials_validator: Draft202012Validator
+    _account_validator: Validator
+    _credentials_validator: Validator
 
     @property
     def credential_names(self) -> frozenset[str]:
@@ -91,7 +93,7 @@ class Provider:
         """Problems of the decrypted credentials. Messages never quote the values."""
         return self._violations(self._credentials_validator, data)
 
-    def _violations(self, validator: Draft202012Validator, data: Any) -> list[Violation]:
+    def _violations(self, validator: Validator, data: Any) -> list[Violation]:
         found = _flatten(_violation(self, error) for error in validator.iter_errors(data))
         # A value of the wrong type also fails its enum or pattern; saying both (a list "must
         # be one of: active, inactive") only confuses: the type is what to fix first.
@@ -190,9 +192,49 @@ def _provider(path: Path, schema: dict[str, Any], registry: Registry[Any]) -> Pr
         signup_link=str(meta.get("signup_link", "")),
         schema=schema,
         credentials=credentials,
-        _account_validator=Draft202012Validator(schema, registry=registry),
-        _credentials_validator=Draft202012Validator(credentials_schema, registry=registry),
+        _account_validator=_SchemaValidator(schema, registry=registry),
+        _credentials_validator=_SchemaValidator(credentials_schema, registry=registry),
     )
+
+
+def _ecma_regex(pattern: str) -> str:
+    r"""A JSON Schema pattern (ECMA-262) as a Python regex with the same meaning.
+
+    In ECMA-262 `$` matches only at the end of the string; Python's `$` also matches before
+    a final newline, so `^[0-9]{1,15}$` would accept "123\n" (a YAML block scalar). Each `$`
+    outside a character class becomes `\Z`."""
+    out: list[str] = []
+    in_class = escaped = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "$":
+            char = r"\Z"
+        out.append(char)
+    return "".join(out)
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(_ecma_regex(pattern))
+
+
+def _pattern(
+    validator: Validator, pattern: str, instance: Any, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not _compiled(pattern).search(instance):
+        yield ValidationError(f"does not match {pattern!r}")  # never quote the value
+
+
+# Draft 2020-12 with ECMA-262 semantics for `pattern`, as editors and the web form apply it.
+_SchemaValidator = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator, {"pattern": _pattern})
 
 
 _TYPE_NAMES = {
