@@ -343,7 +343,8 @@ def config_dir(
         repo = ConfigRepo(root, age_identity, encrypted_secret)
         for key, fields in (accounts or {}).items():
             repo.write_account(key, fields)
-            values = (secrets or {}).get(key, valid_credentials(str(fields["provider"])))
+            given = secrets or {}
+            values = given[key] if key in given else valid_credentials(str(fields["provider"]))
             if values is not None:
                 repo.write_secret(key, values)
         return repo
