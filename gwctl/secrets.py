@@ -119,20 +119,8 @@ def check_encrypted(document: Document, credential_names: Iterable[str]) -> list
 
 def decrypt_file(path: Path, display: str) -> dict[str, Secret]:
     """Decrypt one sops file into Secret values (every top-level field but `sops`)."""
-    try:
-        completed = subprocess.run(
-            [sops_command(), "decrypt", "--input-type", "yaml", "--output-type", "json",
-             str(path)],
-            capture_output=True,
-            timeout=SOPS_TIMEOUT_SECONDS,
-            check=False,
-            env=os.environ.copy(),
-        )
-    except OSError:  # missing, not executable, not a program
-        raise _sops_not_runnable() from None
-    except subprocess.TimeoutExpired:
-        raise SecretError(f"sops did not finish decrypting within {SOPS_TIMEOUT_SECONDS:.0f} s"
-                          ) from None
+    completed = _run_sops(["decrypt", "--input-type", "yaml", "--output-type", "json",
+                           str(path)], doing="decrypting")
     if completed.returncode != 0:
         raise SecretError(_explain_failure(completed.returncode, completed.stderr, display))
     try:
@@ -145,6 +133,21 @@ def decrypt_file(path: Path, display: str) -> dict[str, Secret]:
         raise SecretError("the decrypted file is not a mapping of credential fields")
     return {str(name): Secret(value if isinstance(value, str) else json.dumps(value))
             for name, value in values.items()}
+
+
+def _run_sops(arguments: list[str], *, doing: str, stdin: bytes | None = None,
+              cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run sops with an argument list (no shell), the caller's environment and a timeout."""
+    try:
+        return subprocess.run(
+            [sops_command(), *arguments], input=stdin, capture_output=True,
+            timeout=SOPS_TIMEOUT_SECONDS, check=False, cwd=cwd, env=os.environ.copy(),
+        )
+    except OSError:  # missing, not executable, not a program
+        raise _sops_not_runnable() from None
+    except subprocess.TimeoutExpired:
+        raise SecretError(f"sops did not finish {doing} within {SOPS_TIMEOUT_SECONDS:.0f} s"
+                          ) from None
 
 
 def decrypt_many(
@@ -195,31 +198,17 @@ def encrypt_to_file(values: Mapping[str, Secret], target: Path, config_root: Pat
     output is written next to the target and renamed over it, so a failure leaves no
     half-written file.
     """
-    lines = [f"{name}: {json.dumps(value.reveal())}" for name, value in values.items()]
+    plaintext = "".join(f"{name}: {json.dumps(value.reveal())}\n"
+                        for name, value in values.items()).encode()
     relative = target.resolve().relative_to(config_root.resolve()).as_posix()
-    try:
-        completed = subprocess.run(
-            [sops_command(), "encrypt", "--filename-override", relative, "--input-type", "yaml",
-             "--output-type", "yaml", "/dev/stdin"],
-            input="\n".join(lines).encode() + b"\n",
-            capture_output=True,
-            timeout=SOPS_TIMEOUT_SECONDS,
-            check=False,
-            cwd=config_root,
-            env=os.environ.copy(),
-        )
-    except OSError:  # missing, not executable, not a program
-        raise _sops_not_runnable() from None
-    except subprocess.TimeoutExpired:
-        raise SecretError(f"sops did not finish encrypting within {SOPS_TIMEOUT_SECONDS:.0f} s"
-                          ) from None
-    finally:
-        del lines
+    completed = _run_sops(["encrypt", "--filename-override", relative, "--input-type", "yaml",
+                           "--output-type", "yaml", "/dev/stdin"],
+                          doing="encrypting", stdin=plaintext, cwd=config_root)
+    del plaintext
     if completed.returncode != 0:
-        reason = completed.stderr.decode("utf-8", "replace").strip().splitlines()
-        hint = reason[-1][:200] if reason else f"exit code {completed.returncode}"
-        raise SecretError(f"sops could not encrypt {relative}: {hint} (does .sops.yaml have a "
-                          "creation rule matching it?)")
+        raise SecretError(f"sops could not encrypt {relative} (exit code "
+                          f"{completed.returncode}): does .sops.yaml have a creation rule "
+                          "matching it, and are its recipients valid age keys?")
     partial = target.with_name(target.name + ".partial")
     partial.write_bytes(completed.stdout)
     partial.replace(target)
