@@ -240,3 +240,31 @@ def test_no_plan_format_or_saved_plan_holds_a_secret(repo: Repo, fmt: str, tmp_p
     applied(repo)
     entries = repo.gwctl("history", "--format", "json").output
     assert_no_canary(entries)
+
+
+def test_history_filters_by_actor_and_time(repo: Repo, live_store: LiveStore) -> None:
+    applied(repo)
+    web = live_store.client("web-admin")
+    gateway = web.get("/api/v1/gateways/twilio-us").json()
+    web.delete("/api/v1/gateways/twilio-us",
+               headers={"If-Match": str(gateway["version"])}).raise_for_status()
+    by_web = json.loads(repo.gwctl("history", "--actor", "web-admin@web", "--format",
+                                   "json").stdout)
+    assert [(e["action"], e["key"]) for e in by_web] == [("delete", "twilio-us")]
+    later = json.loads(repo.gwctl("history", "--since", by_web[0]["at"], "--format",
+                                  "json").stdout)
+    assert ("delete", "twilio-us") in [(e["action"], e["key"]) for e in later]
+    assert all(e["at"] >= by_web[0]["at"] for e in later)
+
+
+def test_an_account_deleted_live_is_drift_naming_who(repo: Repo, live_store: LiveStore) -> None:
+    applied(repo)
+    web = live_store.client("web-admin")
+    gateway = web.get("/api/v1/gateways/twilio-us").json()
+    web.delete("/api/v1/gateways/twilio-us",
+               headers={"If-Match": str(gateway["version"])}).raise_for_status()
+    drift = repo.gwctl("drift")
+    assert drift.exit_code == 2
+    assert "twilio-us deleted by web-admin@web" in drift.output
+    applied(repo)
+    assert repo.gwctl("drift").exit_code == 0
