@@ -252,24 +252,13 @@ def apply(ctx: click.Context, saved_plan: Path | None, auto_approve: bool, prune
 @friendly_errors
 def drift(ctx: click.Context, fmt: str) -> None:
     """Show what was changed in the store outside gwctl (exit 0 none, 2 drift)."""
-    from gwctl.drift import detect_drift
+    from gwctl.drift import detect_drift, render_drift
     from gwctl.reconcile import make_plan
-    from gwctl.render import field_text
 
     settings = _settings(ctx)
     with _store(ctx) as client:
         drifts = detect_drift(make_plan(settings, client), client)
-    if fmt == "json":
-        click.echo(json.dumps([{"key": d.key, "what": d.what, "actor": d.actor, "at": d.at,
-                                "fields": [f.field for f in d.fields]} for d in drifts],
-                              indent=2))
-    elif not drifts:
-        click.echo("No drift: the store matches what gwctl applied.")
-    for item in drifts if fmt == "text" else ():
-        click.echo(f"~ {item.key} {item.what} by {item.actor or 'unknown'} at "
-                   f"{item.at or 'unknown time'}")
-        for field in item.fields:
-            click.echo(f"    {field_text(field, 'update')}  (git → live shown as live → git)")
+    click.echo(render_drift(drifts, fmt))
     if drifts:
         sys.exit(EXIT_CHANGES)
 

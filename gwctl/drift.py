@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from gwctl.client import StoreClient
 from gwctl.plan import MANAGED, FieldChange
 from gwctl.reconcile import Planned
+from gwctl.render import value_text
 
 
 @dataclass(frozen=True)
@@ -54,3 +56,26 @@ def _last_writer(client: StoreClient, key: str) -> tuple[str | None, str | None]
         return None, None
     token = f" (token {last['token_name']})" if last.get("token_name") else ""
     return f"{last.get('actor')}{token}", last.get("at")
+
+
+def render_drift(drifts: Sequence[Drift], fmt: str) -> str:
+    """Text for people (live value, then what git says) or JSON for tools; no secret values."""
+    if fmt == "json":
+        return json.dumps([{"key": d.key, "what": d.what, "actor": d.actor, "at": d.at,
+                            "fields": [f.field for f in d.fields]} for d in drifts], indent=2)
+    if not drifts:
+        return "No drift: the store matches what gwctl applied."
+    lines = []
+    for item in drifts:
+        lines.append(f"~ {item.key} {item.what} by {item.actor or 'unknown'} at "
+                     f"{item.at or 'an unknown time'}")
+        lines.extend(f"    {_field_line(field)}" for field in item.fields)
+    lines.append(f"{len(drifts)} account(s) drifted: `gwctl apply` restores git's values, "
+                 "`gwctl import` is for accounts git should adopt instead.")
+    return "\n".join(lines)
+
+
+def _field_line(field: FieldChange) -> str:
+    if field.sensitive:
+        return f"{field.field}: (sensitive value differs from git)"
+    return f"{field.field}: live {value_text(field, 'old')}, git {value_text(field, 'new')}"
