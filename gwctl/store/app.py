@@ -119,6 +119,10 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     async def http_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 400:  # FastAPI could not decode the body (not UTF-8 JSON)
+            return error_response(ValidationFailed(
+                "the body is not valid JSON", [{"pointer": "", "message": str(exc.detail)}]
+            ))
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
         body = {"error": {"code": code, "message": str(exc.detail), "details": []}}
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)

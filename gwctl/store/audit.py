@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from gwctl.store.context import WriteContext
 from gwctl.store.db import GENESIS_HASH, SINGLETON_ID, AuditHeadRow, AuditRow, now_utc
 from gwctl.store.models import AuditEntryOut, AuditPage, AuditVerification, BrokenEntry
-from gwctl.store.validation import check_key
 from gwctl.store.paging import decode_cursor, encode_cursor, invalid_cursor, rfc3339
+from gwctl.store.validation import check_key
 
 ACTIONS = (
     "create",

@@ -58,14 +58,23 @@ def init_store(
         store.close()
 
 
-def create_admin_token(database_url: str, name: str = "admin") -> str:
-    """A new admin token named `name` on a migrated database (shown once, stored hashed)."""
+def create_named_token(database_url: str, name: str, role: str) -> str:
+    """A new token `name` with `role` (admin | read) on a migrated database.
+
+    Shown once, stored hashed, audited as `token_create`. Conflict if the name is taken,
+    ValidationFailed for a bad name or role.
+    """
     engine = create_store_engine(database_url)
     try:
         upgrade_engine(engine)
-        return create_token(engine, name, "admin")
+        return create_token(engine, name, role)
     finally:
         engine.dispose()
+
+
+def create_admin_token(database_url: str, name: str = "admin") -> str:
+    """A new admin token named `name` (see `create_named_token`)."""
+    return create_named_token(database_url, name, "admin")
 
 
 def _create_unique(store: GatewayStore, base: str) -> str:

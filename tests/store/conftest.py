@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
-    from fastapi.testclient import TestClient
+    from fastapi.testclient import TestClient as TestClient
 
 from gwctl.store.app import create_app
 from gwctl.store.service import GatewayStore
@@ -157,8 +157,8 @@ def _inprocess(database_url: str, key_file: Path) -> Iterator[Api]:
     ]
     store: GatewayStore = app.state.store
     try:
-        yield Api(*clients, engine=store.engine, database_url=database_url,
-                  extra={"app": app, "admin_token": admin_token})
+        yield Api(clients[0], clients[1], clients[2], engine=store.engine,
+                  database_url=database_url, extra={"app": app, "admin_token": admin_token})
     finally:
         for client in clients:
             client.close()
@@ -235,8 +235,8 @@ def _served(database_url: str, key_file: Path, tmp_path: Path) -> Iterator[Api]:
     ]
     engine = sa.create_engine(database_url)
     try:
-        yield Api(*clients, engine=engine, database_url=database_url, log_path=server.log_path,
-                  extra={"server": server, "admin_token": admin_token})
+        yield Api(clients[0], clients[1], clients[2], engine=engine, database_url=database_url,
+                  log_path=server.log_path, extra={"server": server, "admin_token": admin_token})
     finally:
         for client in clients:
             client.close()

@@ -31,7 +31,9 @@ def png(width: int = 2, height: int = 2, padding: int = 0) -> bytes:
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 
 
-def infobip(key: str = "infobip-primary", name: str = "Infobip I", **overrides: Any) -> dict[str, Any]:
+def infobip(
+    key: str = "infobip-primary", name: str = "Infobip I", **overrides: Any
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "key": key,
         "provider": "infobip",
@@ -63,7 +65,9 @@ def twilio(key: str = "twilio-us", name: str = "Twilio US", **overrides: Any) ->
     return body
 
 
-def clickatell(key: str = "clickatell-main", name: str = "Clickatell", **overrides: Any) -> dict[str, Any]:
+def clickatell(
+    key: str = "clickatell-main", name: str = "Clickatell", **overrides: Any
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "key": key,
         "provider": "clickatell",

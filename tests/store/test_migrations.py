@@ -11,6 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from gwctl.store import audit
+from gwctl.store.context import Principal, WriteContext
 from gwctl.store.crypto import CredentialCipher, fingerprint, load_key
 from gwctl.store.db import Base, create_store_engine
 from gwctl.store.migrate import HEAD_REVISION, current_revision, head_revision, upgrade_database
@@ -81,9 +82,9 @@ def test_upgrading_from_the_first_revision_keeps_the_data(
         assert gateway.credentials["account_sid"].value == sid
         assert gateway.created_at == "2026-01-02T03:04:05Z"
         principal = store.authenticate("gwst_old-token")
-        assert principal is not None and principal.role == "admin"
+        assert principal == Principal("old", "admin")
         assert store.verify_audit().ok
-        context = audit.WriteContext(token_name="old", actor="alice")
+        context = WriteContext(token_name="old", actor="alice")
         result = store.apply_changeset(
             {"operations": [{"op": "delete", "key": "twilio-us", "if_version": 4}]},
             idempotency_key="after-upgrade", context=context,

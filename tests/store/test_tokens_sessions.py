@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -9,29 +10,32 @@ import pytest
 import sqlalchemy as sa
 
 from gwctl.store import sessions, tokens
+from gwctl.store.context import Principal
 from gwctl.store.errors import Conflict, NotFound, ValidationFailed
 from gwctl.store.server import create_admin_token, init_store
 from gwctl.store.service import GatewayStore
 
 
 @pytest.fixture
-def store(database_url: str, key_file: Path) -> GatewayStore:
+def store(database_url: str, key_file: Path) -> Iterator[GatewayStore]:
     opened = GatewayStore.open(database_url, key_file=key_file)
-    yield opened  # type: ignore[misc]
+    yield opened
     opened.close()
 
 
 def test_tokens_are_stored_hashed_and_verified(store: GatewayStore) -> None:
     token = store.create_token("ci", "admin", actor="ops@host")
     reader = store.create_token("auditor", "read")
-    assert token.startswith("gwst_") and len(token) > 40
-    assert store.authenticate(token) == tokens.Principal("ci", "admin")
-    assert store.authenticate(reader) == tokens.Principal("auditor", "read")
+    assert token.startswith("gwst_")
+    assert len(token) > 40
+    assert store.authenticate(token) == Principal("ci", "admin")
+    assert store.authenticate(reader) == Principal("auditor", "read")
     assert store.authenticate(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
     assert store.authenticate("") is None
     with store.engine.connect() as connection:
         stored = connection.execute(sa.text("SELECT token_hash FROM tokens")).scalars().all()
-    assert token not in stored and tokens.hash_token(token) in stored
+    assert token not in stored
+    assert tokens.hash_token(token) in stored
     with pytest.raises(Conflict):
         store.create_token("ci", "read")
     with pytest.raises(ValidationFailed):
@@ -41,7 +45,7 @@ def test_tokens_are_stored_hashed_and_verified(store: GatewayStore) -> None:
     assert [(t.name, t.role) for t in tokens.list_tokens(store.engine)] == [
         ("auditor", "read"), ("ci", "admin")]
     entries = store.list_audit(action="token_create").items
-    assert [(e.actor, e.details) for e in entries][0] == ("ops@host", {"name": "ci", "role": "admin"})
+    assert (entries[0].actor, entries[0].details) == ("ops@host", {"name": "ci", "role": "admin"})
     assert all(token not in e.model_dump_json() for e in entries)
 
     tokens.revoke_token(store.engine, "ci")
@@ -58,7 +62,8 @@ def test_web_sessions_live_in_the_database(store: GatewayStore) -> None:
     assert found is not None
     assert (found.token_name, found.role, found.csrf_token) == ("alice", "admin", csrf)
     assert found.csrf_matches(csrf)
-    assert not found.csrf_matches(csrf + "x") and not found.csrf_matches(None)
+    assert not found.csrf_matches(csrf + "x")
+    assert not found.csrf_matches(None)
     with store.engine.connect() as connection:
         ids = connection.execute(sa.text("SELECT id_hash FROM web_sessions")).scalars().all()
     assert session_id not in ids  # only its hash is stored
@@ -83,8 +88,8 @@ def test_init_store_prints_a_new_admin_token_each_time(tmp_path: Path) -> None:
     store = GatewayStore.open(url)
     try:
         assert [store.authenticate(t) for t in (first, second, third)] == [
-            tokens.Principal("admin", "admin"), tokens.Principal("admin-2", "admin"),
-            tokens.Principal("embedded", "admin")]
+            Principal("admin", "admin"), Principal("admin-2", "admin"),
+            Principal("embedded", "admin")]
     finally:
         store.close()
     assert (tmp_path / ".gwctl" / "store.key").is_file()
