@@ -100,9 +100,10 @@ def _discover(root: Path, gateways: Path, problems: list[Problem]) -> _Files:
             problems.append(Problem(display, 0, 0, "account files end in '.yaml': rename it to "
                                     f"'{name[:-4]}.yaml'", "extension"))
             continue
-        if entry.is_symlink() and not entry.resolve().is_relative_to(real_root):
+        if entry.is_symlink() and not _stays_inside(entry, real_root):
             problems.append(Problem(display, 0, 0, "symlink points outside the config "
-                                    "directory: copy the file in instead", "symlink_escape"))
+                                    "directory or loops: copy the file in instead",
+                                    "symlink_escape"))
             files.refused.add(name)
             continue
         if not entry.is_file():
@@ -126,6 +127,14 @@ def _discover(root: Path, gateways: Path, problems: list[Problem]) -> _Files:
                                 f"{GATEWAYS_DIR}/{key}.yaml or delete this file",
                                 "orphan_secret"))
     return files
+
+
+def _stays_inside(link: Path, real_root: Path) -> bool:
+    """Whether a symlink resolves to a place inside the config root (a loop does not)."""
+    try:
+        return link.resolve().is_relative_to(real_root)
+    except (OSError, RuntimeError):  # a symlink loop: RuntimeError before Python 3.13
+        return False
 
 
 def _load_account(
