@@ -81,6 +81,10 @@ def secret_symlink_outside(repo: ConfigRepo) -> None:
     (repo.gateways / "escape.secret.yaml").symlink_to(target)
 
 
+def account_symlink_loop(repo: ConfigRepo) -> None:
+    (repo.gateways / "self.yaml").symlink_to("self.yaml")
+
+
 def account_is_a_directory(repo: ConfigRepo) -> None:
     (repo.gateways / "folder.yaml").mkdir()
 
@@ -188,6 +192,8 @@ def cases(other: AgeIdentity) -> list[RepoCase]:
         RepoCase("secret-symlink-leaving-the-config-dir", secret_symlink_outside,
                  "gateways.d/escape.secret.yaml",
                  ("symlink points outside the config directory", "copy the file in")),
+        RepoCase("account-symlink-loop", account_symlink_loop, "gateways.d/self.yaml",
+                 ("symlink points outside the config directory or loops",)),
         RepoCase("account-file-is-a-directory", account_is_a_directory, "gateways.d/folder.yaml",
                  ("not a regular file",)),
         RepoCase("secret-file-without-account-file",
@@ -300,6 +306,11 @@ def cases(other: AgeIdentity) -> list[RepoCase]:
                  f"{SENT}:1:14",
                  ("'account_sid' (SID) must be a Twilio account SID",
                   "'AC' followed by 32 hexadecimal characters"), args=("--decrypt",)),
+        RepoCase("twilio-sid-with-a-trailing-newline",
+                 with_secret({"account_sid": TWILIO_SID + "\n", "auth_token": CANARY_HEX},
+                             provider="twilio"),
+                 f"{SENT}:1:14", ("'account_sid' (SID) must be a Twilio account SID",),
+                 args=("--decrypt",)),
         RepoCase("twilio-auth-token-not-hex",
                  with_secret({"account_sid": TWILIO_SID, "auth_token": CANARY},
                              provider="twilio"),
