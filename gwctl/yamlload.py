@@ -24,6 +24,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 32
+_STR_TAG = "tag:yaml.org,2002:str"
 
 Path_ = tuple[str | int, ...]
 Position = tuple[int, int]
@@ -218,7 +219,11 @@ class _Builder:
         self.doc.key_positions[parent.path + (key,)] = _position(event)
 
     def _construct(self, event: events.ScalarEvent) -> Any:
+        if event.implicit == (False, True):  # quoted or block scalar: always a string
+            return event.value
         tag = self.resolver.resolve(yaml.ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
+        if tag == _STR_TAG:  # what SafeConstructor would return, without building a node
+            return event.value
         node = yaml.ScalarNode(tag, event.value, style=event.style)
         try:
             return self.constructor.construct_object(node)
