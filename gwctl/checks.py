@@ -67,33 +67,49 @@ def unique_moves(accounts: Sequence[LoadedAccount]) -> list[Problem]:
     return problems
 
 
+LogoCache = dict[tuple[Path, str], "Logo | tuple[str, str]"]
+
+
 def load_logo(
-    root: Path, account_path: Path, document: Document, problems: list[Problem]
+    root: Path, account_path: Path, document: Document, problems: list[Problem],
+    cache: LogoCache | None = None,
 ) -> Logo | None:
     """Read the account's logo file, checking it stays inside the config root, is PNG/JPEG and
-    is small enough; problems point at the `logo` value."""
+    is small enough; problems point at the `logo` value.
+
+    Many accounts share one logo file: pass the same `cache` for the accounts of one load and
+    each file is resolved, read and hashed once."""
     relative = document.data.get("logo")
     if relative is None:
         return None
-    here = ("logo",)
-    target = (account_path.parent / relative).resolve()
+    cache = {} if cache is None else cache
+    cache_key = (account_path.parent, relative)
+    if cache_key not in cache:
+        cache[cache_key] = _read_logo(root, account_path.parent / relative, relative)
+    found = cache[cache_key]
+    if isinstance(found, Logo):
+        return found
+    message, code = found
+    problems.append(document.problem(("logo",), message, code))
+    return None
+
+
+def _read_logo(root: Path, path: Path, relative: str) -> Logo | tuple[str, str]:
+    """The checked logo, or the problem's message and code."""
+    target = path.resolve()
     if not target.is_relative_to(root.resolve()):
-        problems.append(document.problem(here, "logo must be inside the config directory: "
-                                         "put the file under gateways.d/logos/", "logo_outside"))
-        return None
+        return ("logo must be inside the config directory: put the file under "
+                "gateways.d/logos/", "logo_outside")
     if not target.is_file():
-        problems.append(document.problem(here, f"logo file '{relative}' not found (paths are "
-                                         "relative to this account file)", "logo_missing"))
-        return None
+        return (f"logo file '{relative}' not found (paths are relative to this account file)",
+                "logo_missing")
     size = target.stat().st_size
     if size > MAX_LOGO_BYTES:
-        problems.append(document.problem(here, f"logo is {size} bytes; the limit is "
-                                         f"{MAX_LOGO_BYTES} (256 KiB): shrink it", "logo_size"))
-        return None
+        return (f"logo is {size} bytes; the limit is {MAX_LOGO_BYTES} (256 KiB): shrink it",
+                "logo_size")
     data = target.read_bytes()
     content_type = image_type(data)
     if content_type is None:
-        problems.append(document.problem(here, "logo is not a PNG or JPEG image (checked by "
-                                         "its content, not its name): convert it", "logo_type"))
-        return None
+        return ("logo is not a PNG or JPEG image (checked by its content, not its name): "
+                "convert it", "logo_type")
     return Logo(relative, content_type, hashlib.sha256(data).hexdigest(), data)

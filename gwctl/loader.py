@@ -70,8 +70,9 @@ def load_config(root: Path) -> LoadedConfig:
         return result
     files = _discover(root, gateways, result.problems)
     providers = load_providers()
+    logos: checks.LogoCache = {}  # accounts share logo files: read and hash each once
     for key in sorted(files.accounts):
-        loaded = _load_account(root, key, files, providers, result.problems)
+        loaded = _load_account(root, key, files, providers, result.problems, logos)
         if loaded is not None:
             result.accounts.append(loaded)
     result.problems.extend(checks.unique_names(result.accounts))
@@ -139,7 +140,7 @@ def _stays_inside(link: Path, real_root: Path) -> bool:
 
 def _load_account(
     root: Path, key: str, files: _Files, providers: dict[str, Provider],
-    problems: list[Problem],
+    problems: list[Problem], logos: checks.LogoCache | None = None,
 ) -> LoadedAccount | None:
     path = files.accounts[key]
     display = display_path(root, path)
@@ -155,7 +156,7 @@ def _load_account(
     secret = _load_secret(root, key, files, provider, display, problems)
     if document is None or provider is None or len(problems) > found_before:
         return None
-    logo = checks.load_logo(root, path, document, problems)
+    logo = checks.load_logo(root, path, document, problems, logos)
     if len(problems) > found_before or secret is None:
         return None
     secret_document, secret_path, secret_digest = secret
