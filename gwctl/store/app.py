@@ -275,11 +275,12 @@ def list_gateways(
     status: Annotated[str | None, Query(max_length=16)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
-) -> GatewayPage:
+) -> Response:
     """Gateways ordered by key, a page at a time."""
-    return store.list_gateways(
+    page = store.list_gateways(
         provider=provider or None, status=status or None, limit=limit, cursor=cursor or None
     )
+    return Response(page.model_dump_json(), media_type="application/json")
 
 @router.get(
     f"{API}/gateways/{{key}}",

@@ -9,9 +9,9 @@ many operations is one transaction), and appends one audit entry per operation.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from gwctl.schemas import STORE_COLUMNS, Provider
@@ -20,7 +20,7 @@ from gwctl.store.context import WriteContext
 from gwctl.store.crypto import CredentialCipher, fingerprint, mask
 from gwctl.store.db import GatewayRow, now_utc
 from gwctl.store.errors import Conflict, NotFound, VersionMismatch
-from gwctl.store.models import CredentialOut, GatewayOut, LogoOut
+from gwctl.store.models import GatewayOut
 from gwctl.store.paging import rfc3339
 from gwctl.store.validation import (
     GatewayInput,
@@ -45,57 +45,73 @@ TRACKED_FIELDS = (
 )
 
 
+# What gateway_view reads: every column but the logo's bytes (lists stay light).
+VIEW_COLUMNS = tuple(
+    column for column in GatewayRow.__table__.columns if column.name != "logo_data"
+)
+
+
 def logo_url(key: str) -> str:
     return f"/api/v1/gateways/{key}/logo"
 
 
 def gateway_view(
-    row: GatewayRow, providers: Mapping[str, Provider], cipher: CredentialCipher
+    row: GatewayRow | Row[Any], providers: Mapping[str, Provider], cipher: CredentialCipher
 ) -> GatewayOut:
     """A gateway as the API shows it: secrets only masked and fingerprinted."""
+    return GatewayOut.model_validate(gateway_data(row, providers, cipher))
+
+
+def gateway_data(
+    row: GatewayRow | Row[Any], providers: Mapping[str, Provider], cipher: CredentialCipher
+) -> dict[str, Any]:
+    """`gateway_view` as plain data (validate many at once: GatewayPage.model_validate).
+
+    `row` is an ORM row or a Core row of VIEW_COLUMNS.
+    """
     provider = providers.get(row.provider)
-    credentials: dict[str, CredentialOut] = {}
+    credentials: dict[str, dict[str, Any]] = {}
     for field in provider.credentials if provider else ():
         blob = getattr(row, field.column)
         if blob is None:
             continue
         value = cipher.decrypt(blob, gateway_key=row.key, column=field.column)
-        credentials[field.name] = CredentialOut(
-            column=cast(Any, field.column),
-            secret=field.secret,
-            mask=mask(value),
-            fingerprint=getattr(row, f"{field.column}_fingerprint") or "",
-            value=None if field.secret else value,
-        )
+        credentials[field.name] = {
+            "column": field.column,
+            "secret": field.secret,
+            "mask": mask(value),
+            "fingerprint": getattr(row, f"{field.column}_fingerprint") or "",
+            "value": None if field.secret else value,
+        }
     logo = None
     if row.logo_sha256 and row.logo_content_type and row.logo_size is not None:
-        logo = LogoOut(
-            content_type=cast(Any, row.logo_content_type),
-            sha256=row.logo_sha256,
-            size=row.logo_size,
-            url=logo_url(row.key),
-        )
-    return GatewayOut(
-        key=row.key,
-        provider=row.provider,
-        company_name=provider.company_name if provider else row.provider,
-        name=row.name,
-        status=row.status,
-        sending_pattern=row.sending_pattern,
-        fallback_sender_id=row.fallback_sender_id,
-        description=row.description,
-        signup_link=row.signup_link,
-        logo=logo,
-        credentials=credentials,
-        managed_by=cast(Any, row.managed_by),
-        protect=row.protect,
-        applied_digest=row.applied_digest,
-        version=row.version,
-        created_at=rfc3339(row.created_at),
-        created_by=row.created_by,
-        updated_at=rfc3339(row.updated_at),
-        updated_by=row.updated_by,
-    )
+        logo = {
+            "content_type": row.logo_content_type,
+            "sha256": row.logo_sha256,
+            "size": row.logo_size,
+            "url": logo_url(row.key),
+        }
+    return {
+        "key": row.key,
+        "provider": row.provider,
+        "company_name": provider.company_name if provider else row.provider,
+        "name": row.name,
+        "status": row.status,
+        "sending_pattern": row.sending_pattern,
+        "fallback_sender_id": row.fallback_sender_id,
+        "description": row.description,
+        "signup_link": row.signup_link,
+        "logo": logo,
+        "credentials": credentials,
+        "managed_by": row.managed_by,
+        "protect": row.protect,
+        "applied_digest": row.applied_digest,
+        "version": row.version,
+        "created_at": rfc3339(row.created_at),
+        "created_by": row.created_by,
+        "updated_at": rfc3339(row.updated_at),
+        "updated_by": row.updated_by,
+    }
 
 
 class GatewayWriter:

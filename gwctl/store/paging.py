@@ -35,4 +35,6 @@ def decode_cursor(cursor: str) -> str:
 
 def rfc3339(moment: datetime) -> str:
     """`2026-11-24T19:12:04Z`: UTC, whole seconds."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"

@@ -40,7 +40,7 @@ from gwctl.store.db import (
     write_transaction,
 )
 from gwctl.store.errors import StoreConfigError
-from gwctl.store.gateways import GatewayWriter, gateway_view
+from gwctl.store.gateways import VIEW_COLUMNS, GatewayWriter, gateway_data, gateway_view
 from gwctl.store.idempotency import StoredResponse
 from gwctl.store.migrate import upgrade_engine
 from gwctl.store.models import (
@@ -175,18 +175,18 @@ class GatewayStore:
         """Gateways ordered by key, filtered; `next_cursor` fetches the next page."""
 
         def work(session: Session) -> GatewayPage:
-            query = select(GatewayRow).order_by(GatewayRow.key).limit(limit + 1)
+            query = select(*VIEW_COLUMNS).order_by(GatewayRow.key).limit(limit + 1)
             if provider is not None:
                 query = query.where(GatewayRow.provider == provider)
             if status is not None:
                 query = query.where(GatewayRow.status == status)
             if cursor is not None:
                 query = query.where(GatewayRow.key > decode_cursor(cursor))
-            rows = list(session.scalars(query))
-            items = [gateway_view(row, self.providers, self.cipher) for row in rows[:limit]]
+            rows = session.execute(query).all()
+            items = [gateway_data(row, self.providers, self.cipher) for row in rows[:limit]]
             more = len(rows) > limit
-            return GatewayPage(
-                items=items, next_cursor=encode_cursor(items[-1].key) if more else None
+            return GatewayPage.model_validate(
+                {"items": items, "next_cursor": encode_cursor(items[-1]["key"]) if more else None}
             )
 
         return read_transaction(self.engine, work)
