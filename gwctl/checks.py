@@ -96,18 +96,25 @@ def load_logo(
 
 def _read_logo(root: Path, path: Path, relative: str) -> Logo | tuple[str, str]:
     """The checked logo, or the problem's message and code."""
-    target = path.resolve()
+    try:
+        target = path.resolve()
+    except (OSError, ValueError, RuntimeError):  # a NUL byte; a symlink loop before 3.13
+        return ("logo is not a usable path: write a plain relative path such as "
+                "logos/infobip.png", "logo_path")
     if not target.is_relative_to(root.resolve()):
         return ("logo must be inside the config directory: put the file under "
                 "gateways.d/logos/", "logo_outside")
     if not target.is_file():
         return (f"logo file '{relative}' not found (paths are relative to this account file)",
                 "logo_missing")
-    size = target.stat().st_size
-    if size > MAX_LOGO_BYTES:
-        return (f"logo is {size} bytes; the limit is {MAX_LOGO_BYTES} (256 KiB): shrink it",
-                "logo_size")
-    data = target.read_bytes()
+    try:
+        size = target.stat().st_size
+        if size > MAX_LOGO_BYTES:
+            return (f"logo is {size} bytes; the limit is {MAX_LOGO_BYTES} (256 KiB): "
+                    "shrink it", "logo_size")
+        data = target.read_bytes()
+    except OSError as exc:
+        return f"logo cannot be read: {exc.strerror}: check its permissions", "logo_unreadable"
     content_type = image_type(data)
     if content_type is None:
         return ("logo is not a PNG or JPEG image (checked by its content, not its name): "
