@@ -10,6 +10,7 @@ to fix it, exit code 1, no traceback, and no planted credential value anywhere i
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -106,6 +107,11 @@ def logo_outside(repo: ConfigRepo) -> None:
 
 def logo_symlink_outside(repo: ConfigRepo) -> None:
     (repo.gateways / "logos" / "link.png").symlink_to(outside(repo, "logo.png", png_bytes()))
+
+
+def logo_in_a_symlink_loop(repo: ConfigRepo) -> None:
+    (repo.gateways / "logos" / "loop").symlink_to("loop")
+    repo.add("branded", account(logo="logos/loop/logo.png"))
 
 
 def two_accounts(first: dict[str, object], second: dict[str, object]
@@ -231,6 +237,11 @@ def cases(other: AgeIdentity) -> list[RepoCase]:
         RepoCase("logo-symlink-leaving-the-config-dir",
                  with_logo("logos/link.png", logo_symlink_outside),
                  "gateways.d/branded.yaml:6:7", ("logo must be inside the config directory",)),
+        RepoCase("logo-path-with-a-nul-byte", with_logo("logos/\0.png"),
+                 "gateways.d/branded.yaml:6:7",
+                 ("logo is not a usable path", "logos/infobip.png")),
+        RepoCase("logo-in-a-symlink-loop", logo_in_a_symlink_loop,
+                 "gateways.d/branded.yaml:6:7", ("logo is not a usable path",)),
         RepoCase("logo-not-an-image",
                  with_logo("logos/fake.png", lambda repo: repo.write_plain(
                      "gateways.d/logos/fake.png", "<svg>not a png</svg>")),
@@ -368,6 +379,33 @@ def test_bad_repository_is_reported_once_at_its_exact_place(
 
     assert_clean(outcome)
     _check(case, outcome.stdout, outcome.exit_code, case.location)
+
+
+@pytest.mark.parametrize("case", CASE_IDS, indirect=True)
+def test_bad_repository_in_json_and_github_formats_has_the_same_place_and_no_secret(
+    case: RepoCase, config_dir: ConfigDirFactory, sops_env: AgeIdentity,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    repo = config_dir()
+    case.build(repo)
+    for name, value in case.env.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    file, _, place = case.location.partition(":")
+    line, column = map(int, place.split(":")) if place else (0, 0)
+
+    as_json = repo.validate(*case.args, "--format", "json")
+    as_github = repo.validate(*case.args, "--format", "github")
+
+    for outcome in (as_json, as_github):
+        assert outcome.exit_code == 1
+        assert_clean(outcome)
+    [problem] = json.loads(as_json.stdout)["problems"]
+    assert (problem["file"], problem["line"], problem["column"]) == (file, line, column)
+    where = f"file={file},line={line},col={column}," if line else f"file={file},"
+    assert as_github.stdout.startswith(f"::error {where}title=gwctl validate::")
 
 
 SUBPROCESS_CASES = ["account-symlink-leaving-the-config-dir", "tampered-ciphertext",
