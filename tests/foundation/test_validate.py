@@ -16,6 +16,7 @@ from tests.conftest import (
     assert_clean,
     invoke,
     run_gwctl,
+    valid_credentials,
 )
 
 DEMO_KEY = REPO_ROOT / "demo-keys" / "DEMO-ONLY-age-key.txt"
@@ -140,6 +141,32 @@ def test_boundary_values_are_accepted(config_dir: ConfigDirFactory) -> None:
     outcome = repo.validate()
 
     assert outcome.exit_code == 0, outcome.output
+
+
+@pytest.mark.usefixtures("no_sops_key")
+def test_an_account_file_saved_by_a_windows_editor_is_accepted(
+    config_dir: ConfigDirFactory,
+) -> None:
+    repo = config_dir()
+    text = "\ufeff" + "".join(f"{k}: {v}\r\n" for k, v in account().items())
+    repo.add("windows", text.encode("utf-8"), secrets=valid_credentials("infobip"))
+
+    outcome = repo.validate()
+
+    assert outcome.exit_code == 0, outcome.output
+
+
+@pytest.mark.usefixtures("no_sops_key")
+def test_positions_count_from_after_a_byte_order_mark_and_crlf_line_ends(
+    config_dir: ConfigDirFactory,
+) -> None:
+    repo = config_dir()
+    text = "\ufeff" + "".join(f"{k}: {v}\r\n" for k, v in account(status="on").items())
+    repo.add("windows", text.encode("utf-8"), secrets=valid_credentials("infobip"))
+
+    outcome = repo.validate()
+
+    assert outcome.stdout.startswith("gateways.d/windows.yaml:3:9: 'status' (Status) must be")
 
 
 @pytest.mark.usefixtures("no_sops_key")
