@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, inspect, text
+
+if TYPE_CHECKING:  # Alembic is imported only when a migration runs (~100 ms of start-up)
+    from alembic.config import Config
 
 from gwctl.store.db import WRITE_OPTION, create_store_engine
 
@@ -23,16 +23,21 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 HEAD_REVISION = "0002"  # the newest revision (a test checks it against the scripts)
 _ADVISORY_LOCK_ID = 7_311_052  # any constant shared by all gwctl processes
 _LOCK_TIMEOUT_SECONDS = 120
+_VERSION_TABLE = "alembic_version"  # Alembic's default; env.py does not change it
 
 
 def alembic_config() -> Config:
     """An Alembic configuration pointing at the store's migrations (no alembic.ini needed)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
@@ -52,6 +57,8 @@ def upgrade_engine(engine: Engine, revision: str = "head") -> None:
     if revision == "head" and current_revision(engine) == HEAD_REVISION:
         return  # the common case at every start: nothing to do, no Alembic machinery
     with _migration_lock(engine):
+        from alembic import command
+
         connection = engine.connect().execution_options(**{WRITE_OPTION: True})
         with connection, connection.begin():
             config = alembic_config()
@@ -62,6 +69,16 @@ def upgrade_engine(engine: Engine, revision: str = "head") -> None:
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at, or None for an empty database."""
     with engine.connect() as connection:
+        try:  # the common case, read directly: one row in Alembic's version table
+            if not inspect(connection).has_table(_VERSION_TABLE):
+                return None
+            rows = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+            if len(rows) == 1:
+                return str(rows[0][0])
+        finally:
+            connection.rollback()
+        from alembic.runtime.migration import MigrationContext  # anything else: its rules
+
         revision = MigrationContext.configure(connection).get_current_revision()
         connection.rollback()
         return revision
