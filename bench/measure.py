@@ -16,6 +16,7 @@ class Measured:
     returncode: int
     stdout: bytes
     stderr: bytes
+    cpu_s: float = 0.0  # user + system CPU of the child and its children
 
 
 def run(argv: Sequence[str], env: Mapping[str, str], cwd: str | None = None) -> Measured:
@@ -30,7 +31,8 @@ def run(argv: Sequence[str], env: Mapping[str, str], cwd: str | None = None) -> 
         _pid, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
-    return Measured(wall, usage.ru_maxrss / 1024.0, process.returncode, stdout, stderr)
+    return Measured(wall, usage.ru_maxrss / 1024.0, process.returncode, stdout, stderr,
+                    usage.ru_utime + usage.ru_stime)
 
 
 def _drain(process: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
