@@ -171,8 +171,8 @@ class _Builder:
 
     def finish(self) -> Document:
         if not self.root_seen or self.root is None:
-            raise _fail(self.display, 1, 1, "file is empty: expected a mapping of fields, "
-                        "e.g. 'provider: infobip'", "not_mapping")
+            raise _fail(self.display, 1, 1, "file is empty: expected a mapping of fields "
+                        "(key: value)", "not_mapping")
         if not isinstance(self.root, dict):
             raise _fail(self.display, 1, 1, "expected a mapping of fields (key: value), "
                         f"not a {_kind(self.root)}", "not_mapping")
