@@ -158,6 +158,7 @@ def decrypt_many(
 
     Each sops call is a separate process, CPU-bound in its own start-up, so the useful
     parallelism is the number of cores. `progress` is called with 1 as each file is done.
+    A sops that cannot run at all is no file's fault: it raises SopsNotFoundError once.
     """
     workers = max_workers or max(1, os.cpu_count() or 1)
 
@@ -165,6 +166,8 @@ def decrypt_many(
         display, path = item
         try:
             return display, decrypt_file(path, display)
+        except SopsNotFoundError:
+            raise
         except SecretError as exc:
             return display, exc
 

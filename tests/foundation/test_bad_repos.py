@@ -307,10 +307,6 @@ def cases(other: AgeIdentity) -> list[RepoCase]:
         RepoCase("decrypt-without-any-key", with_secret(INFOBIP), f"{SENT}:1:1",
                  ("no key available can decrypt this file",), args=("--decrypt",),
                  env={"SOPS_AGE_KEY_FILE": None}),
-        RepoCase("decrypt-with-sops-missing", with_secret(INFOBIP), f"{SENT}:1:1",
-                 ("the sops binary '/nonexistent/bin/sops' named by GWCTL_SOPS could not be "
-                  "run", "fix GWCTL_SOPS or unset it"), args=("--decrypt",),
-                 env={"GWCTL_SOPS": "/nonexistent/bin/sops"}),
         RepoCase("twilio-sid-not-ac-and-32-hex",
                  with_secret({"account_sid": "AC-" + CANARY, "auth_token": CANARY_HEX},
                              provider="twilio"),
@@ -406,6 +402,24 @@ def test_bad_repository_in_json_and_github_formats_has_the_same_place_and_no_sec
     assert (problem["file"], problem["line"], problem["column"]) == (file, line, column)
     where = f"file={file},line={line},col={column}," if line else f"file={file},"
     assert as_github.stdout.startswith(f"::error {where}title=gwctl validate::")
+
+
+def test_a_sops_that_cannot_run_is_one_error_not_one_per_file(
+    config_dir: ConfigDirFactory, sops_env: AgeIdentity, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    repo = config_dir()
+    for key in ("first", "second"):
+        repo.write_account(key, account("infobip", name=key))
+        repo.write_secret(key, INFOBIP)
+    monkeypatch.setenv("GWCTL_SOPS", "/nonexistent/bin/sops")
+
+    outcome = repo.validate("--decrypt")
+
+    assert_clean(outcome)
+    assert outcome.exit_code == 1
+    assert outcome.stderr.count("the sops binary '/nonexistent/bin/sops' named by GWCTL_SOPS "
+                                "could not be run") == 1
+    assert "fix GWCTL_SOPS or unset it" in outcome.stderr
 
 
 SUBPROCESS_CASES = ["account-symlink-leaving-the-config-dir", "tampered-ciphertext",
