@@ -9,9 +9,9 @@ from playwright.sync_api import expect
 
 from gwctl.store.server import create_admin_token
 from tests.browser.test_web_browser import sign_in
-from tests.reconciler.conftest import CANARY, SECRETS, LiveStore, Repo, age_key, live_store, repo
+from tests.reconciler.conftest import CANARY, SECRETS, LiveStore, Repo, live_store, repo
 
-__all__ = ["age_key", "live_store", "repo"]  # fixtures this module uses from the reconciler
+__all__ = ["live_store", "repo"]  # fixtures this module uses from the reconciler
 
 
 @pytest.mark.browser

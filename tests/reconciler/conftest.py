@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pyrage
 import pytest
 import yaml
 from click.testing import CliRunner, Result
@@ -20,6 +19,7 @@ from gwctl.embedded import store_paths
 from gwctl.model import Secret
 from gwctl.secrets import encrypt_to_file
 from gwctl.store.server import create_admin_token
+from tests.conftest import AgeIdentity, sops_rules
 from tests.store.conftest import Server, start_server
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,21 +33,6 @@ SECRETS: dict[str, dict[str, str]] = {
                               "secret_key": "infobip-tx-secret-3333"},
     "twilio-us": {"account_sid": "AC" + "ab" * 16, "auth_token": "cd" * 16},
 }
-
-
-@dataclass(frozen=True)
-class AgeKey:
-    key_file: Path
-    recipient: str
-
-
-@pytest.fixture(scope="session")
-def age_key(tmp_path_factory: pytest.TempPathFactory) -> AgeKey:
-    identity = pyrage.x25519.Identity.generate()
-    key_file = tmp_path_factory.mktemp("age") / "keys.txt"
-    key_file.write_text(f"{identity}\n", encoding="utf-8")
-    key_file.chmod(0o600)
-    return AgeKey(key_file, str(identity.to_public()))
 
 
 @dataclass
@@ -92,20 +77,17 @@ class Repo:
 
 
 @pytest.fixture
-def repo(tmp_path: Path, age_key: AgeKey, monkeypatch: pytest.MonkeyPatch) -> Repo:
+def repo(tmp_path: Path, sops_env: AgeIdentity, monkeypatch: pytest.MonkeyPatch) -> Repo:
     """The four example accounts, their secrets encrypted to a key generated for the run."""
-    for name in ("GWCTL_STORE_URL", "GWCTL_TOKEN", "SOPS_AGE_KEY", "NO_COLOR"):
+    for name in ("GWCTL_STORE_URL", "GWCTL_TOKEN", "NO_COLOR"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(age_key.key_file))
     root = tmp_path / "config"
     (root / "gateways.d").mkdir(parents=True)
     shutil.copytree(REPO / "gateways.d" / "logos", root / "gateways.d" / "logos")
     for account in (REPO / "gateways.d").glob("*.yaml"):
         if not account.name.endswith(".secret.yaml"):
             shutil.copy(account, root / "gateways.d" / account.name)
-    (root / ".sops.yaml").write_text(
-        "creation_rules:\n  - path_regex: gateways\\.d/[^/]+\\.secret\\.yaml$\n"
-        f"    age: {age_key.recipient}\n")
+    (root / ".sops.yaml").write_text(sops_rules(sops_env.public_key))
     config = Repo(root)
     for key, values in SECRETS.items():
         config.write_secret(key, values)
