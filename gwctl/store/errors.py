@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
+from starlette.responses import JSONResponse
+
 from gwctl.schemas import Violation
 
 
@@ -33,6 +35,12 @@ class StoreError(Exception):
     def to_json(self) -> dict[str, Any]:
         """The contract's error body: `{"error": {"code", "message", "details"}}`."""
         return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+
+
+def error_response(error: StoreError) -> JSONResponse:
+    """The HTTP response of an error: its status and the contract's JSON body."""
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    return JSONResponse(error.to_json(), status_code=error.status, headers=headers)
 
 
 class Unauthorized(StoreError):

@@ -114,6 +114,16 @@ def gateway_data(
     }
 
 
+def find_row(session: Session, key: str) -> GatewayRow:
+    """The gateway row of `key`, or NotFound."""
+    row = None
+    if not check_key(key):  # only a well-formed key can exist (and be queried everywhere)
+        row = session.scalar(select(GatewayRow).where(GatewayRow.key == key))
+    if row is None:
+        raise NotFound(f"no gateway with key '{key}'", [{"key": key}])
+    return row
+
+
 class GatewayWriter:
     """Gateway operations inside one write transaction, each audited with `context`."""
 
@@ -135,12 +145,7 @@ class GatewayWriter:
 
     def get(self, key: str) -> GatewayRow:
         """The row of `key`, or NotFound."""
-        row = None
-        if not check_key(key):  # only a well-formed key can exist (and be queried everywhere)
-            row = self.session.scalar(select(GatewayRow).where(GatewayRow.key == key))
-        if row is None:
-            raise NotFound(f"no gateway with key '{key}'", [{"key": key}])
-        return row
+        return find_row(self.session, key)
 
     def read_credentials(self, key: str) -> dict[str, str]:
         """The credentials of `key` in clear; audited as `credentials_read`."""

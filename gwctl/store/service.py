@@ -40,7 +40,13 @@ from gwctl.store.db import (
     write_transaction,
 )
 from gwctl.store.errors import StoreConfigError
-from gwctl.store.gateways import VIEW_COLUMNS, GatewayWriter, gateway_data, gateway_view
+from gwctl.store.gateways import (
+    VIEW_COLUMNS,
+    GatewayWriter,
+    find_row,
+    gateway_data,
+    gateway_view,
+)
 from gwctl.store.idempotency import StoredResponse
 from gwctl.store.migrate import upgrade_engine
 from gwctl.store.models import (
@@ -195,7 +201,7 @@ class GatewayStore:
         """One gateway; NotFound if there is none with this key."""
 
         def work(session: Session) -> GatewayOut:
-            return gateway_view(self._reader(session).get(key), self.providers, self.cipher)
+            return gateway_view(find_row(session, key), self.providers, self.cipher)
 
         return read_transaction(self.engine, work)
 
@@ -203,7 +209,7 @@ class GatewayStore:
         """The logo of a gateway, or None if it has none; NotFound for an unknown key."""
 
         def work(session: Session) -> LogoImage | None:
-            row = self._reader(session).get(key)
+            row = find_row(session, key)
             if row.logo_data is None or row.logo_content_type is None or row.logo_sha256 is None:
                 return None
             return LogoImage(row.logo_data, row.logo_content_type, row.logo_sha256)
@@ -336,9 +342,6 @@ class GatewayStore:
         return tokens.verify_token(self.engine, token)
 
     # -- helpers ------------------------------------------------------------------------------
-
-    def _reader(self, session: Session) -> GatewayWriter:
-        return GatewayWriter(session, self.cipher, self.providers, WriteContext(None, "reader"))
 
     def _writer(
         self, session: Session, context: WriteContext, changeset_id: str | None = None
