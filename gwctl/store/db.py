@@ -10,6 +10,7 @@ failures stay bounded.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -250,6 +251,8 @@ def create_store_engine(database_url: str) -> Engine:
         path = sqlite_path(database_url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():  # private from the start; SQLite gives -wal/-shm its mode
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         engine = create_engine(url, hide_parameters=True, connect_args={"timeout": 30})
         _configure_sqlite(engine)
         return engine

@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -132,23 +132,29 @@ class GatewayStore:
     def _check_key(self) -> None:
         """Prove the key is the database's, storing a check value on first use."""
 
-        def work(session: Session) -> None:
+        def stored(session: Session) -> str | None:
             row = session.get(MetaRow, _KEY_CHECK)
-            if row is None:
+            return None if row is None else row.value
+
+        def store_check(session: Session) -> str | None:
+            found = stored(session)
+            if found is None:  # first start: remember a value only this key decrypts
                 blob = self.cipher.encrypt(_KEY_CHECK_PLAIN, gateway_key="", column=_KEY_CHECK)
                 session.add(MetaRow(name=_KEY_CHECK, value=base64.b64encode(blob).decode()))
-                return
-            try:
-                self.cipher.decrypt(
-                    base64.b64decode(row.value), gateway_key="", column=_KEY_CHECK
-                )
-            except DecryptionError:
-                raise StoreConfigError(
-                    "the store key (GWCTL_STORE_KEY or the key file) is not the key this "
-                    "database's credentials were encrypted with"
-                ) from None
+            return found
 
-        write_transaction(self.engine, work)
+        check = read_transaction(self.engine, stored) or write_transaction(
+            self.engine, store_check
+        )
+        if check is None:
+            return
+        try:
+            self.cipher.decrypt(base64.b64decode(check), gateway_key="", column=_KEY_CHECK)
+        except DecryptionError:
+            raise StoreConfigError(
+                "the store key (GWCTL_STORE_KEY or the key file) is not the key this "
+                "database's credentials were encrypted with"
+            ) from None
 
     # -- providers and gateways -------------------------------------------------------------
 
@@ -160,10 +166,8 @@ class GatewayStore:
                 company_name=provider.company_name,
                 signup_link=provider.signup_link,
                 credentials=[
-                    CredentialFieldOut(
-                        name=f.name, title=f.title, column=f.column, secret=f.secret  # type: ignore[arg-type]
-                    )
-                    for f in provider.credentials
+                    CredentialFieldOut.model_validate(asdict(field))
+                    for field in provider.credentials
                 ],
                 schema=dict(provider.schema),
             )

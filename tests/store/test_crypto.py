@@ -86,5 +86,6 @@ def test_a_wrong_key_is_refused_at_start(tmp_path: Path, monkeypatch: pytest.Mon
     url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
     GatewayStore.open(url).close()
     assert (tmp_path / "store.key").is_file()  # beside the SQLite file by default
+    assert stat.S_IMODE((tmp_path / "store.sqlite3").stat().st_mode) == 0o600
     with pytest.raises(StoreConfigError, match="not the key"):
         GatewayStore.open(url, key_file=tmp_path / "other.key")
