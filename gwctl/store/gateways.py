@@ -19,7 +19,7 @@ from gwctl.store import audit
 from gwctl.store.context import WriteContext
 from gwctl.store.crypto import CredentialCipher, fingerprint, mask
 from gwctl.store.db import GatewayRow, now_utc
-from gwctl.store.errors import Conflict, NotFound, VersionMismatch
+from gwctl.store.errors import Conflict, NotFound, ValidationFailed, VersionMismatch
 from gwctl.store.models import GatewayOut
 from gwctl.store.paging import rfc3339
 from gwctl.store.validation import (
@@ -197,6 +197,10 @@ class GatewayWriter:
 
     def rename(self, key: str, new_key: str, if_version: int, data: Any = None) -> GatewayRow:
         """Change a gateway's key in place (and apply `data` as an update if given)."""
+        problems = check_key(new_key)
+        if problems:
+            raise ValidationFailed(problems[0].message, [{"parameter": "new_key",
+                                                          "message": problems[0].message}])
         row = self._get_at_version(key, if_version)
         if new_key != key and self.session.scalar(
             select(GatewayRow.id).where(GatewayRow.key == new_key)

@@ -1,4 +1,5 @@
-"""API tokens, web sessions and `gwctl serve --init`."""
+"""The service layer as the web page and the CLI call it: tokens, web sessions, `gwctl serve
+--init`, renames."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ import pytest
 import sqlalchemy as sa
 
 from gwctl.store import sessions, tokens
-from gwctl.store.context import Principal
+from gwctl.store.context import Principal, WriteContext
 from gwctl.store.errors import Conflict, NotFound, ValidationFailed
 from gwctl.store.server import create_admin_token, init_store
 from gwctl.store.service import GatewayStore
+
+from .samples import infobip
 
 
 @pytest.fixture
@@ -93,3 +96,13 @@ def test_init_store_prints_a_new_admin_token_each_time(tmp_path: Path) -> None:
     finally:
         store.close()
     assert (tmp_path / ".gwctl" / "store.key").is_file()
+
+
+def test_the_service_renames_with_the_same_rules_as_changesets(store: GatewayStore) -> None:
+    context = WriteContext(token_name="web", actor="alice")
+    store.create_gateway(infobip(), context)
+    with pytest.raises(ValidationFailed):
+        store.rename_gateway("infobip-primary", "Bad Key", if_version=1, context=context)
+    moved = store.rename_gateway("infobip-primary", "infobip-eu", if_version=1, context=context)
+    assert (moved.key, moved.version, moved.applied_digest) == ("infobip-eu", 2, None)
+    assert store.read_credentials("infobip-eu", context) == infobip()["credentials"]
