@@ -126,6 +126,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         description="The contract: docs/store-api.md.",
     )
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    _document_our_validation_errors(document, schemas)
     for model in (GatewayWrite, ChangesetRequest):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
@@ -134,3 +135,16 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return document
 
 
+
+
+def _document_our_validation_errors(document: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """FastAPI documents its own 422 body; ours is the contract's error (ErrorBody)."""
+    error_body = {"$ref": "#/components/schemas/ErrorBody"}
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            response = operation.get("responses", {}).get("422")
+            if response is not None:
+                response["description"] = "Validation Failed"
+                response["content"] = {"application/json": {"schema": error_body}}
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
