@@ -421,5 +421,33 @@ def token_create(ctx: click.Context, name: str, role: str, db: str | None) -> No
     click.echo(create_named_token(url, name, role))
 
 
+@token.command(name="list")
+@_DB_OPTION
+@click.pass_context
+@friendly_errors
+def token_list(ctx: click.Context, db: str | None) -> None:
+    """List the tokens: name, role, created when and by whom (never their values)."""
+    from gwctl.store.server import named_tokens
+
+    url, _key_file = _database(ctx, db)
+    for info in named_tokens(url):
+        click.echo(f"{info.name:<24} {info.role:<6} {info.created_at:%Y-%m-%d %H:%M} "
+                   f"by {info.created_by}")
+
+
+@token.command(name="revoke")
+@click.argument("name")
+@_DB_OPTION
+@click.pass_context
+@friendly_errors
+def token_revoke(ctx: click.Context, name: str, db: str | None) -> None:
+    """Revoke token NAME at once (its web sessions end too; audited)."""
+    from gwctl.store.server import revoke_named_token
+
+    url, _key_file = _database(ctx, db)
+    revoke_named_token(url, name)
+    click.echo(f"token {name} revoked")
+
+
 def main() -> None:
     cli(prog_name="gwctl")

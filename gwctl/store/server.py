@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import argparse
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import uvicorn
+from sqlalchemy import Engine
 
 from gwctl.store.db import create_store_engine
 from gwctl.store.errors import Conflict
 from gwctl.store.migrate import upgrade_engine
 from gwctl.store.service import GatewayStore
-from gwctl.store.tokens import create_token
+from gwctl.store.tokens import TokenInfo, create_token, list_tokens, revoke_token
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -58,18 +60,36 @@ def init_store(
         store.close()
 
 
+@contextmanager
+def _migrated(database_url: str) -> Iterator[Engine]:
+    engine = create_store_engine(database_url)
+    try:
+        upgrade_engine(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
 def create_named_token(database_url: str, name: str, role: str) -> str:
     """A new token `name` with `role` (admin | read) on a migrated database.
 
     Shown once, stored hashed, audited as `token_create`. Conflict if the name is taken,
     ValidationFailed for a bad name or role.
     """
-    engine = create_store_engine(database_url)
-    try:
-        upgrade_engine(engine)
+    with _migrated(database_url) as engine:
         return create_token(engine, name, role)
-    finally:
-        engine.dispose()
+
+
+def named_tokens(database_url: str) -> list[TokenInfo]:
+    """Every token's name, role and creation (never a token value: the store has none)."""
+    with _migrated(database_url) as engine:
+        return list_tokens(engine)
+
+
+def revoke_named_token(database_url: str, name: str) -> None:
+    """Delete token `name` and end its web sessions; audited as `token_revoke`."""
+    with _migrated(database_url) as engine:
+        revoke_token(engine, name)
 
 
 def create_admin_token(database_url: str, name: str = "admin") -> str:
