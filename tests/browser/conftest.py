@@ -39,7 +39,7 @@ EXPECTED_STATUS_LOG = re.compile(r"^Failed to load resource: .* status of 4(01|0
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 
 
-class _CanaryScanner:
+class CanaryScanner:
     """ASGI wrapper recording every response (headers and body) that carries a canary."""
 
     def __init__(self, app: Any) -> None:
@@ -68,11 +68,27 @@ class _CanaryScanner:
 
 
 @dataclass
+class StoreApp:
+    """The store app as `gwctl store serve` builds it (REST API and web page) on a SQLite file
+    in the test's directory, with an admin token (alice) and a read token (auditor)."""
+
+    app: Any  # FastAPI
+    database_url: str
+    admin_token: str
+    read_token: str
+
+    @property
+    def store(self) -> Any:
+        """The app's own GatewayStore, to seed accounts and check what the pages wrote."""
+        return self.app.state.store
+
+
+@dataclass
 class LiveStore:
     base_url: str
     admin_token: str
     read_token: str
-    scanner: _CanaryScanner
+    scanner: CanaryScanner
     store: Any  # the app's GatewayStore, to seed accounts the way gwctl apply would
 
     def url(self, path: str) -> str:
@@ -86,29 +102,26 @@ def _free_port() -> int:
         return port
 
 
-def _build_store(tmp_path: Path) -> tuple[Any, str, str]:
-    """The store app (with its web page) on a fresh SQLite file, an admin and a read token."""
+@pytest.fixture
+def store_app(tmp_path: Path) -> Iterator[StoreApp]:
     from gwctl.store.app import create_app
-    from gwctl.store.service import GatewayStore
 
     database_url = f"sqlite:///{tmp_path / 'store.db'}"
-    key_file = tmp_path / "store.key"
-    app = create_app(database_url, key_file=key_file)
-    store = GatewayStore.open(database_url, key_file=key_file)
+    app = create_app(database_url, key_file=tmp_path / "store.key")
+    store = app.state.store
     try:
         admin = store.create_token("alice", "admin", actor="browser-tests")
         reader = store.create_token("auditor", "read", actor="browser-tests")
+        yield StoreApp(app, database_url, admin, reader)
     finally:
-        store.close()
-    return app, admin, reader
+        store.close()  # the app's lifespan closes it too, when a client ran it
 
 
 @pytest.fixture
-def live_store(tmp_path: Path) -> Iterator[LiveStore]:
+def live_store(store_app: StoreApp) -> Iterator[LiveStore]:
     import uvicorn
 
-    app, admin, reader = _build_store(tmp_path)
-    scanner = _CanaryScanner(app)
+    scanner = CanaryScanner(store_app.app)
     port = _free_port()
     config = uvicorn.Config(
         scanner, host="127.0.0.1", port=port, log_level="warning", lifespan="on", access_log=False
@@ -122,7 +135,13 @@ def live_store(tmp_path: Path) -> Iterator[LiveStore]:
             raise RuntimeError("the store server did not start")
         time.sleep(0.02)
     try:
-        yield LiveStore(f"http://127.0.0.1:{port}", admin, reader, scanner, app.state.store)
+        yield LiveStore(
+            f"http://127.0.0.1:{port}",
+            store_app.admin_token,
+            store_app.read_token,
+            scanner,
+            store_app.store,
+        )
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -1,69 +1,57 @@
-"""The web routes in-process (Starlette TestClient) over an in-memory backend: sign-in, CSRF,
-roles, security headers, errors next to fields, and no credential value in any page."""
+"""The web routes in-process (Starlette TestClient) over the real store app (`create_app` on a
+SQLite file, real API tokens): sign-in, CSRF, roles, security headers, errors next to fields,
+and no credential value in any response."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from gwctl.store.web import mount_web
-from gwctl.store.web.backend import Principal
+from gwctl.store import errors, sessions
+from gwctl.store.context import WriteContext
+from gwctl.store.models import AuditEntryOut
+from gwctl.store.service import GatewayStore
 
-from .fake_backend import FakeBackend
+from .conftest import CANARIES, CanaryScanner, StoreApp
+from .web_client import csrf_of, sign_in
 
-ADMIN = "admin-token-0123456789"
-READER = "read-token-0123456789"
-CANARY_KEY = "CANARYapikey-7d1f3e9a55"
-CANARY_SECRET = "CANARYsecret-0b8c2d4e66"
-TWILIO_TOKEN = "fedcba9876543210fedcba98765c0ffe"
+CANARY_KEY, CANARY_SECRET, TWILIO_TOKEN = CANARIES
 TWILIO_SID = "AC" + "0123456789abcdef" * 2
+GATEWAY_ACTIONS = ("create", "update", "delete")
 
 
 @pytest.fixture
-def backend() -> FakeBackend:
-    return FakeBackend({ADMIN: Principal("alice", "admin"), READER: Principal("auditor", "read")})
+def store(store_app: StoreApp) -> GatewayStore:
+    store: GatewayStore = store_app.store
+    return store
 
 
 @pytest.fixture
-def app(backend: FakeBackend) -> FastAPI:
-    app = FastAPI()
-    mount_web(app, backend)
-    return app
-
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no CSRF field in the page"
-    return match.group(1)
-
-
-def sign_in(client: TestClient, token: str) -> None:
-    page = client.get("/signin")
-    response = client.post(
-        "/signin",
-        data={"csrf_token": csrf_of(page.text), "token": token, "next": "/gateways"},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    assert response.headers["location"] == "/gateways"
+def app(store_app: StoreApp) -> Iterator[Any]:
+    """The store app, every response of which is scanned for the canary credential values."""
+    scanner = CanaryScanner(store_app.app)
+    yield scanner
+    assert scanner.leaks == [], f"credential values left the server: {scanner.leaks}"
 
 
 @pytest.fixture
-def admin(app: FastAPI) -> Iterator[TestClient]:
+def admin(app: Any, store_app: StoreApp) -> Iterator[TestClient]:
     with TestClient(app) as client:
-        sign_in(client, ADMIN)
+        sign_in(client, store_app.admin_token)
         yield client
 
 
-@pytest.fixture
-def reader(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as client:
-        sign_in(client, READER)
-        yield client
+def gateway_writes(store: GatewayStore) -> list[AuditEntryOut]:
+    """The audit log's gateway writes (creates, updates, deletes), oldest first."""
+    return [e for e in store.list_audit(limit=1000).items if e.action in GATEWAY_ACTIONS]
+
+
+def credentials(store: GatewayStore, key: str) -> dict[str, str]:
+    return store.read_credentials(key, WriteContext(token_name="alice", actor="test"))
 
 
 def infobip_form(**overrides: str) -> dict[str, str]:
@@ -93,7 +81,7 @@ def create(client: TestClient, provider: str, data: dict[str, str]) -> tuple[int
     return response.status_code, response.text
 
 
-def test_pages_need_a_session(app: FastAPI) -> None:
+def test_pages_need_a_session(app: Any) -> None:
     with TestClient(app) as client:
         for path in ("/gateways", "/gateways/new", "/gateways/x/edit", "/gateways/x/history"):
             response = client.get(path, follow_redirects=False)
@@ -103,7 +91,7 @@ def test_pages_need_a_session(app: FastAPI) -> None:
         assert response.status_code == 303
 
 
-def test_signin_sets_a_safe_cookie_and_rejects_bad_tokens(app: FastAPI) -> None:
+def test_signin_sets_a_safe_cookie_and_rejects_bad_tokens(app: Any, store_app: StoreApp) -> None:
     with TestClient(app) as client:
         page = client.get("/signin")
         bad = client.post("/signin", data={"csrf_token": csrf_of(page.text), "token": "nope"})
@@ -113,7 +101,11 @@ def test_signin_sets_a_safe_cookie_and_rejects_bad_tokens(app: FastAPI) -> None:
         page = client.get("/signin")
         ok = client.post(
             "/signin",
-            data={"csrf_token": csrf_of(page.text), "token": ADMIN, "next": "//evil.example/"},
+            data={
+                "csrf_token": csrf_of(page.text),
+                "token": store_app.admin_token,
+                "next": "//evil.example/",
+            },
             follow_redirects=False,
         )
         assert ok.headers["location"] == "/gateways"
@@ -128,7 +120,7 @@ def test_signin_sets_a_safe_cookie_and_rejects_bad_tokens(app: FastAPI) -> None:
         page = client.get("/signin")
         ok = client.post(
             "/signin",
-            data={"csrf_token": csrf_of(page.text), "token": ADMIN},
+            data={"csrf_token": csrf_of(page.text), "token": store_app.admin_token},
             follow_redirects=False,
         )
         cookie = next(
@@ -137,9 +129,9 @@ def test_signin_sets_a_safe_cookie_and_rejects_bad_tokens(app: FastAPI) -> None:
         assert "Secure" in cookie
 
 
-def test_signin_without_its_csrf_token_is_refused(app: FastAPI) -> None:
+def test_signin_without_its_csrf_token_is_refused(app: Any, store_app: StoreApp) -> None:
     with TestClient(app) as client:
-        response = client.post("/signin", data={"token": ADMIN})
+        response = client.post("/signin", data={"token": store_app.admin_token})
         assert response.status_code == 403
         assert "gwctl_session" not in response.headers.get("set-cookie", "")
 
@@ -147,12 +139,16 @@ def test_signin_without_its_csrf_token_is_refused(app: FastAPI) -> None:
 @pytest.mark.parametrize(
     "next_url", ["https://evil.example", "//evil.example", "/\t/evil.example", "/\\evil"]
 )
-def test_no_open_redirect_after_signin(app: FastAPI, next_url: str) -> None:
+def test_no_open_redirect_after_signin(app: Any, store_app: StoreApp, next_url: str) -> None:
     with TestClient(app) as client:
         page = client.get("/signin")
         ok = client.post(
             "/signin",
-            data={"csrf_token": csrf_of(page.text), "token": ADMIN, "next": next_url},
+            data={
+                "csrf_token": csrf_of(page.text),
+                "token": store_app.admin_token,
+                "next": next_url,
+            },
             follow_redirects=False,
         )
         assert ok.headers["location"] == "/gateways"
@@ -195,15 +191,21 @@ def test_empty_state(admin: TestClient) -> None:
 
 
 def test_create_shows_masked_credentials_never_values(
-    admin: TestClient, backend: FakeBackend
+    admin: TestClient, store: GatewayStore
 ) -> None:
     status, html = create(admin, "infobip", infobip_form())
     assert status == 200
     assert "The gateway &#39;Infobip I&#39; has been added." in html
     assert "••••" + CANARY_KEY[-4:] in html
     assert "••••" + CANARY_SECRET[-4:] in html
-    assert backend.writes[0][2].actor == "web:alice"
-    assert backend.writes[0][1]["managed_by"] == "manual"
+    [created] = gateway_writes(store)
+    assert (created.action, created.key) == ("create", "infobip-primary")
+    assert (created.actor, created.token_name) == ("web:alice", "alice")
+    assert store.get_gateway("infobip-primary").managed_by == "manual"
+    assert credentials(store, "infobip-primary") == {
+        "api_key": CANARY_KEY,
+        "secret_key": CANARY_SECRET,
+    }
     for path in (
         "/gateways",
         "/gateways/infobip-primary/edit",
@@ -250,29 +252,31 @@ def test_duplicate_name_is_shown_on_the_name_field(admin: TestClient) -> None:
     assert "already used" in field.group(1)
 
 
-def test_post_without_csrf_is_refused(admin: TestClient, backend: FakeBackend) -> None:
+def test_post_without_csrf_is_refused(admin: TestClient, store: GatewayStore) -> None:
     response = admin.post("/gateways/new/infobip", data=infobip_form())
     assert response.status_code == 403
     assert "security token" in response.text
     response = admin.post("/gateways/new/infobip", data={"csrf_token": "forged", **infobip_form()})
     assert response.status_code == 403
-    assert backend.writes == []
+    assert store.list_gateways().items == []
+    assert gateway_writes(store) == []
 
 
-def test_csrf_token_is_per_session(app: FastAPI, backend: FakeBackend) -> None:
+def test_csrf_token_is_per_session(app: Any, store_app: StoreApp, store: GatewayStore) -> None:
     with TestClient(app) as one, TestClient(app) as two:
-        sign_in(one, ADMIN)
-        sign_in(two, ADMIN)
+        sign_in(one, store_app.admin_token)
+        sign_in(two, store_app.admin_token)
         token_one = csrf_of(one.get("/gateways/new/infobip").text)
         response = two.post(
             "/gateways/new/infobip", data={"csrf_token": token_one, **infobip_form()}
         )
         assert response.status_code == 403
-    assert backend.writes == []
+    assert store.list_gateways().items == []
+    assert gateway_writes(store) == []
 
 
 def test_edit_keeps_secrets_and_detects_stale_versions(
-    admin: TestClient, backend: FakeBackend
+    admin: TestClient, store: GatewayStore
 ) -> None:
     create(admin, "infobip", infobip_form())
     page = admin.get("/gateways/infobip-primary/edit").text
@@ -288,37 +292,53 @@ def test_edit_keeps_secrets_and_detects_stale_versions(
     )
     assert ok.status_code == 200
     assert "has been updated" in ok.text
-    assert backend.writes[-1][1].get("credentials") is None
-    assert backend.secrets["infobip-primary"]["api_key"] == CANARY_KEY
+    updated = gateway_writes(store)[-1]
+    assert (updated.action, updated.actor) == ("update", "web:alice")
+    assert updated.fields == ["status"]  # no credential was written
+    assert credentials(store, "infobip-primary") == {
+        "api_key": CANARY_KEY,
+        "secret_key": CANARY_SECRET,
+    }
     stale = admin.post(
         "/gateways/infobip-primary/edit", data={"csrf_token": token, "version": "1", **form}
     )
     assert stale.status_code == 409
     assert "Someone else changed this gateway" in stale.text
+    gateway = store.get_gateway("infobip-primary")
+    assert (gateway.version, gateway.status) == (2, "inactive")
+    assert len(gateway_writes(store)) == 2
 
 
-def test_delete_needs_confirmation_by_post(admin: TestClient, backend: FakeBackend) -> None:
+def test_delete_needs_confirmation_by_post(admin: TestClient, store: GatewayStore) -> None:
     create(admin, "infobip", infobip_form())
     page = admin.get("/gateways/infobip-primary/delete")
     assert "Delete this gateway?" in page.text
-    assert "infobip-primary" in backend.rows  # GET never deletes
+    assert store.get_gateway("infobip-primary").version == 1  # GET never deletes
     response = admin.post(
         "/gateways/infobip-primary/delete",
         data={"csrf_token": csrf_of(page.text), "version": "1"},
     )
     assert "has been deleted" in response.text
     assert "No gateway has been set up yet" in response.text
+    with pytest.raises(errors.NotFound):
+        store.get_gateway("infobip-primary")
+    deleted = gateway_writes(store)[-1]
+    assert (deleted.action, deleted.key, deleted.actor) == (
+        "delete",
+        "infobip-primary",
+        "web:alice",
+    )
     history = admin.get("/gateways/infobip-primary/history")
     assert history.status_code == 200
     assert "has been deleted" in history.text
 
 
-def test_read_token_is_read_only(app: FastAPI, backend: FakeBackend) -> None:
+def test_read_token_is_read_only(app: Any, store_app: StoreApp, store: GatewayStore) -> None:
     with TestClient(app) as admin:
-        sign_in(admin, ADMIN)
+        sign_in(admin, store_app.admin_token)
         create(admin, "infobip", infobip_form())
     with TestClient(app) as reader:
-        sign_in(reader, READER)
+        sign_in(reader, store_app.read_token)
         html = reader.get("/gateways").text
         assert "Infobip I" in html
         assert "History" in html
@@ -336,8 +356,9 @@ def test_read_token_is_read_only(app: FastAPI, backend: FakeBackend) -> None:
             "/gateways/infobip-primary/delete", data={"csrf_token": token, "version": "1"}
         )
         assert response.status_code == 403
-        assert "infobip-primary" in backend.rows
-        assert len(backend.writes) == 1
+    assert [g.key for g in store.list_gateways().items] == ["infobip-primary"]
+    assert store.get_gateway("infobip-primary").version == 1
+    assert [(e.action, e.actor) for e in gateway_writes(store)] == [("create", "web:alice")]
 
 
 def test_description_is_escaped(admin: TestClient) -> None:
@@ -347,11 +368,13 @@ def test_description_is_escaped(admin: TestClient) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-def test_signout_ends_the_session(admin: TestClient, backend: FakeBackend) -> None:
+def test_signout_ends_the_session(admin: TestClient, store: GatewayStore) -> None:
+    session_id = admin.cookies["gwctl_session"]
+    assert sessions.get_session(store.engine, session_id) is not None
     token = csrf_of(admin.get("/gateways").text)
     response = admin.post("/signout", data={"csrf_token": token}, follow_redirects=False)
     assert response.status_code == 303
-    assert backend.sessions == {}
+    assert sessions.get_session(store.engine, session_id) is None
     assert admin.get("/gateways", follow_redirects=False).status_code == 303
 
 
@@ -361,7 +384,7 @@ def test_unknown_provider_and_gateway(admin: TestClient) -> None:
     assert admin.get("/gateways/nope/history").status_code == 404
 
 
-def test_oversized_form_is_refused(admin: TestClient, backend: FakeBackend) -> None:
+def test_oversized_form_is_refused(admin: TestClient, store: GatewayStore) -> None:
     token = csrf_of(admin.get("/gateways/new/infobip").text)
     response = admin.post(
         "/gateways/new/infobip",
@@ -371,16 +394,19 @@ def test_oversized_form_is_refused(admin: TestClient, backend: FakeBackend) -> N
         },
     )
     assert response.status_code == 413
-    assert backend.writes == []
+    assert store.list_gateways().items == []
+    assert gateway_writes(store) == []
 
 
-def test_two_signin_tabs_both_work(app: FastAPI) -> None:
+def test_two_signin_tabs_both_work(app: Any, store_app: StoreApp) -> None:
     with TestClient(app) as client:
         first = csrf_of(client.get("/signin").text)
         second = csrf_of(client.get("/signin").text)
         assert first == second
         response = client.post(
-            "/signin", data={"csrf_token": first, "token": ADMIN}, follow_redirects=False
+            "/signin",
+            data={"csrf_token": first, "token": store_app.admin_token},
+            follow_redirects=False,
         )
         assert response.status_code == 303
 

@@ -5,44 +5,32 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from gwctl.store.context import WriteContext
 from gwctl.store.models import LockRequest
 from gwctl.store.service import GatewayStore
-from gwctl.store.web import mount_web
+
+from .conftest import StoreApp
+from .web_client import csrf_of, sign_in
 
 SECRET = "CANARYsecret0b8c2d4e66"
 API_KEY = "CANARYapikey7d1f3e9a55"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[GatewayStore]:
-    store = GatewayStore.open(f"sqlite:///{tmp_path / 's.db'}", key_file=tmp_path / "k")
-    yield store
-    store.close()
+def store(store_app: StoreApp) -> GatewayStore:
+    store: GatewayStore = store_app.store
+    return store
 
 
 @pytest.fixture
-def client(store: GatewayStore) -> Iterator[TestClient]:
-    app = FastAPI()
-    app.state.store = store
-    mount_web(app)
-    token = store.create_token("alice", "admin")
-    with TestClient(app) as client:
-        page = client.get("/signin")
-        client.post("/signin", data={"csrf_token": csrf_of(page.text), "token": token})
+def client(store_app: StoreApp) -> Iterator[TestClient]:
+    with TestClient(store_app.app) as client:
+        sign_in(client, store_app.admin_token)
         yield client
-
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match
-    return match.group(1)
 
 
 def gwctl_context() -> WriteContext:
