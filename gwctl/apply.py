@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import json
 import time
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from gwctl.client import Lock, StoreClient, StoreError, new_idempotency_key
 from gwctl.model import Account, Secret
-from gwctl.plan import MANAGED, Change, Desired, Plan
+from gwctl.plan import FORMAT_VERSION, MANAGED, Change, Desired, Plan
 from gwctl.session import actor, ci_job
 
 
@@ -60,6 +62,28 @@ def describe_lock(lock: Mapping[str, Any]) -> str:
     if lock.get("expires_at"):
         parts.append(f"until {lock['expires_at']}")
     return ", ".join(parts)
+
+
+_SAVED_PLAN_KEYS = {"format_version": int, "plan_id": str, "store": str, "prune": bool,
+                    "inputs_digest": str, "live_versions": dict}
+
+
+def read_saved_plan(path: Path) -> dict[str, Any]:
+    """A plan file written by `gwctl plan -o`, checked enough to be trusted by apply."""
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise StalePlan(f"{path}: not a readable gwctl plan file ({type(exc).__name__}): "
+                        "make one with `gwctl plan -o FILE`") from None
+    wrong = [name for name, kind in _SAVED_PLAN_KEYS.items()
+             if not isinstance(saved, dict) or not isinstance(saved.get(name), kind)]
+    if wrong:
+        raise StalePlan(f"{path}: not a gwctl plan file (missing or invalid: "
+                        f"{', '.join(wrong)}): make one with `gwctl plan -o FILE`")
+    if saved["format_version"] != FORMAT_VERSION:
+        raise StalePlan(f"{path}: plan format {saved['format_version']} is not the "
+                        f"{FORMAT_VERSION} this gwctl reads: make a new plan")
+    return saved
 
 
 def check_still_current(saved: Mapping[str, Any], fresh: Plan) -> None:

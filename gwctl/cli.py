@@ -216,12 +216,14 @@ def plan(ctx: click.Context, fmt: str, out: Path | None, detailed_exitcode: bool
 def apply(ctx: click.Context, saved_plan: Path | None, auto_approve: bool, prune: bool | None,
           force: bool, lock_timeout: float, lock_ttl: int) -> None:
     """Apply the changes (after confirmation), or exactly the reviewed SAVED_PLAN."""
-    from gwctl.apply import apply_lock, check_still_current, execute
+    from gwctl.apply import apply_lock, check_still_current, execute, read_saved_plan
     from gwctl.reconcile import make_plan
     from gwctl.render import render, summary
     from gwctl.safety import check_plan
 
-    saved = json.loads(saved_plan.read_text(encoding="utf-8")) if saved_plan else None
+    saved = read_saved_plan(saved_plan) if saved_plan else None
+    if saved is not None:
+        prune = saved["prune"]  # apply exactly what was reviewed
     if saved is None and not auto_approve and not sys.stdin.isatty():
         raise click.UsageError("apply needs a confirmation and there is no terminal: pass "
                                "--auto-approve (CI), or apply a reviewed plan file")

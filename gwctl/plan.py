@@ -69,6 +69,7 @@ class Plan:
     live_versions: Mapping[str, int]
     inputs_digest: str
     store: str
+    prune: bool = False
     plan_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     created_at: str = field(
         default_factory=lambda: datetime.now(UTC).replace(microsecond=0).isoformat()
@@ -129,6 +130,7 @@ def diff(desired: Sequence[Desired], live: Sequence[Mapping[str, Any]], *, prune
         kept=tuple(kept),
         live_versions={key: int(gateway["version"]) for key, gateway in live_by_key.items()},
         inputs_digest=inputs_digest([item.account for item in desired], prune), store=store,
+        prune=prune,
     )
 
 

@@ -108,6 +108,7 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
         "kept_without_prune": list(plan.kept),
         "unmanaged": list(plan.unmanaged),
         "live_versions": dict(sorted(plan.live_versions.items())),
+        "prune": plan.prune,
         "inputs_digest": plan.inputs_digest,
     }
 

@@ -268,3 +268,24 @@ def test_an_account_deleted_live_is_drift_naming_who(repo: Repo, live_store: Liv
     assert "twilio-us deleted by web-admin@web" in drift.output
     applied(repo)
     assert repo.gwctl("drift").exit_code == 0
+
+
+def test_a_saved_plan_keeps_its_prune_setting(repo: Repo, tmp_path: Any) -> None:
+    applied(repo)
+    repo.remove("twilio-us")
+    plan_file = tmp_path / "plan.json"
+    assert repo.gwctl("plan", "--prune", "-o", str(plan_file)).exit_code == 0
+    result = repo.gwctl("apply", str(plan_file))
+    assert result.exit_code == 0, result.output
+    assert "- delete twilio-us" in result.output
+
+
+@pytest.mark.parametrize("content", ["not json", "{}", '{"format_version": 99}', "[]"])
+def test_a_file_that_is_not_a_plan_is_refused_clearly(repo: Repo, tmp_path: Any,
+                                                      content: str) -> None:
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(content)
+    result = repo.gwctl("apply", str(plan_file))
+    assert result.exit_code == 1
+    assert "gwctl plan -o FILE" in result.output or "make a new plan" in result.output
+    assert "Traceback" not in result.output
