@@ -71,7 +71,7 @@ _SAVED_PLAN_KEYS = {"format_version": int, "plan_id": str, "store": str, "prune"
 def read_saved_plan(path: Path) -> dict[str, Any]:
     """A plan file written by `gwctl plan -o`, checked enough to be trusted by apply."""
     try:
-        saved = json.loads(path.read_text(encoding="utf-8"))
+        saved: Any = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise StalePlan(f"{path}: not a readable gwctl plan file ({type(exc).__name__}): "
                         "make one with `gwctl plan -o FILE`") from None
@@ -83,7 +83,7 @@ def read_saved_plan(path: Path) -> dict[str, Any]:
     if saved["format_version"] != FORMAT_VERSION:
         raise StalePlan(f"{path}: plan format {saved['format_version']} is not the "
                         f"{FORMAT_VERSION} this gwctl reads: make a new plan")
-    return saved
+    return dict(saved)
 
 
 def check_still_current(saved: Mapping[str, Any], fresh: Plan) -> None:

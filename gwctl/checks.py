@@ -14,16 +14,14 @@ from gwctl.yamlload import Document
 if TYPE_CHECKING:
     from gwctl.loader import LoadedAccount
 
+# Logo rules shared by the CLI, the store's API and its web page.
 MAX_LOGO_BYTES = 256 * 1024
-_MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"))
+LOGO_MAGIC = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
 
 
 def image_type(data: bytes) -> str | None:
     """The content type of PNG or JPEG bytes judged by their magic bytes, else None."""
-    for magic, content_type in _MAGIC:
-        if data.startswith(magic):
-            return content_type
-    return None
+    return next((kind for kind, magic in LOGO_MAGIC.items() if data.startswith(magic)), None)
 
 
 def unique_names(accounts: Sequence[LoadedAccount]) -> list[Problem]:

@@ -8,13 +8,12 @@ decryption key, so a pull request from a fork validates too.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gwctl import checks
-from gwctl.model import Account
+from gwctl.model import KEY_PATTERN, Account
 from gwctl.problems import ConfigError, Problem
 from gwctl.schemas import Provider, load_providers
 from gwctl.secrets import check_encrypted
@@ -23,7 +22,6 @@ from gwctl.yamlload import Document, load_bytes, read_limited
 GATEWAYS_DIR = "gateways.d"
 ACCOUNT_SUFFIX = ".yaml"
 SECRET_SUFFIX = ".secret.yaml"  # noqa: S105 - a file name, not a password
-KEY_PATTERN = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 
 @dataclass

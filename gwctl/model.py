@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+# An account's key: its file name in gateways.d/ and its identity in the store, for good.
+KEY_PATTERN_TEXT = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+KEY_PATTERN = re.compile(KEY_PATTERN_TEXT)
 
 # The account fields that map one-to-one onto the store's gateway fields.
 PLAIN_FIELDS = (

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gwctl.checks import MAX_LOGO_BYTES as LOGO_MAX_BYTES
 from gwctl.store.errors import PayloadTooLarge, error_response
 from gwctl.store.routes import API
-from gwctl.store.validation import LOGO_MAX_BYTES
 
 DEFAULT_BODY_LIMIT = 1024 * 1024
 CHANGESET_BODY_LIMIT = 64 * 1024 * 1024

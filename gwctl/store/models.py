@@ -11,7 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-KEY_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+from gwctl.model import KEY_PATTERN_TEXT
+
 Role = Literal["admin", "read"]
 
 
@@ -110,7 +111,9 @@ class GatewayWrite(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    key: str | None = Field(default=None, pattern=KEY_PATTERN, description="Required on create.")
+    key: str | None = Field(
+        default=None, pattern=KEY_PATTERN_TEXT, description="Required on create."
+    )
     provider: str
     name: str = Field(min_length=1, max_length=64)
     status: Literal["active", "inactive"]
@@ -148,7 +151,7 @@ class RenameOperation(BaseModel):
     model_config = ConfigDict(extra="forbid")
     op: Literal["rename"]
     key: str
-    new_key: str = Field(pattern=KEY_PATTERN)
+    new_key: str = Field(pattern=KEY_PATTERN_TEXT)
     if_version: int
     gateway: GatewayWrite | None = None
 

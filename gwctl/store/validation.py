@@ -11,17 +11,17 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from gwctl.checks import LOGO_MAGIC as LOGO_TYPES
+from gwctl.checks import MAX_LOGO_BYTES as LOGO_MAX_BYTES
+from gwctl.checks import image_type
+from gwctl.model import KEY_PATTERN
 from gwctl.schemas import Provider, Violation
 from gwctl.store.errors import ValidationFailed
-from gwctl.store.models import KEY_PATTERN
 
-LOGO_MAX_BYTES: Final = 256 * 1024
-LOGO_TYPES: Final = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
 MANAGED_BY: Final = ("gwctl", "manual")
 APPLIED_DIGEST_MAX: Final = 256
 WRITE_FIELDS: Final = (
@@ -51,7 +51,6 @@ ACCOUNT_FIELDS: Final = (
     "protect",
 )
 _NULLABLE: Final = ("description", "signup_link")
-_KEY_RE: Final = re.compile(KEY_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -200,7 +199,7 @@ def _credential_problems(provider: Provider, credentials: Mapping[str, Any]) -> 
 
 def check_key(key: Any, path: tuple[str | int, ...] = ("key",)) -> list[Violation]:
     """Problems of a gateway key: lowercase letters, digits and '-', like a file stem."""
-    if isinstance(key, str) and _KEY_RE.match(key):
+    if isinstance(key, str) and KEY_PATTERN.match(key):
         return []
     return [
         Violation(
@@ -230,7 +229,7 @@ def logo_problems(
     if len(data) > LOGO_MAX_BYTES:
         message = f"the logo is {len(data)} bytes; at most {LOGO_MAX_BYTES} (256 KiB) allowed"
         return [Violation(data_path, message)]
-    detected = next((kind for kind, magic in LOGO_TYPES.items() if data.startswith(magic)), None)
+    detected = image_type(data)
     if detected is None:
         return [Violation(data_path, "the logo must be a PNG or JPEG image")]
     if content_type != detected:
