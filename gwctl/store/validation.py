@@ -18,7 +18,7 @@ from typing import Any, Final
 from gwctl.checks import LOGO_MAGIC as LOGO_TYPES
 from gwctl.checks import MAX_LOGO_BYTES as LOGO_MAX_BYTES
 from gwctl.checks import image_type
-from gwctl.model import KEY_PATTERN
+from gwctl.model import KEY_PATTERN, PLAIN_FIELDS
 from gwctl.schemas import Provider, Violation
 from gwctl.store.errors import ValidationFailed
 
@@ -40,16 +40,7 @@ WRITE_FIELDS: Final = (
     "applied_digest",
 )
 # Fields checked by the provider's account schema; the optional texts may also be null.
-ACCOUNT_FIELDS: Final = (
-    "provider",
-    "name",
-    "status",
-    "sending_pattern",
-    "fallback_sender_id",
-    "description",
-    "signup_link",
-    "protect",
-)
+ACCOUNT_FIELDS: Final = ("provider", *PLAIN_FIELDS)
 _NULLABLE: Final = ("description", "signup_link")
 
 
