@@ -1,9 +1,9 @@
 """What the web page needs from the store, as a small protocol.
 
 The routes talk only to a `WebBackend`. `gwctl.store.web.service_backend` adapts the store's
-domain functions (`gwctl.store.service`, `gwctl.store.sessions`) to it; tests may plug in
-another implementation. Gateways and audit entries are the JSON shapes of the REST API
-(docs/store-api.md): credentials arrive masked, never in clear.
+domain functions (`gwctl.store.service`, `gwctl.store.sessions`) to it. Gateways and audit
+entries are the JSON shapes of the REST API (docs/store-api.md): credentials arrive masked,
+never in clear.
 """
 
 from __future__ import annotations

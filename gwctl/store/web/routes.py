@@ -112,7 +112,6 @@ NOTICES = {
 GATEWAYS_PATH = "/gateways"
 MAX_FORM_BYTES = 1024 * 1024  # a form: a 256 KiB logo and a few short texts
 T = TypeVar("T")
-BackendFactory = Callable[[Request], WebBackend]
 
 
 class _WebRoute(APIRoute):
@@ -163,10 +162,10 @@ def _providers() -> dict[str, Provider]:
 
 
 class WebApp:
-    """The routes, bound to a way of reaching the store."""
+    """The routes, bound to the store they show and change."""
 
-    def __init__(self, backend_factory: BackendFactory) -> None:
-        self._backend_factory = backend_factory
+    def __init__(self, backend: WebBackend) -> None:
+        self.backend = backend
         self.router = APIRouter(route_class=_WebRoute, include_in_schema=False)
         r = self.router
         r.add_api_route("/", self.home, methods=["GET"])
@@ -185,9 +184,6 @@ class WebApp:
         r.add_api_route(GATEWAYS_PATH + "/{key}/logo", self.logo, methods=["GET"])
 
     # -- plumbing ----------------------------------------------------------------------------
-
-    def _backend(self, request: Request) -> WebBackend:
-        return self._backend_factory(request)
 
     @staticmethod
     async def _call(fn: Callable[..., T], *args: Any) -> T:
@@ -228,7 +224,7 @@ class WebApp:
         session_id = request.cookies.get(SESSION_COOKIE)
         if not session_id:
             return None
-        return await self._call(self._backend(request).get_session, session_id)
+        return await self._call(self.backend.get_session, session_id)
 
     @staticmethod
     def _to_signin(request: Request) -> RedirectResponse:
@@ -355,7 +351,7 @@ class WebApp:
         if not tokens_match(request.cookies.get(SIGNIN_COOKIE), _text(form, CSRF_FIELD)):
             return self._csrf_refused(request, None)
         token = _text(form, "token").strip()
-        backend = self._backend(request)
+        backend = self.backend
         principal: Principal | None = None
         if token:
             principal = await self._call(backend.authenticate, token)
@@ -378,7 +374,7 @@ class WebApp:
         if refused is not None:
             return refused
         assert session is not None
-        await self._call(self._backend(request).delete_session, session.session_id)
+        await self._call(self.backend.delete_session, session.session_id)
         response = RedirectResponse("/signin?notice=signed_out", status_code=303)
         clear_cookie(response, request, SESSION_COOKIE)
         return response
@@ -389,7 +385,7 @@ class WebApp:
         session = await self._session(request)
         if session is None:
             return self._to_signin(request)
-        gateways = await self._call(self._backend(request).list_gateways)
+        gateways = await self._call(self.backend.list_gateways)
         providers = _providers()
         rows = [
             {
@@ -425,7 +421,7 @@ class WebApp:
         session = await self._session(request)
         if session is None:
             return Response(status_code=401)
-        found = await self._call(self._backend(request).logo, key)
+        found = await self._call(self.backend.logo, key)
         if found is None:
             return Response(status_code=404)
         data, content_type = found
@@ -515,7 +511,7 @@ class WebApp:
         try:
             if errors:
                 raise ValidationFailed("invalid form", errors)
-            await self._call(self._backend(request).create_gateway, write, self._actor(session))
+            await self._call(self.backend.create_gateway, write, self._actor(session))
         except BackendError as exc:
             return self._form_failed(request, session, state, _complete(exc, state, write))
         return self._done(session, "created", str(write.get("name", "")))
@@ -571,7 +567,7 @@ class WebApp:
     async def _load(
         self, request: Request, session: WebSession, key: str
     ) -> tuple[Gateway, Provider] | HTMLResponse:
-        gateway = await self._call(self._backend(request).get_gateway, key)
+        gateway = await self._call(self.backend.get_gateway, key)
         if gateway is None:
             return self._not_found(request, session, key)
         provider = self._provider_or_404(request, session, str(gateway.get("provider")))
@@ -612,9 +608,7 @@ class WebApp:
                 raise ValidationFailed("invalid form", errors)
             if version is None:
                 raise VersionMismatch("the form did not say which version it edits")
-            await self._call(
-                self._backend(request).update_gateway, key, write, version, self._actor(session)
-            )
+            await self._call(self.backend.update_gateway, key, write, version, self._actor(session))
         except BackendError as exc:
             return self._form_failed(
                 request,
@@ -654,7 +648,7 @@ class WebApp:
             return refused
         assert session is not None
         assert form is not None
-        backend = self._backend(request)
+        backend = self.backend
         version = _int(_text(form, "version"))
         gateway = await self._call(backend.get_gateway, key)
         if gateway is None:
@@ -689,7 +683,7 @@ class WebApp:
         session = await self._session(request)
         if session is None:
             return self._to_signin(request)
-        backend = self._backend(request)
+        backend = self.backend
         gateway = await self._call(backend.get_gateway, key)
         entries = await self._call(backend.history, key)
         if gateway is None and not entries:
