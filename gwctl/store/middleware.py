@@ -10,6 +10,9 @@ from gwctl.store.routes import API
 
 DEFAULT_BODY_LIMIT = 1024 * 1024
 CHANGESET_BODY_LIMIT = 64 * 1024 * 1024
+# The web page refuses forms over 1 MiB itself, with an HTML page; this outer bound only
+# stops bodies no form could need (and streamed bodies without a Content-Length).
+WEB_BODY_LIMIT = 4 * 1024 * 1024
 
 
 class BodyLimit:
@@ -24,7 +27,7 @@ class BodyLimit:
             return CHANGESET_BODY_LIMIT
         if path.startswith(f"{API}/gateways/") and path.endswith("/logo"):
             return LOGO_MAX_BYTES
-        return DEFAULT_BODY_LIMIT
+        return DEFAULT_BODY_LIMIT if path.startswith(API) else WEB_BODY_LIMIT
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

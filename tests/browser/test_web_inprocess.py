@@ -384,7 +384,9 @@ def test_unknown_provider_and_gateway(admin: TestClient) -> None:
     assert admin.get("/gateways/nope/history").status_code == 404
 
 
-def test_oversized_form_is_refused(admin: TestClient, store: GatewayStore) -> None:
+def test_oversized_form_is_refused_with_the_pages_own_message(
+    admin: TestClient, store: GatewayStore,
+) -> None:
     token = csrf_of(admin.get("/gateways/new/infobip").text)
     response = admin.post(
         "/gateways/new/infobip",
@@ -394,6 +396,9 @@ def test_oversized_form_is_refused(admin: TestClient, store: GatewayStore) -> No
         },
     )
     assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Form too large" in response.text
+    assert "default-src 'self'" in response.headers["content-security-policy"]
     assert store.list_gateways().items == []
     assert gateway_writes(store) == []
 
