@@ -22,12 +22,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from gwctl.checks import MAX_LOGO_BYTES as LOGO_MAX_BYTES
+from gwctl.model import KEY_PATTERN
 from gwctl.schemas import Provider, read_schema_file
 
 from .backend import FieldError, Gateway
 
-KEY_PATTERN = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-LOGO_MAX_BYTES = 256 * 1024
 Mode = Literal["create", "edit"]
 Widget = Literal["text", "textarea", "select", "password", "url", "file"]
 

@@ -25,6 +25,8 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from gwctl.checks import MAX_LOGO_BYTES
+from gwctl.model import KEY_PATTERN
 from gwctl.schemas import STORE_COLUMNS, Provider, load_providers
 
 from . import forms
@@ -287,7 +289,7 @@ class WebApp:
             "Gateway not found",
             (
                 f"There is no gateway with key '{key}'."
-                if forms.KEY_PATTERN.fullmatch(key)
+                if KEY_PATTERN.fullmatch(key)
                 else "There is no such gateway."
             ),
         )
@@ -742,7 +744,7 @@ async def _upload(form: FormData) -> forms.Upload | None:
     value = form.get(forms.LOGO_FIELD)
     if not isinstance(value, UploadFile):
         return None
-    data = await value.read(forms.LOGO_MAX_BYTES + 1)
+    data = await value.read(MAX_LOGO_BYTES + 1)
     return forms.Upload(data=data, filename=value.filename or "")
 
 
