@@ -97,19 +97,23 @@ AuditHeader = Annotated[str | None, Header(max_length=HEADER_MAX)]
 
 
 def _write_context(
-    principal: Principal,
-    actor: str | None,
-    source_commit: str | None,
-    plan_id: str | None,
-    lock_id: str | None = None,
+    caller: Caller,
+    x_gwctl_actor: AuditHeader = None,
+    x_gwctl_source_commit: AuditHeader = None,
+    x_gwctl_plan_id: AuditHeader = None,
+    x_gwctl_lock: AuditHeader = None,
 ) -> WriteContext:
+    """Who writes and from what (the X-Gwctl-* headers), for an admin token only."""
     return WriteContext.for_principal(
-        _require_admin(principal),
-        actor=actor,
-        source_commit=source_commit,
-        plan_id=plan_id,
-        lock_id=lock_id,
+        _require_admin(caller),
+        actor=x_gwctl_actor,
+        source_commit=x_gwctl_source_commit,
+        plan_id=x_gwctl_plan_id,
+        lock_id=x_gwctl_lock,
     )
+
+
+Writer = Annotated[WriteContext, Depends(_write_context)]
 
 
 def parse_if_match(value: str | None) -> int:
@@ -201,18 +205,11 @@ def get_gateway(store: Store, _caller: Caller, key: str, response: Response) -> 
 )
 def create_gateway(
     store: Store,
-    caller: Caller,
+    context: Writer,
     body: RawBody,
     response: Response,
-    x_gwctl_actor: AuditHeader = None,
-    x_gwctl_source_commit: AuditHeader = None,
-    x_gwctl_plan_id: AuditHeader = None,
-    x_gwctl_lock: AuditHeader = None,
 ) -> GatewayOut:
     """Create a gateway (every credential required)."""
-    context = _write_context(
-        caller, x_gwctl_actor, x_gwctl_source_commit, x_gwctl_plan_id, x_gwctl_lock
-    )
     gateway = store.create_gateway(body, context)
     response.headers["ETag"] = f'"{gateway.version}"'
     response.headers["Location"] = f"{API}/gateways/{gateway.key}"
@@ -227,20 +224,13 @@ def create_gateway(
 )
 def update_gateway(
     store: Store,
-    caller: Caller,
+    context: Writer,
     key: str,
     body: RawBody,
     response: Response,
     if_match: Annotated[str | None, Header(description="The version you read.")] = None,
-    x_gwctl_actor: AuditHeader = None,
-    x_gwctl_source_commit: AuditHeader = None,
-    x_gwctl_plan_id: AuditHeader = None,
-    x_gwctl_lock: AuditHeader = None,
 ) -> GatewayOut:
     """Update a gateway; credentials, logo, managed_by, protect left out are kept."""
-    context = _write_context(
-        caller, x_gwctl_actor, x_gwctl_source_commit, x_gwctl_plan_id, x_gwctl_lock
-    )
     gateway = store.update_gateway(
         key, body, if_version=parse_if_match(if_match), context=context
     )
@@ -256,18 +246,11 @@ def update_gateway(
 )
 def delete_gateway(
     store: Store,
-    caller: Caller,
+    context: Writer,
     key: str,
     if_match: Annotated[str | None, Header(description="The version you read.")] = None,
-    x_gwctl_actor: AuditHeader = None,
-    x_gwctl_source_commit: AuditHeader = None,
-    x_gwctl_plan_id: AuditHeader = None,
-    x_gwctl_lock: AuditHeader = None,
 ) -> Response:
     """Delete a gateway."""
-    context = _write_context(
-        caller, x_gwctl_actor, x_gwctl_source_commit, x_gwctl_plan_id, x_gwctl_lock
-    )
     store.delete_gateway(key, if_version=parse_if_match(if_match), context=context)
     return Response(status_code=204)
 
@@ -279,14 +262,10 @@ def delete_gateway(
 )
 def read_credentials(
     store: Store,
-    caller: Caller,
+    context: Writer,
     key: str,
-    x_gwctl_actor: AuditHeader = None,
-    x_gwctl_source_commit: AuditHeader = None,
-    x_gwctl_plan_id: AuditHeader = None,
 ) -> JSONResponse:
     """Admin only: the credentials in clear. Every call is audited (credentials_read)."""
-    context = _write_context(caller, x_gwctl_actor, x_gwctl_source_commit, x_gwctl_plan_id)
     values = store.read_credentials(key, context)
     return JSONResponse(values, headers={"Cache-Control": "no-store"})
 
@@ -307,21 +286,14 @@ def read_credentials(
 )
 async def put_logo(
     store: Store,
-    caller: Caller,
+    context: Writer,
     key: str,
     request: Request,
     response: Response,
     content_type: Annotated[str | None, Header()] = None,
     if_match: Annotated[str | None, Header(description="The version you read.")] = None,
-    x_gwctl_actor: AuditHeader = None,
-    x_gwctl_source_commit: AuditHeader = None,
-    x_gwctl_plan_id: AuditHeader = None,
-    x_gwctl_lock: AuditHeader = None,
 ) -> GatewayOut:
     """Replace the logo: the raw PNG or JPEG body (≤ 256 KiB) with its Content-Type."""
-    context = _write_context(
-        caller, x_gwctl_actor, x_gwctl_source_commit, x_gwctl_plan_id, x_gwctl_lock
-    )
     version = parse_if_match(if_match)
     media_type = (content_type or "").split(";")[0].strip().lower() or None
     logo = parse_logo(await request.body(), media_type)
@@ -374,18 +346,11 @@ def get_logo(store: Store, _caller: Caller, key: str) -> Response:
 )
 def apply_changeset(
     store: Store,
-    caller: Caller,
+    context: Writer,
     body: RawBody,
     idempotency_key: Annotated[str, Header(min_length=1, max_length=HEADER_MAX)],
-    x_gwctl_actor: AuditHeader = None,
-    x_gwctl_source_commit: AuditHeader = None,
-    x_gwctl_plan_id: AuditHeader = None,
-    x_gwctl_lock: AuditHeader = None,
 ) -> JSONResponse:
     """Apply operations in one transaction; the same Idempotency-Key applies once."""
-    context = _write_context(
-        caller, x_gwctl_actor, x_gwctl_source_commit, x_gwctl_plan_id, x_gwctl_lock
-    )
     result = store.apply_changeset(body, idempotency_key=idempotency_key, context=context)
     replayed = {"Idempotency-Replayed": "true" if result.replayed else "false"}
     return JSONResponse(result.body, status_code=result.status_code, headers=replayed)
@@ -403,14 +368,10 @@ def get_lock(store: Store, _caller: Caller) -> LockStatus:
 )
 def acquire_lock(
     store: Store,
-    caller: Caller,
+    context: Writer,
     request: LockRequest,
-    x_gwctl_actor: AuditHeader = None,
-    x_gwctl_source_commit: AuditHeader = None,
-    x_gwctl_plan_id: AuditHeader = None,
 ) -> LockOut:
     """Take the apply lock; 409 lock_held while another unexpired lock exists."""
-    context = _write_context(caller, x_gwctl_actor, x_gwctl_source_commit, x_gwctl_plan_id)
     return store.acquire_lock(request, context)
 
 
@@ -422,14 +383,10 @@ def acquire_lock(
 )
 def release_lock(
     store: Store,
-    caller: Caller,
+    context: Writer,
     lock_id: str,
-    x_gwctl_actor: AuditHeader = None,
-    x_gwctl_source_commit: AuditHeader = None,
-    x_gwctl_plan_id: AuditHeader = None,
 ) -> Response:
     """Release one's own lock."""
-    context = _write_context(caller, x_gwctl_actor, x_gwctl_source_commit, x_gwctl_plan_id)
     store.release_lock(lock_id, context)
     return Response(status_code=204)
 
@@ -439,14 +396,10 @@ def release_lock(
 )
 def force_release_lock(
     store: Store,
-    caller: Caller,
+    context: Writer,
     force: Annotated[bool, Query(description="Must be true.")] = False,
-    x_gwctl_actor: AuditHeader = None,
-    x_gwctl_source_commit: AuditHeader = None,
-    x_gwctl_plan_id: AuditHeader = None,
 ) -> Response:
     """Admin: release whatever lock is held (force=true). Audited."""
-    context = _write_context(caller, x_gwctl_actor, x_gwctl_source_commit, x_gwctl_plan_id)
     if not force:
         raise ValidationFailed(
             "add force=true to release a lock you do not hold",
