@@ -431,14 +431,21 @@ class WebApp:
             return Response(status_code=404)
         return Response(data, media_type=content_type, headers={"Cache-Control": "private"})
 
-    # -- add ---------------------------------------------------------------------------------
-
-    async def pick_provider(self, request: Request) -> Response:
+    async def _writer_session(self, request: Request) -> WebSession | Response:
+        """The session of an admin opening a write page, or where to send anyone else."""
         session = await self._session(request)
         if session is None:
             return self._to_signin(request)
         if not session.principal.can_write:
             return self._read_only(request, session)
+        return session
+
+    # -- add ---------------------------------------------------------------------------------
+
+    async def pick_provider(self, request: Request) -> Response:
+        session = await self._writer_session(request)
+        if isinstance(session, Response):
+            return session
         return self._render(
             request, "providers.html", session, providers=list(_providers().values())
         )
@@ -458,11 +465,9 @@ class WebApp:
         return provider
 
     async def new_form(self, request: Request, provider_id: str) -> Response:
-        session = await self._session(request)
-        if session is None:
-            return self._to_signin(request)
-        if not session.principal.can_write:
-            return self._read_only(request, session)
+        session = await self._writer_session(request)
+        if isinstance(session, Response):
+            return session
         provider = self._provider_or_404(request, session, provider_id)
         if isinstance(provider, HTMLResponse):
             return provider
@@ -578,11 +583,9 @@ class WebApp:
         return gateway, provider
 
     async def edit_form(self, request: Request, key: str) -> Response:
-        session = await self._session(request)
-        if session is None:
-            return self._to_signin(request)
-        if not session.principal.can_write:
-            return self._read_only(request, session)
+        session = await self._writer_session(request)
+        if isinstance(session, Response):
+            return session
         loaded = await self._load(request, session, key)
         if isinstance(loaded, HTMLResponse):
             return loaded
@@ -625,11 +628,9 @@ class WebApp:
     # -- delete ------------------------------------------------------------------------------
 
     async def delete_page(self, request: Request, key: str) -> Response:
-        session = await self._session(request)
-        if session is None:
-            return self._to_signin(request)
-        if not session.principal.can_write:
-            return self._read_only(request, session)
+        session = await self._writer_session(request)
+        if isinstance(session, Response):
+            return session
         loaded = await self._load(request, session, key)
         if isinstance(loaded, HTMLResponse):
             return loaded
