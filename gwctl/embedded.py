@@ -59,6 +59,8 @@ def embedded_http(root: Path, timeout: float = 30.0) -> Iterator[httpx.Client]:
 
     database_url, key_file, token_file = store_paths(root)
     token_file.parent.mkdir(parents=True, exist_ok=True)
+    if not (root / EMBEDDED_DIR / "store.sqlite3").exists():
+        token_file.unlink(missing_ok=True)  # its token lived in the database that is gone
     app = create_app(database_url, key_file=key_file)
     token = _embedded_token(database_url, token_file)
     with start_blocking_portal() as portal, httpx.Client(

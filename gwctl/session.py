@@ -50,6 +50,20 @@ def source_commit(root: Path) -> str | None:
     return completed.stdout.strip() or None if completed.returncode == 0 else None
 
 
+_LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def _refuse_plain_http(url: str) -> None:
+    """A bearer token sent over plain HTTP can be read on the way: only loopback may skip TLS."""
+    parsed = httpx.URL(url)
+    if parsed.scheme == "http" and parsed.host not in _LOOPBACK:
+        raise StoreError(f"refusing to send the store token over plain http to {parsed.host}: "
+                         "use an https:// URL", code="insecure_url")
+    if parsed.scheme not in ("http", "https"):
+        raise StoreError(f"the store URL must start with https:// (got {url!r})",
+                         code="bad_url")
+
+
 @contextlib.contextmanager
 def open_store(settings: Settings, plan_id: str | None = None,
                timeout: float = 30.0) -> Iterator[StoreClient]:
@@ -62,6 +76,7 @@ def open_store(settings: Settings, plan_id: str | None = None,
         with embedded_http(settings.root, timeout) as http:
             yield StoreClient(http, audit)
         return
+    _refuse_plain_http(target.url)
     token = target.token()
     if token is None:
         raise StoreError(f"no token for {target.url}: set the environment variable "

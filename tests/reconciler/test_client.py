@@ -100,3 +100,21 @@ def test_an_unknown_environment_lists_the_known_ones(repo: Repo) -> None:
     (repo.root / "gwctl.yaml").write_text("environments:\n  prod: {store: {url: https://p}}\n")
     with pytest.raises(ConfigError, match="unknown environment 'staging' \\(environments: prod\\)"):
         load_settings(repo.root, "staging")
+
+
+def test_a_token_is_never_sent_over_plain_http_beyond_loopback(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GWCTL_STORE_URL", "http://gateways.example.com")
+    monkeypatch.setenv("GWCTL_TOKEN", "a-token")
+    result = repo.gwctl("plan")
+    assert result.exit_code == 1
+    assert "refusing to send the store token over plain http" in result.output
+
+
+def test_the_embedded_store_starts_afresh_when_its_database_is_removed(repo: Repo) -> None:
+    assert repo.gwctl("apply", "--auto-approve").exit_code == 0
+    (repo.root / ".gwctl" / "store.sqlite3").unlink()
+    result = repo.gwctl("plan", "--detailed-exitcode")
+    assert result.exit_code == 2, result.output
+    assert "Plan: 4 to create" in result.output
