@@ -184,13 +184,14 @@ def schema(provider: str | None) -> None:
 def plan(ctx: click.Context, fmt: str, out: Path | None, detailed_exitcode: bool,
          prune: bool | None, force: bool) -> None:
     """Show what apply would change in the store, field by field."""
-    from gwctl.reconcile import make_plan
+    from gwctl.reconcile import load_checked, make_plan
     from gwctl.render import plan_json, render
     from gwctl.safety import check_plan
 
     settings = _settings(ctx)
+    config = load_checked(settings)
     with _store(ctx) as client, _decrypt_progress() as progress:
-        planned = make_plan(settings, client, prune=prune, progress=progress)
+        planned = make_plan(settings, config, client, prune=prune, progress=progress)
     click.echo(render(planned.plan, fmt, colour=_colour()))
     check_plan(planned.plan, planned.live, settings.safety, force=force)
     if out is not None:
@@ -217,7 +218,7 @@ def apply(ctx: click.Context, saved_plan: Path | None, auto_approve: bool, prune
           force: bool, lock_timeout: float, lock_ttl: int) -> None:
     """Apply the changes (after confirmation), or exactly the reviewed SAVED_PLAN."""
     from gwctl.apply import apply_lock, check_still_current, execute, read_saved_plan
-    from gwctl.reconcile import make_plan
+    from gwctl.reconcile import load_checked, make_plan
     from gwctl.render import render, summary
     from gwctl.safety import check_plan
 
@@ -228,11 +229,12 @@ def apply(ctx: click.Context, saved_plan: Path | None, auto_approve: bool, prune
         raise click.UsageError("apply needs a confirmation and there is no terminal: pass "
                                "--auto-approve (CI), or apply a reviewed plan file")
     settings = _settings(ctx)
+    config = load_checked(settings)
     with _store(ctx, saved["plan_id"] if saved else None) as client, apply_lock(
         client, reason="gwctl apply", ttl_seconds=lock_ttl, timeout=lock_timeout,
         waiting=lambda holder: click.echo(f"waiting for the lock held by {holder}", err=True),
     ) as lock, _decrypt_progress() as progress:
-        planned = make_plan(settings, client, prune=prune, progress=progress)
+        planned = make_plan(settings, config, client, prune=prune, progress=progress)
         if saved is not None:
             check_still_current(saved, planned.plan)
         click.echo(render(planned.plan, "text", colour=_colour()))
@@ -255,11 +257,12 @@ def apply(ctx: click.Context, saved_plan: Path | None, auto_approve: bool, prune
 def drift(ctx: click.Context, fmt: str) -> None:
     """Show what was changed in the store outside gwctl (exit 0 none, 2 drift)."""
     from gwctl.drift import detect_drift, render_drift
-    from gwctl.reconcile import make_plan
+    from gwctl.reconcile import load_checked, make_plan
 
     settings = _settings(ctx)
+    config = load_checked(settings)
     with _store(ctx) as client:
-        drifts = detect_drift(make_plan(settings, client), client)
+        drifts = detect_drift(make_plan(settings, config, client), client)
     click.echo(render_drift(drifts, fmt))
     if drifts:
         sys.exit(EXIT_CHANGES)

@@ -9,7 +9,7 @@ from typing import Any
 from gwctl.client import StoreClient
 from gwctl.config import Settings
 from gwctl.desired import Progress, desired_state
-from gwctl.loader import load_config
+from gwctl.loader import LoadedConfig, load_config
 from gwctl.plan import Desired, Plan, diff
 from gwctl.problems import ConfigError
 
@@ -23,12 +23,19 @@ class Planned:
     live: Sequence[Mapping[str, Any]]
 
 
-def make_plan(settings: Settings, client: StoreClient, *, prune: bool | None = None,
-              progress: Callable[[int], Progress] | None = None) -> Planned:
-    """Load and validate the config (errors never reach the store), then diff with live."""
+def load_checked(settings: Settings) -> LoadedConfig:
+    """The config, fully validated: call it before opening the store, so a config with
+    errors never reaches it."""
     config = load_config(settings.root)
     if config.problems:
         raise ConfigError(config.problems)
+    return config
+
+
+def make_plan(settings: Settings, config: LoadedConfig, client: StoreClient, *,
+              prune: bool | None = None,
+              progress: Callable[[int], Progress] | None = None) -> Planned:
+    """Diff a validated config with the live store, decrypting only what must be compared."""
     live = client.list_gateways()
     desired, problems = desired_state(config.accounts, live, progress)
     if problems:

@@ -289,3 +289,13 @@ def test_a_file_that_is_not_a_plan_is_refused_clearly(repo: Repo, tmp_path: Any,
     assert result.exit_code == 1
     assert "gwctl plan -o FILE" in result.output or "make a new plan" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", [("plan",), ("apply", "--auto-approve"), ("drift",)])
+def test_a_config_with_errors_never_reaches_the_store(repo: Repo, command: tuple[str, ...]
+                                                      ) -> None:
+    repo.edit_account("twilio-us", sending_pattern="batch")
+    result = repo.gwctl(*command)
+    assert result.exit_code == 1
+    assert "Twilio does not accept batches" in result.output
+    assert not (repo.root / ".gwctl").exists()  # the embedded store was never even opened
