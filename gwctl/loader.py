@@ -26,7 +26,8 @@ SECRET_SUFFIX = ".secret.yaml"  # noqa: S105 - a file name, not a password
 
 @dataclass
 class LoadedAccount:
-    """An account that passed every check, with the documents it was read from."""
+    """An account that passed every check, with the documents it was read from (slimmed to
+    the positions later problems point at: see _cross_file_positions, _credentials_only)."""
 
     account: Account
     provider: Provider
@@ -162,7 +163,7 @@ def _load_account(
         account=_account(key, document.data, logo, display, digest,
                          display_path(root, secret_path), secret_digest),
         provider=provider,
-        document=document,
+        document=_cross_file_positions(document),
         secret_document=secret_document,
         secret_path=secret_path,
     )
@@ -217,18 +218,29 @@ def _load_secret(
 
 
 def _credentials_only(document: Document) -> Document:
-    """The secret file's document without its sops metadata (most of the file): later problems
-    (the decrypted values' checks) point only at the credential fields. Saves ~40% of the
-    memory a loaded account holds."""
-    def kept(path: tuple[str | int, ...]) -> bool:
-        return len(path) <= 1 and path[:1] != ("sops",)
-
+    """What later problems about a secret file need once it passed its checks: where its
+    credential values stand. The decrypted values' checks point only at them (or at the
+    file), never by key; the sops metadata and the encrypted values are dropped."""
     return Document(
         document.file,
-        {name: value for name, value in document.data.items() if name != "sops"},
-        {path: at for path, at in document.value_positions.items() if kept(path)},
-        {path: at for path, at in document.key_positions.items() if kept(path)},
+        {},
+        {path: at for path, at in document.value_positions.items()
+         if len(path) <= 1 and path[:1] != ("sops",)},
     )
+
+
+# The account file positions that problems found after loading an account point at: the
+# checks across files (checks.unique_names, checks.unique_moves).
+_CROSS_FILE_PATHS: tuple[tuple[str | int, ...], ...] = ((), ("name",), ("moved_from",))
+
+
+def _cross_file_positions(document: Document) -> Document:
+    """An account file's document once it passed its checks, slimmed to what the checks
+    across files still point at: the data lives on in the Account, and the positions of
+    every other key and value are never asked for again (a tenth of the memory)."""
+    positions = document.value_positions
+    return Document(document.file, {},
+                    {path: positions[path] for path in _CROSS_FILE_PATHS if path in positions})
 
 
 def _account(
