@@ -91,7 +91,12 @@ class StoreClient:
         return result
 
     def list_gateways(self) -> list[dict[str, Any]]:
-        return list(self._pages(f"{API}/gateways", {"limit": 1000}))
+        return list(self.gateways())
+
+    def gateways(self) -> Iterator[dict[str, Any]]:
+        """Every gateway, one page (1,000) at a time: a caller that keeps only part of each
+        never holds more than a page of full gateways."""
+        return self._pages(f"{API}/gateways", {"limit": 1000})
 
     def get_gateway(self, key: str) -> dict[str, Any] | None:
         response = self._request("GET", f"{API}/gateways/{key}", allow=(404,))

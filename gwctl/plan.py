@@ -7,6 +7,7 @@ value: sensitive fields appear only as "changed", detected through the store's f
 from __future__ import annotations
 
 import hashlib
+import sys
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gwctl.fingerprints import matches
-from gwctl.model import Account, Secret
+from gwctl.model import PLAIN_FIELDS, Account, Secret
 from gwctl.schemas import Provider
 
 FORMAT_VERSION = 1
@@ -81,6 +82,37 @@ class Plan:
 
     def count(self, action: str) -> int:
         return sum(1 for change in self.changes if change.action == action)
+
+
+# What a plan, its safety checks (gwctl.safety) and drift (gwctl.drift) read of a live
+# gateway; live_view keeps only these.
+_VIEW_FIELDS = ("key", "provider", "version", "managed_by", "applied_digest", *PLAIN_FIELDS)
+_SHARED_FIELDS = frozenset({"provider", "status", "sending_pattern", "managed_by"})
+
+
+def live_view(gateway: Mapping[str, Any]) -> dict[str, Any]:
+    """A live gateway as the store lists it, reduced to what a plan compares: a plan of
+    10,000 accounts holds all of them at once, and the rest (company name, audit fields,
+    masks, logo details) is half of each. Few-valued strings are shared, not copied."""
+    view = {}
+    for name in _VIEW_FIELDS:
+        if name in gateway:
+            value = gateway[name]
+            shared = name in _SHARED_FIELDS and isinstance(value, str)
+            view[name] = sys.intern(value) if shared else value
+    if "logo" in gateway:
+        logo = gateway["logo"]
+        view["logo"] = {"sha256": logo.get("sha256")} if logo else logo
+    credentials = gateway.get("credentials")
+    if credentials:
+        view["credentials"] = {
+            name: {"fingerprint": stored.get("fingerprint"), "value": stored.get("value")}
+            if stored else stored
+            for name, stored in credentials.items()
+        }
+    elif "credentials" in gateway:
+        view["credentials"] = credentials
+    return view
 
 
 def secret_unchanged(account: Account, live: Mapping[str, Any] | None) -> bool:

@@ -10,7 +10,7 @@ from gwctl.client import StoreClient
 from gwctl.config import Settings
 from gwctl.desired import Progress, desired_state
 from gwctl.loader import LoadedConfig, load_config
-from gwctl.plan import Desired, Plan, diff
+from gwctl.plan import Desired, Plan, diff, live_view
 from gwctl.problems import ConfigError
 
 
@@ -36,7 +36,7 @@ def make_plan(settings: Settings, config: LoadedConfig, client: StoreClient, *,
               prune: bool | None = None,
               progress: Callable[[int], Progress] | None = None) -> Planned:
     """Diff a validated config with the live store, decrypting only what must be compared."""
-    live = client.list_gateways()
+    live = [live_view(gateway) for gateway in client.gateways()]
     desired, problems = desired_state(config.accounts, live, progress)
     if problems:
         raise ConfigError(problems)

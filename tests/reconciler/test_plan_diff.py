@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from gwctl.config import Safety
 from gwctl.fingerprints import fingerprint, matches
 from gwctl.model import Account, Secret
-from gwctl.plan import DIGEST_FIELD, Desired, diff
+from gwctl.plan import DIGEST_FIELD, Desired, diff, live_view
 from gwctl.render import plan_json, plan_markdown, plan_text
 from gwctl.safety import PlanRefused, check_plan
 from gwctl.schemas import load_providers
@@ -51,7 +52,12 @@ def live_of(acc: Account, creds: dict[str, Secret], **overrides: Any) -> dict[st
 
 
 def plan_for(items: list[Desired], live: list[dict[str, Any]], prune: bool = False) -> Any:
-    return diff(items, live, prune=prune, store="test store")
+    plan = diff(items, live, prune=prune, store="test store")
+    # make_plan diffs the live gateways reduced by live_view: every case here plans the same
+    from_views = diff(items, [live_view(gateway) for gateway in live], prune=prune,
+                      store="test store")
+    assert replace(from_views, plan_id=plan.plan_id, created_at=plan.created_at) == plan
+    return plan
 
 
 def test_fingerprint_matches_only_the_same_value() -> None:
