@@ -9,6 +9,7 @@ many operations is one transaction), and appends one audit entry per operation.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Row, select
@@ -63,11 +64,13 @@ def gateway_view(
 
 
 def gateway_data(
-    row: GatewayRow | Row[Any], providers: Mapping[str, Provider], cipher: CredentialCipher
+    row: GatewayRow | Row[Any] | SimpleNamespace, providers: Mapping[str, Provider],
+    cipher: CredentialCipher,
 ) -> dict[str, Any]:
-    """`gateway_view` as plain data (validate many at once: GatewayPage.model_validate).
+    """`gateway_view` as plain data, keys in GatewayOut's order (validate many at once:
+    GatewayPage.model_validate; or serialize them as they are: pydantic_core.to_json).
 
-    `row` is an ORM row or a Core row of VIEW_COLUMNS.
+    `row` is an ORM row, or a Core row of VIEW_COLUMNS or a namespace of its values.
     """
     provider = providers.get(row.provider)
     credentials: dict[str, dict[str, Any]] = {}
@@ -76,13 +79,15 @@ def gateway_data(
         if blob is None:
             continue
         value = cipher.decrypt(blob, gateway_key=row.key, column=field.column)
-        credentials[field.name] = {
+        credential = {
             "column": field.column,
             "secret": field.secret,
             "mask": mask(value),
             "fingerprint": getattr(row, f"{field.column}_fingerprint") or "",
-            "value": None if field.secret else value,
         }
+        if not field.secret:  # a secret's value is never shown (CredentialOut leaves it out)
+            credential["value"] = value
+        credentials[field.name] = credential
     logo = None
     if row.logo_sha256 and row.logo_content_type and row.logo_size is not None:
         logo = {

@@ -37,4 +37,4 @@ def rfc3339(moment: datetime) -> str:
     """`2026-11-24T19:12:04Z`: UTC, whole seconds."""
     if moment.tzinfo is not UTC:
         moment = moment.astimezone(UTC)
-    return moment.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+    return moment.isoformat(timespec="seconds").removesuffix("+00:00") + "Z"

@@ -175,10 +175,10 @@ def list_gateways(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     """Gateways ordered by key, a page at a time."""
-    page = store.list_gateways(
+    page = store.list_gateways_json(
         provider=provider or None, status=status or None, limit=limit, cursor=cursor or None
     )
-    return Response(page.model_dump_json(), media_type="application/json")
+    return Response(page, media_type="application/json")
 
 
 @router.get(

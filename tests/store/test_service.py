@@ -16,7 +16,7 @@ from gwctl.store.errors import Conflict, NotFound, ValidationFailed
 from gwctl.store.server import create_admin_token, init_store
 from gwctl.store.service import GatewayStore
 
-from .samples import infobip
+from .samples import clickatell, infobip, logo_field, png, twilio
 
 
 @pytest.fixture
@@ -106,3 +106,27 @@ def test_the_service_renames_with_the_same_rules_as_changesets(store: GatewaySto
     moved = store.rename_gateway("infobip-primary", "infobip-eu", if_version=1, context=context)
     assert (moved.key, moved.version, moved.applied_digest) == ("infobip-eu", 2, None)
     assert store.read_credentials("infobip-eu", context) == infobip()["credentials"]
+
+
+def test_the_api_list_is_the_page_model_serialized(store: GatewayStore) -> None:
+    """The list endpoint serializes gateway_data's dicts directly: the same bytes as the
+    GatewayPage model (the OpenAPI document describes), for every kind of value."""
+    context = WriteContext(token_name="web", actor="ålice \"the\" admin\\")
+    store.create_gateway(infobip(logo=logo_field(png())), context)
+    store.create_gateway(infobip("infobip-eu", "Infobip Ωmega ☎ \U0001F4E8",
+                                 description="tab\there, new\nline, \x7f, </script>"),
+                         context)
+    store.create_gateway(twilio(protect=True), context)
+    store.create_gateway(clickatell(description=None, signup_link=None), context)
+    pages, cursor = [], None
+    while True:
+        page = store.list_gateways(limit=2, cursor=cursor)
+        assert store.list_gateways_json(limit=2, cursor=cursor) == page.model_dump_json().encode()
+        pages.append(page)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert [len(page.items) for page in pages] == [2, 2]
+    for provider, status in [("twilio", None), (None, "inactive"), ("infobip", "active")]:
+        assert (store.list_gateways_json(provider=provider, status=status) == store.list_gateways(
+            provider=provider, status=status).model_dump_json().encode())
