@@ -61,7 +61,7 @@ def embedded_http(root: Path, timeout: float = 30.0) -> Iterator[httpx.Client]:
     token_file.parent.mkdir(parents=True, exist_ok=True)
     if not (root / EMBEDDED_DIR / "store.sqlite3").exists():
         token_file.unlink(missing_ok=True)  # its token lived in the database that is gone
-    app = create_app(database_url, key_file=key_file)
+    app = create_app(database_url, key_file=key_file, web=False)  # gwctl uses the API only
     token = _embedded_token(database_url, token_file)
     with start_blocking_portal() as portal, httpx.Client(
         transport=_ASGIBridge(app, portal), base_url=BASE_URL, timeout=timeout,

@@ -31,11 +31,13 @@ from gwctl.store.service import GatewayStore
 log = logging.getLogger(__name__)
 
 
-def create_app(database_url: str, *, key_file: Path | None = None) -> FastAPI:
+def create_app(database_url: str, *, key_file: Path | None = None, web: bool = True) -> FastAPI:
     """The store app on `database_url` (migrated to the newest revision first).
 
     The credential key comes from GWCTL_STORE_KEY or `key_file` (default: `store.key`
-    beside a SQLite file, else `.gwctl/store.key` in the working directory).
+    beside a SQLite file, else `.gwctl/store.key` in the working directory). `web=False`
+    leaves out the web page (its templates, forms and static files): the embedded store
+    only ever answers gwctl's API calls.
     """
     store = GatewayStore.open(database_url, key_file=key_file)
 
@@ -59,9 +61,10 @@ def create_app(database_url: str, *, key_file: Path | None = None) -> FastAPI:
     app.add_middleware(ApiHeaders)
     app.add_middleware(BodyLimit)
 
-    from gwctl.store.web import mount_web
+    if web:
+        from gwctl.store.web import mount_web
 
-    mount_web(app)
+        mount_web(app)
     return app
 
 
