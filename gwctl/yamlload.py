@@ -64,7 +64,11 @@ def read_limited(path: Path, display: str) -> bytes:
             raise _fail(display, 1, 1, f"file is {size} bytes; the limit is {MAX_FILE_BYTES}"
                         " (1 MiB): account and secret files are a few lines", "too_large")
         with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            # read(MAX_FILE_BYTES + 1) at once would allocate 1 MiB for every small file:
+            # read the size just seen plus one byte, and the rest only if it grew
+            data = handle.read(size + 1)
+            if len(data) > size:
+                data += handle.read(MAX_FILE_BYTES + 1 - len(data))
     except OSError as exc:
         raise _fail(display, 1, 1, f"cannot read file: {exc.strerror}", "unreadable") from None
     if len(data) > MAX_FILE_BYTES:  # grew while we looked
