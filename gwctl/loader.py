@@ -8,6 +8,7 @@ decryption key, so a pull request from a fork validates too.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,9 @@ def load_config(root: Path) -> LoadedConfig:
 
 def display_path(root: Path, path: Path) -> str:
     """A path as the user sees it in messages: relative to the config root."""
+    text, prefix = str(path), f"{root}{os.sep}"
+    if os.sep == "/" and text.startswith(prefix):  # what relative_to gives, 10x faster
+        return text[len(prefix):]
     try:
         return path.relative_to(root).as_posix()
     except ValueError:
@@ -93,30 +97,30 @@ def _discover(root: Path, gateways: Path, problems: list[Problem]) -> _Files:
     real_root = root.resolve()
     for entry in sorted(gateways.iterdir()):
         name = entry.name
-        display = display_path(root, entry)
         if name.startswith(".") or not name.endswith((".yaml", ".yml")):
             continue  # logos/, README.md, .gitkeep ...
         if name.endswith(".yml"):
-            problems.append(Problem(display, 0, 0, "account files end in '.yaml': rename it to "
-                                    f"'{name[:-4]}.yaml'", "extension"))
+            problems.append(Problem(display_path(root, entry), 0, 0, "account files end in "
+                                    f"'.yaml': rename it to '{name[:-4]}.yaml'", "extension"))
             continue
         if entry.is_symlink() and not _stays_inside(entry, real_root):
-            problems.append(Problem(display, 0, 0, "symlink points outside the config "
-                                    "directory or loops: copy the file in instead",
+            problems.append(Problem(display_path(root, entry), 0, 0, "symlink points outside "
+                                    "the config directory or loops: copy the file in instead",
                                     "symlink_escape"))
             files.refused.add(name)
             continue
         if not entry.is_file():
-            problems.append(Problem(display, 0, 0, "not a regular file", "not_file"))
+            problems.append(Problem(display_path(root, entry), 0, 0, "not a regular file",
+                                    "not_file"))
             files.refused.add(name)
             continue
         is_secret = name.endswith(SECRET_SUFFIX)
         key = name[: -len(SECRET_SUFFIX if is_secret else ACCOUNT_SUFFIX)]
         if not KEY_PATTERN.match(key):
-            problems.append(Problem(display, 0, 0, f"'{key}' is not a valid account key: use "
-                                    "1 to 63 lowercase letters, digits and '-', starting and "
-                                    "ending with a letter or digit (e.g. 'infobip-eu')",
-                                    "bad_key"))
+            problems.append(Problem(display_path(root, entry), 0, 0, f"'{key}' is not a valid "
+                                    "account key: use 1 to 63 lowercase letters, digits and '-',"
+                                    " starting and ending with a letter or digit (e.g. "
+                                    "'infobip-eu')", "bad_key"))
             continue
         (files.secrets if is_secret else files.accounts)[key] = entry
     for key in sorted(set(files.secrets) - set(files.accounts)):
@@ -160,8 +164,8 @@ def _load_account(
         return None
     secret_document, secret_path, secret_digest = secret
     return LoadedAccount(
-        account=_account(key, document.data, logo, display, digest,
-                         display_path(root, secret_path), secret_digest),
+        account=_account(key, document.data, logo, display, digest, secret_document.file,
+                         secret_digest),
         provider=provider,
         document=_cross_file_positions(document),
         secret_document=secret_document,

@@ -85,8 +85,14 @@ def load_bytes(data: bytes, display: str) -> Document:
     text = _decode(data, display)
     builder = _Builder(display)
     try:
-        for event in yaml.parse(text, Loader=_Loader):
-            builder.feed(event)
+        loader = _Loader(text)  # what yaml.parse does, without a generator between
+        try:
+            while loader.check_event():
+                event = loader.get_event()
+                assert event is not None  # check_event said there is one
+                builder.feed(event)
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -145,6 +151,10 @@ def _position(event: events.Event) -> Position:
     return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
+# The node events that are not aliases (an AliasEvent is a NodeEvent too)
+_VALUE_EVENTS = (events.ScalarEvent, events.MappingStartEvent, events.SequenceStartEvent)
+
+
 class _Builder:
     """Builds plain Python values from parser events, enforcing the strict rules."""
 
@@ -159,7 +169,9 @@ class _Builder:
         self.constructor = yaml.constructor.SafeConstructor()
 
     def feed(self, event: events.Event) -> None:
-        if isinstance(event, events.DocumentStartEvent):
+        if isinstance(event, _VALUE_EVENTS):  # most events: tested first
+            self._node(event)
+        elif isinstance(event, events.DocumentStartEvent):
             self.documents += 1
             if self.documents > 1:
                 self._refuse(event, "more than one YAML document ('---'): keep one account "
@@ -167,8 +179,6 @@ class _Builder:
         elif isinstance(event, events.AliasEvent):
             self._refuse(event, "aliases (*name) are not allowed: write the value out",
                          "alias")
-        elif isinstance(event, events.NodeEvent):
-            self._node(event)
         elif isinstance(event, events.MappingEndEvent | events.SequenceEndEvent):
             closed = self.stack.pop()
             self._attach(closed.value, closed.path, closed.position)
@@ -183,13 +193,14 @@ class _Builder:
         self.doc.data = self.root
         return self.doc
 
-    def _node(self, event: events.NodeEvent) -> None:
+    def _node(self, event: events.ScalarEvent | events.CollectionStartEvent) -> None:
         if event.anchor is not None:
             self._refuse(event, "anchors (&name) are not allowed: write each value out",
                          "anchor")
-        tag = getattr(event, "tag", None)
-        explicit = isinstance(event, events.ScalarEvent) and not any(event.implicit)
-        if tag is not None and (explicit or not isinstance(event, events.ScalarEvent)):
+        tag = event.tag
+        if tag is not None and (  # an explicit tag: on a collection, or not implied by style
+            not isinstance(event, events.ScalarEvent) or not any(event.implicit)
+        ):
             shown = tag.replace("tag:yaml.org,2002:", "!!")
             self._refuse(event, f"explicit tags ({shown}) are not allowed: quote the value "
                          "if it must be a string", "tag")
