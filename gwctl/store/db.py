@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import (
+    VARCHAR,
     Boolean,
     DateTime,
     Dialect,
@@ -31,7 +32,7 @@ from sqlalchemy import (
     make_url,
     select,
 )
-from sqlalchemy.dialects import mysql, postgresql
+from sqlalchemy.dialects import mysql
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -53,7 +54,9 @@ def key_string() -> Any:
     """Type of a gateway key: ASCII, compared and ordered byte-wise on every database."""
     return (
         String(63)
-        .with_variant(postgresql.VARCHAR(63, collation="C"), "postgresql")
+        # sqlalchemy.dialects.postgresql.VARCHAR is this VARCHAR: importing that package
+        # would cost every start of the (SQLite) embedded store ~50 ms
+        .with_variant(VARCHAR(63, collation="C"), "postgresql")
         .with_variant(mysql.VARCHAR(63, charset="ascii", collation="ascii_bin"), "mysql", "mariadb")
     )
 
