@@ -358,11 +358,9 @@ def _check(case: RepoCase, outcome_text: str, exit_code: int, location: str) -> 
         assert fragment in lines[0]
 
 
-@pytest.mark.parametrize("case", CASE_IDS, indirect=True)
-def test_bad_repository_is_reported_once_at_its_exact_place(
-    case: RepoCase, config_dir: ConfigDirFactory, sops_env: AgeIdentity,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def build_with_env(case: RepoCase, config_dir: ConfigDirFactory,
+                   monkeypatch: pytest.MonkeyPatch) -> ConfigRepo:
+    """The case's repository, with the environment it sets (None removes a variable)."""
     repo = config_dir()
     case.build(repo)
     for name, value in case.env.items():
@@ -370,6 +368,15 @@ def test_bad_repository_is_reported_once_at_its_exact_place(
             monkeypatch.delenv(name, raising=False)
         else:
             monkeypatch.setenv(name, value)
+    return repo
+
+
+@pytest.mark.parametrize("case", CASE_IDS, indirect=True)
+def test_bad_repository_is_reported_once_at_its_exact_place(
+    case: RepoCase, config_dir: ConfigDirFactory, sops_env: AgeIdentity,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    repo = build_with_env(case, config_dir, monkeypatch)
 
     outcome = repo.validate(*case.args)
 
@@ -382,13 +389,7 @@ def test_bad_repository_in_json_and_github_formats_has_the_same_place_and_no_sec
     case: RepoCase, config_dir: ConfigDirFactory, sops_env: AgeIdentity,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    repo = config_dir()
-    case.build(repo)
-    for name, value in case.env.items():
-        if value is None:
-            monkeypatch.delenv(name, raising=False)
-        else:
-            monkeypatch.setenv(name, value)
+    repo = build_with_env(case, config_dir, monkeypatch)
     file, _, place = case.location.partition(":")
     line, column = map(int, place.split(":")) if place else (0, 0)
 
