@@ -208,10 +208,13 @@ def _store(runner: str, directory: Path, env: dict[str, str]) -> Iterator[dict[s
     if runner == "embedded":
         yield env
         return
-    from gwctl.store.server import create_admin_token
-
     database = f"sqlite:///{directory / 'store.sqlite3'}"
-    token = create_admin_token(database, "bench")
+    # In a child process: importing the store here would raise this driver's RSS, and
+    # every later child's ru_maxrss starts from its parent's RSS at fork.
+    created = subprocess.run([GWCTL, "store", "token", "create", "bench", "--role", "admin",
+                              "--db", database], env=env, capture_output=True, text=True,
+                             check=True)
+    token = created.stdout.strip().splitlines()[-1]
     port = _free_port()
     log = (directory / "server.log").open("wb")
     server = subprocess.Popen(
