@@ -25,7 +25,7 @@ ACCOUNT_SUFFIX = ".yaml"
 SECRET_SUFFIX = ".secret.yaml"  # noqa: S105 - a file name, not a password
 
 
-@dataclass
+@dataclass(slots=True)
 class LoadedAccount:
     """An account that passed every check, with the documents it was read from (slimmed to
     the positions later problems point at: see _cross_file_positions, _credentials_only)."""

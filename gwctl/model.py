@@ -52,7 +52,7 @@ class Secret:
         raise TypeError("Secret values cannot be pickled")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Logo:
     """A logo file of an account, read and checked by the loader."""
 
@@ -62,7 +62,7 @@ class Logo:
     data: bytes = field(repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Account:
     """One gateway account as declared in git: `gateways.d/<key>.yaml` plus its secret file."""
 

@@ -30,7 +30,7 @@ Path_ = tuple[str | int, ...]
 Position = tuple[int, int]
 
 
-@dataclass
+@dataclass(slots=True)
 class Document:
     """A loaded YAML mapping plus where each of its keys and values stands in the file."""
 
