@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import sys
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +24,7 @@ MANAGED = "gwctl"
 DIGEST_FIELD = "secret_file_digest"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FieldChange:
     field: str
     old: Any = None
@@ -32,7 +32,7 @@ class FieldChange:
     sensitive: bool = False  # a secret: only the fact that it changed is ever shown
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     action: str  # create | update | rename | delete
     key: str
@@ -48,7 +48,7 @@ class Change:
         return self.action != "update" or any(f.field != DIGEST_FIELD for f in self.fields)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Desired:
     """An account from git with what the plan knows of its credentials.
 
@@ -90,29 +90,67 @@ _VIEW_FIELDS = ("key", "provider", "version", "managed_by", "applied_digest", *P
 _SHARED_FIELDS = frozenset({"provider", "status", "sending_pattern", "managed_by"})
 
 
-def live_view(gateway: Mapping[str, Any]) -> dict[str, Any]:
+def live_view(gateway: Mapping[str, Any], *, credentials: bool = True,
+              account: Account | None = None) -> dict[str, Any]:
     """A live gateway as the store lists it, reduced to what a plan compares: a plan of
     10,000 accounts holds all of them at once, and the rest (company name, audit fields,
-    masks, logo details) is half of each. Few-valued strings are shared, not copied."""
+    masks, logo details) is half of each. Few-valued strings are shared, not copied.
+
+    `credentials=False` leaves out the credentials' fingerprints and values: for a gateway
+    whose secret file is the one applied (see `secrets_in_sync`) nothing reads them.
+    `account`, the account in git of the same key: a string equal to the account's is kept
+    as the account's own, so an account in sync holds each value once, not twice."""
+    twin = _strings_of(account) if account is not None else {}
     view = {}
     for name in _VIEW_FIELDS:
         if name in gateway:
             value = gateway[name]
             shared = name in _SHARED_FIELDS and isinstance(value, str)
-            view[name] = sys.intern(value) if shared else value
+            view[name] = sys.intern(value) if shared else _one_copy(value, twin.get(name))
     if "logo" in gateway:
         logo = gateway["logo"]
-        view["logo"] = {"sha256": logo.get("sha256")} if logo else logo
-    credentials = gateway.get("credentials")
-    if credentials:
+        view["logo"] = {"sha256": _one_copy(logo.get("sha256"), twin.get("logo"))} if logo \
+            else logo
+    stored = gateway.get("credentials")
+    if not credentials or "credentials" not in gateway:
+        return view
+    if stored:
         view["credentials"] = {
-            name: {"fingerprint": stored.get("fingerprint"), "value": stored.get("value")}
-            if stored else stored
-            for name, stored in credentials.items()
+            name: {"fingerprint": one.get("fingerprint"), "value": one.get("value")}
+            if one else one
+            for name, one in stored.items()
         }
-    elif "credentials" in gateway:
-        view["credentials"] = credentials
+    else:
+        view["credentials"] = stored
     return view
+
+
+def _one_copy(value: Any, twin: Any) -> Any:
+    return twin if isinstance(value, str) and value == twin else value
+
+
+def _strings_of(account: Account) -> dict[str, Any]:
+    """An account's values under the names a live gateway gives them."""
+    return {**account.plain_values(), "key": account.key,
+            "applied_digest": account.secret_digest,
+            "logo": account.logo.sha256 if account.logo else None}
+
+
+def secrets_in_sync(accounts: Sequence[Account]) -> Callable[[Mapping[str, Any]], bool]:
+    """A test for live gateways: true when every account that diffs against the gateway
+    (by key, or by `moved_from` for a rename) has the secret file the store recorded as
+    applied, or none does. Such a gateway's credentials are never compared: those files are
+    not decrypted (gwctl.desired), and a delete compares no values."""
+    digests: dict[str, set[str]] = {}
+    for account in accounts:
+        for live_key in filter(None, (account.key, account.moved_from)):
+            digests.setdefault(live_key, set()).add(account.secret_digest)
+
+    def in_sync(gateway: Mapping[str, Any]) -> bool:
+        wanted = digests.get(gateway["key"])
+        return not wanted or wanted == {gateway.get("applied_digest")}
+
+    return in_sync
 
 
 def secret_unchanged(account: Account, live: Mapping[str, Any] | None) -> bool:

@@ -10,7 +10,7 @@ from gwctl.client import StoreClient
 from gwctl.config import Settings
 from gwctl.desired import Progress, desired_state
 from gwctl.loader import LoadedConfig, load_config
-from gwctl.plan import Desired, Plan, diff, live_view
+from gwctl.plan import Desired, Plan, diff, live_view, secrets_in_sync
 from gwctl.problems import ConfigError
 
 
@@ -36,7 +36,11 @@ def make_plan(settings: Settings, config: LoadedConfig, client: StoreClient, *,
               prune: bool | None = None,
               progress: Callable[[int], Progress] | None = None) -> Planned:
     """Diff a validated config with the live store, decrypting only what must be compared."""
-    live = [live_view(gateway) for gateway in client.gateways()]
+    accounts = {loaded.account.key: loaded.account for loaded in config.accounts}
+    in_sync = secrets_in_sync(list(accounts.values()))
+    live = [live_view(gateway, credentials=not in_sync(gateway),
+                      account=accounts.get(gateway["key"]))
+            for gateway in client.gateways()]
     desired, problems = desired_state(config.accounts, live, progress)
     if problems:
         raise ConfigError(problems)

@@ -10,7 +10,7 @@ import pytest
 from gwctl.config import Safety
 from gwctl.fingerprints import fingerprint, matches
 from gwctl.model import Account, Secret
-from gwctl.plan import DIGEST_FIELD, Desired, diff, live_view
+from gwctl.plan import DIGEST_FIELD, Desired, diff, live_view, secrets_in_sync
 from gwctl.render import plan_json, plan_markdown, plan_text
 from gwctl.safety import PlanRefused, check_plan
 from gwctl.schemas import load_providers
@@ -54,8 +54,9 @@ def live_of(acc: Account, creds: dict[str, Secret], **overrides: Any) -> dict[st
 def plan_for(items: list[Desired], live: list[dict[str, Any]], prune: bool = False) -> Any:
     plan = diff(items, live, prune=prune, store="test store")
     # make_plan diffs the live gateways reduced by live_view: every case here plans the same
-    from_views = diff(items, [live_view(gateway) for gateway in live], prune=prune,
-                      store="test store")
+    accounts = {item.account.key: item.account for item in items}
+    views = [live_view(gateway, account=accounts.get(gateway["key"])) for gateway in live]
+    from_views = diff(items, views, prune=prune, store="test store")
     assert replace(from_views, plan_id=plan.plan_id, created_at=plan.created_at) == plan
     return plan
 
@@ -199,3 +200,83 @@ def test_no_rendering_shows_a_secret_value(render: Any) -> None:
     output = render(plan)
     assert "sensitive" in output
     assert CANARY not in output
+
+
+# -- which live credentials a plan keeps (make_plan's live views) ---------------------------
+
+
+def test_a_gateway_whose_secret_file_is_the_applied_one_is_viewed_without_credentials() -> None:
+    acc = account()
+    in_sync = secrets_in_sync([acc])
+    gateway = live_of(acc, credentials())
+
+    assert in_sync(gateway)
+    assert "credentials" not in live_view(gateway, credentials=False)
+
+
+def test_a_gateway_whose_account_has_a_new_secret_file_keeps_its_credentials() -> None:
+    acc = account()
+    gateway = live_of(acc, credentials(), applied_digest="sha256:the-file-applied-before")
+
+    assert not secrets_in_sync([acc])(gateway)
+
+
+def test_a_gateway_written_live_since_gwctl_applied_keeps_its_credentials() -> None:
+    acc = account()
+    gateway = live_of(acc, credentials(), applied_digest=None)  # any other write clears it
+
+    assert not secrets_in_sync([acc])(gateway)
+
+
+def test_the_gateway_a_rename_moves_from_keeps_credentials_when_the_file_changed() -> None:
+    old = account("infobip-old")
+    renamed = account("infobip-new", moved_from="infobip-old",
+                      secret_digest="sha256:infobip-new-secret-v2")
+
+    assert not secrets_in_sync([renamed])(live_of(old, credentials()))
+
+
+def test_a_gateway_that_two_accounts_diff_against_keeps_credentials_if_either_changed() -> None:
+    kept = account("infobip-eu")
+    moved = account("infobip-us", moved_from="infobip-eu",
+                    secret_digest="sha256:infobip-us-secret-v1")
+
+    assert not secrets_in_sync([kept, moved])(live_of(kept, credentials()))
+
+
+def test_a_gateway_no_account_declares_needs_no_credentials() -> None:
+    assert secrets_in_sync([account("infobip-eu")])(live_of(account("other"), credentials()))
+
+
+def test_views_without_in_sync_credentials_plan_the_same_as_full_gateways() -> None:
+    unchanged, rotated = account("infobip-eu"), account("infobip-us")
+    live = [live_of(unchanged, credentials()),
+            live_of(rotated, credentials(), applied_digest="sha256:infobip-us-secret-v0")]
+    items = [desired(unchanged), desired(rotated, credentials(secret_key="rotated-0002"))]
+    in_sync = secrets_in_sync([unchanged, rotated])
+    views = [live_view(gateway, credentials=not in_sync(gateway)) for gateway in live]
+
+    plan = diff(items, live, prune=False, store="test store")
+    from_views = diff(items, views, prune=False, store="test store")
+
+    assert replace(from_views, plan_id=plan.plan_id, created_at=plan.created_at) == plan
+    assert [c.key for c in plan.changes] == ["infobip-us"]
+
+
+def test_a_live_value_equal_to_gits_is_held_once() -> None:
+    acc = account(description="Primary EU route")
+    gateway = live_of(acc, credentials(), description="primary eu route",
+                      name=_copy(acc.name), applied_digest=_copy(acc.secret_digest))
+
+    view = live_view(gateway, account=acc)
+
+    assert view["name"] is acc.name
+    assert view["applied_digest"] is acc.secret_digest
+    assert view["description"] == "primary eu route"  # different: the live value stays
+
+
+def _copy(text: str) -> str:
+    """An equal string that is another object, as JSON decoding gives."""
+    copied = text.encode().decode()
+    assert copied is not text
+    return copied
