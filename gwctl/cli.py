@@ -17,6 +17,7 @@ from gwctl import __version__
 from gwctl.apply import LockBusy, StalePlan
 from gwctl.client import StoreClient, StoreError
 from gwctl.config import Settings, load_settings
+from gwctl.heap import tune_for_command
 from gwctl.importer import ImportRefused
 from gwctl.problems import ConfigError
 from gwctl.report import FORMATS, render_problems
@@ -455,4 +456,5 @@ def token_revoke(ctx: click.Context, name: str, db: str | None) -> None:
 
 
 def main() -> None:
+    tune_for_command()
     cli(prog_name="gwctl")

@@ -16,6 +16,7 @@ import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from gwctl.config import EMBEDDED_DIR
+from gwctl.heap import settle
 
 TOKEN_FILE = "embedded-token"  # noqa: S105 - a file name, not a token
 BASE_URL = "http://embedded.gwctl"
@@ -62,6 +63,7 @@ def embedded_http(root: Path, timeout: float = 30.0) -> Iterator[httpx.Client]:
     if not (root / EMBEDDED_DIR / "store.sqlite3").exists():
         token_file.unlink(missing_ok=True)  # its token lived in the database that is gone
     app = create_app(database_url, key_file=key_file, web=False)  # gwctl uses the API only
+    settle()  # the store's modules and app live as long as the command
     token = _embedded_token(database_url, token_file)
     with start_blocking_portal() as portal, httpx.Client(
         transport=_ASGIBridge(app, portal), base_url=BASE_URL, timeout=timeout,
