@@ -109,8 +109,9 @@ def live_view(gateway: Mapping[str, Any], *, credentials: bool = True,
             view[name] = sys.intern(value) if shared else _one_copy(value, twin.get(name))
     if "logo" in gateway:
         logo = gateway["logo"]
-        view["logo"] = {"sha256": _one_copy(logo.get("sha256"), twin.get("logo"))} if logo \
-            else logo
+        if logo:
+            logo = {"sha256": _one_copy(logo.get("sha256"), twin.get("logo"))}
+        view["logo"] = logo
     stored = gateway.get("credentials")
     if not credentials or "credentials" not in gateway:
         return view
