@@ -10,7 +10,13 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from gwctl.client import Lock, StoreClient, StoreError, new_idempotency_key
+from gwctl.client import (
+    Lock,
+    StoreClient,
+    StoreError,
+    changeset_body,
+    new_idempotency_key,
+)
 from gwctl.model import Account, Secret
 from gwctl.plan import FORMAT_VERSION, MANAGED, Change, Desired, Plan
 from gwctl.session import actor, ci_job
@@ -117,7 +123,7 @@ def operations(plan: Plan, desired: Mapping[str, Desired]) -> list[dict[str, Any
 def execute(client: StoreClient, plan: Plan, desired: Mapping[str, Desired],
             lock: Lock) -> dict[str, Any]:
     """Send the plan as one changeset: the store applies all of it or none of it."""
-    return client.apply_changeset(operations(plan, desired),
+    return client.apply_changeset(changeset_body(operations(plan, desired)),
                                   idempotency_key=new_idempotency_key(), lock_id=lock.id)
 
 
