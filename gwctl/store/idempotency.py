@@ -1,8 +1,8 @@
 """Idempotency keys of changesets: a retried request returns the first response, applied once.
 
-The request is remembered by an HMAC (keyed with a subkey of the store key) of its canonical
-JSON, so the stored hash is no offline oracle for the credentials the body carried. Keys are
-kept 24 hours. Runs inside the changeset's write transaction.
+The request is remembered by an HMAC (keyed with a subkey of the store key) of its
+operations' canonical JSON, so the stored hash is no offline oracle for the credentials the
+body carried. Keys are kept 24 hours. Runs inside the changeset's write transaction.
 """
 
 from __future__ import annotations
@@ -31,9 +31,17 @@ class StoredResponse:
     body: dict[str, Any]
 
 
-def request_hash(cipher: CredentialCipher, body: Any) -> str:
-    """A keyed digest of a request body: equal bodies, equal digests."""
-    return hmac.new(cipher.derive("idempotency"), canonical_json(body), hashlib.sha256).hexdigest()
+def request_hash(cipher: CredentialCipher, operations: list[Any]) -> str:
+    """A keyed digest of a changeset's operations: equal bodies, equal digests.
+
+    Fed one operation at a time: the canonical JSON of 10,000 operations at once would be
+    another copy of the whole request in memory. Canonical JSON holds no raw newline, so
+    the newline between operations frames them unambiguously."""
+    mac = hmac.new(cipher.derive("idempotency"), b"gwctl-changeset/2\n", hashlib.sha256)
+    for operation in operations:
+        mac.update(canonical_json(operation))
+        mac.update(b"\n")
+    return mac.hexdigest()
 
 
 def lookup(session: Session, key: str, digest: str) -> StoredResponse | None:

@@ -302,7 +302,7 @@ class GatewayStore:
         with another body it raises IdempotencyKeyReused.
         """
         operations = changesets.parse_operations(body)
-        digest = idempotency.request_hash(self.cipher, body)
+        digest = idempotency.request_hash(self.cipher, operations)
 
         def work(session: Session) -> ChangesetResponse:
             stored = idempotency.lookup(session, idempotency_key, digest)
