@@ -115,28 +115,33 @@ def check_still_current(saved: Mapping[str, Any], fresh: Plan) -> None:
                         + "\n  ".join(reasons) + "\nmake a new plan and review it again")
 
 
-def operations(plan: Plan, desired: Mapping[str, Desired]) -> list[dict[str, Any]]:
-    """The changeset for a plan; reveals exactly the secrets the plan says must be written."""
-    return [_operation(change, desired) for change in plan.changes]
+def changeset(plan: Plan, desired: Mapping[str, Desired]) -> dict[str, Any]:
+    """The changeset for a plan: its operations, which reveal exactly the secrets the plan
+    says must be written, and the logos they set, each image once (named by SHA-256: the
+    accounts of a provider usually share one)."""
+    logos: dict[str, dict[str, str]] = {}
+    return {"operations": [_operation(change, desired, logos) for change in plan.changes],
+            "logos": logos}
 
 
 def execute(client: StoreClient, plan: Plan, desired: Mapping[str, Desired],
             lock: Lock) -> dict[str, Any]:
     """Send the plan as one changeset: the store applies all of it or none of it."""
-    return client.apply_changeset(changeset_body(operations(plan, desired)),
+    return client.apply_changeset(changeset_body(changeset(plan, desired)),
                                   idempotency_key=new_idempotency_key(), lock_id=lock.id)
 
 
-def _operation(change: Change, desired: Mapping[str, Desired]) -> dict[str, Any]:
+def _operation(change: Change, desired: Mapping[str, Desired],
+               logos: dict[str, dict[str, str]]) -> dict[str, Any]:
     if change.action == "delete":
         return {"op": "delete", "key": change.key, "if_version": change.live_version}
     item = desired[change.key]
     if change.action == "create":
-        return {"op": "create", "gateway": _body(item, _all_credentials(item), with_logo=True)}
+        return {"op": "create", "gateway": _body(item, _all_credentials(item), logos)}
     changed = {field.field for field in change.fields}
     credentials = {name: value for name, value in (item.credentials or {}).items()
                    if name in changed}
-    body = _body(item, credentials, with_logo="logo" in changed)
+    body = _body(item, credentials, logos if "logo" in changed else None)
     if change.action == "rename":
         return {"op": "rename", "key": change.from_key, "new_key": change.key,
                 "if_version": change.live_version, "gateway": body}
@@ -150,8 +155,9 @@ def _all_credentials(item: Desired) -> Mapping[str, Secret]:
     return item.credentials
 
 
-def _body(item: Desired, credentials: Mapping[str, Secret], *,
-          with_logo: bool) -> dict[str, Any]:
+def _body(item: Desired, credentials: Mapping[str, Secret],
+          logos: dict[str, dict[str, str]] | None) -> dict[str, Any]:
+    """A gateway write; with the logo (added to `logos`) unless `logos` is None."""
     account = item.account
     body: dict[str, Any] = {
         "key": account.key,
@@ -161,13 +167,16 @@ def _body(item: Desired, credentials: Mapping[str, Secret], *,
         "managed_by": MANAGED,
         "applied_digest": account.secret_digest,
     }
-    if with_logo:
-        body["logo"] = _logo(account)
+    if logos is not None:
+        body["logo"] = _logo(account, logos)
     return body
 
 
-def _logo(account: Account) -> dict[str, str] | None:
+def _logo(account: Account, logos: dict[str, dict[str, str]]) -> dict[str, str] | None:
     if account.logo is None:
         return None
-    return {"content_type": account.logo.content_type,
-            "data": base64.b64encode(account.logo.data).decode("ascii")}
+    digest = account.logo.sha256
+    if digest not in logos:
+        logos[digest] = {"content_type": account.logo.content_type,
+                         "data": base64.b64encode(account.logo.data).decode("ascii")}
+    return {"sha256": digest}

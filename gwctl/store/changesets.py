@@ -1,5 +1,8 @@
 """Changesets: many gateway operations applied in one transaction, all or nothing.
 
+`parse_changeset` checks the body: its operations, and the images they share (`logos`, by
+SHA-256: a logo that 5,000 accounts show travels once, and a write names it with
+`"logo": {"sha256": ...}`).
 `apply_operations` runs the operations in order on a GatewayWriter; the first failing one
 raises its error with `"operation": <index>` in every detail and JSON pointers prefixed with
 `/operations/<i>` (and `/gateway` for problems of the gateway write), and the caller's
@@ -9,13 +12,14 @@ transaction rolls everything back.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
 from gwctl.schemas import Violation
 from gwctl.store.errors import StoreError, ValidationFailed
 from gwctl.store.gateways import GatewayWriter
 from gwctl.store.models import ChangesetResult, ChangesetResultItem
-from gwctl.store.validation import check_key, unstorable_text
+from gwctl.store.validation import Logo, check_key, parse_logo_value, unstorable_text
 
 MAX_OPERATIONS: Final = 10_000
 _FIELDS: Final[Mapping[str, tuple[frozenset[str], frozenset[str]]]] = {
@@ -27,14 +31,25 @@ _FIELDS: Final[Mapping[str, tuple[frozenset[str], frozenset[str]]]] = {
 }
 
 
-def parse_operations(body: Any) -> list[Any]:
-    """The operations of a changeset body `{"operations": [...]}`, or ValidationFailed."""
+@dataclass(frozen=True)
+class Changeset:
+    operations: list[Any]
+    logos: Mapping[str, Logo]  # by SHA-256 (hex) of the image
+
+
+def parse_changeset(body: Any) -> Changeset:
+    """A changeset body `{"operations": [...], "logos": {...}}` checked, or ValidationFailed."""
     unstorable = unstorable_text(body)
     if unstorable:
         raise ValidationFailed.from_violations(unstorable)
-    if not isinstance(body, dict) or set(body) != {"operations"}:
-        raise _invalid(Violation((), 'the body must be {"operations": [...]} and nothing else'))
-    operations = body["operations"]
+    if not isinstance(body, dict) or "operations" not in body or set(body) - {"operations",
+                                                                              "logos"}:
+        raise _invalid(Violation((), 'the body must be {"operations": [...]} with optional '
+                                     '"logos": {...} and nothing else'))
+    return Changeset(_operations(body["operations"]), _logos(body.get("logos", {})))
+
+
+def _operations(operations: Any) -> list[Any]:
     if not isinstance(operations, list):
         raise _invalid(Violation(("operations",), "'operations' must be a list"))
     if len(operations) > MAX_OPERATIONS:
@@ -42,6 +57,24 @@ def parse_operations(body: Any) -> list[Any]:
             Violation(("operations",), f"at most {MAX_OPERATIONS} operations per changeset")
         )
     return operations
+
+
+def _logos(logos: Any) -> dict[str, Logo]:
+    if not isinstance(logos, dict):
+        raise _invalid(Violation(("logos",), "'logos' must map each image's SHA-256 to "
+                                             '{"content_type", "data"}'))
+    parsed, problems = {}, []
+    for digest, value in logos.items():
+        logo, found = parse_logo_value(value, ("logos", digest))
+        problems += found
+        if logo is not None and logo.sha256 != digest:
+            problems.append(Violation(("logos", digest), "the image's SHA-256 is not its key: "
+                                                        "name each image by its hex SHA-256"))
+        elif logo is not None:
+            parsed[digest] = logo
+    if problems:
+        raise ValidationFailed.from_violations(problems)
+    return parsed
 
 
 def apply_operations(

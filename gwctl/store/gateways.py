@@ -139,12 +139,14 @@ class GatewayWriter:
         providers: Mapping[str, Provider],
         context: WriteContext,
         changeset_id: str | None = None,
+        logos: Mapping[str, Logo] | None = None,
     ) -> None:
         self.session = session
         self.cipher = cipher
         self.providers = providers
         self.context = context
         self.changeset_id = changeset_id
+        self.logos = logos or {}  # a changeset's images, by SHA-256, its writes may name
 
     # -- reads -------------------------------------------------------------------------
 
@@ -163,7 +165,7 @@ class GatewayWriter:
 
     def create(self, data: Any) -> GatewayRow:
         """Create a gateway from a write body (its `key` and every credential required)."""
-        write = parse_gateway_write(data, self.providers)
+        write = parse_gateway_write(data, self.providers, logos=self.logos)
         assert write.key is not None
         if self.session.scalar(select(GatewayRow.id).where(GatewayRow.key == write.key)):
             raise Conflict(
@@ -194,7 +196,8 @@ class GatewayWriter:
         """Replace a gateway's fields; left-out credentials, logo, managed_by, protect stay."""
         row = self._get_at_version(key, if_version)
         stored = self._stored_credentials(row)
-        write = parse_gateway_write(data, self.providers, key=key, stored=(row.provider, stored))
+        write = parse_gateway_write(data, self.providers, key=key, stored=(row.provider, stored),
+                                    logos=self.logos)
         changed = self._apply(row, write, stored)
         self._bump(row)
         self._audit("update", key, changed)
@@ -219,7 +222,8 @@ class GatewayWriter:
         changed = ["key"]
         if data is not None:
             write = parse_gateway_write(
-                data, self.providers, key=new_key, stored=(row.provider, stored)
+                data, self.providers, key=new_key, stored=(row.provider, stored),
+                logos=self.logos,
             )
             changed += self._apply(row, write, stored)
         else:

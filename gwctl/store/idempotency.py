@@ -18,6 +18,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from gwctl.store.audit import canonical_json
+from gwctl.store.changesets import Changeset
 from gwctl.store.crypto import CredentialCipher
 from gwctl.store.db import IdempotencyRow, now_utc
 from gwctl.store.errors import IdempotencyKeyReused
@@ -31,16 +32,19 @@ class StoredResponse:
     body: dict[str, Any]
 
 
-def request_hash(cipher: CredentialCipher, operations: list[Any]) -> str:
-    """A keyed digest of a changeset's operations: equal bodies, equal digests.
+def request_hash(cipher: CredentialCipher, changeset: Changeset) -> str:
+    """A keyed digest of a changeset: equal bodies, equal digests.
 
     Fed one operation at a time: the canonical JSON of 10,000 operations at once would be
     another copy of the whole request in memory. Canonical JSON holds no raw newline, so
-    the newline between operations frames them unambiguously."""
+    the newline between operations frames them unambiguously. Images count by SHA-256 and
+    type (their keys were checked against their bytes)."""
     mac = hmac.new(cipher.derive("idempotency"), b"gwctl-changeset/2\n", hashlib.sha256)
-    for operation in operations:
+    for operation in changeset.operations:
         mac.update(canonical_json(operation))
         mac.update(b"\n")
+    mac.update(canonical_json({digest: logo.content_type
+                               for digest, logo in changeset.logos.items()}))
     return mac.hexdigest()
 
 

@@ -106,6 +106,14 @@ class LogoWrite(BaseModel):
     data: str = Field(description="The image, base64 encoded: PNG or JPEG, at most 256 KiB.")
 
 
+class LogoRef(BaseModel):
+    """An image of the changeset's `logos`, named by its SHA-256 (changesets only)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sha256: str = Field(description="Hex SHA-256 of an image the changeset carries in 'logos'.")
+
+
 class GatewayWrite(BaseModel):
     """A gateway write (create and update). Validated against the provider's schema."""
 
@@ -121,8 +129,9 @@ class GatewayWrite(BaseModel):
     fallback_sender_id: str
     description: str | None = Field(default=None, max_length=500)
     signup_link: str | None = Field(default=None, max_length=2048)
-    logo: LogoWrite | None = Field(
-        default=None, description="Left out: keep the stored logo (update); null: no logo."
+    logo: LogoWrite | LogoRef | None = Field(
+        default=None, description="Left out: keep the stored logo (update); null: no logo; "
+        "{sha256}: an image of the changeset's 'logos' (in a changeset only)."
     )
     credentials: dict[str, str] = Field(
         default_factory=dict,
@@ -169,6 +178,11 @@ Operation = CreateOperation | UpdateOperation | RenameOperation | DeleteOperatio
 class ChangesetRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     operations: list[Operation]
+    logos: dict[str, LogoWrite] = Field(
+        default_factory=dict,
+        description="Images the operations name by SHA-256, each sent once: "
+        "{\"<hex sha256 of the image>\": {content_type, data}}.",
+    )
 
 
 class ChangesetResultItem(_Out):

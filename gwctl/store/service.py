@@ -301,8 +301,8 @@ class GatewayStore:
         A key seen before with the same body returns the stored response (`replayed`);
         with another body it raises IdempotencyKeyReused.
         """
-        operations = changesets.parse_operations(body)
-        digest = idempotency.request_hash(self.cipher, operations)
+        changeset = changesets.parse_changeset(body)
+        digest = idempotency.request_hash(self.cipher, changeset)
 
         def work(session: Session) -> ChangesetResponse:
             stored = idempotency.lookup(session, idempotency_key, digest)
@@ -310,8 +310,8 @@ class GatewayStore:
                 return ChangesetResponse(stored.status_code, stored.body, replayed=True)
             locks.ensure_may_write(session, context.lock_id)
             changeset_id = uuid.uuid4().hex
-            writer = self._writer(session, context, changeset_id)
-            result = changesets.apply_operations(writer, operations, changeset_id)
+            writer = self._writer(session, context, changeset_id, changeset.logos)
+            result = changesets.apply_operations(writer, changeset.operations, changeset_id)
             response = StoredResponse(200, result.model_dump())
             idempotency.remember(session, idempotency_key, digest, response)
             return ChangesetResponse(response.status_code, response.body, replayed=False)
@@ -373,9 +373,10 @@ class GatewayStore:
     # -- helpers ------------------------------------------------------------------------------
 
     def _writer(
-        self, session: Session, context: WriteContext, changeset_id: str | None = None
+        self, session: Session, context: WriteContext, changeset_id: str | None = None,
+        logos: Mapping[str, Logo] | None = None,
     ) -> GatewayWriter:
-        return GatewayWriter(session, self.cipher, self.providers, context, changeset_id)
+        return GatewayWriter(session, self.cipher, self.providers, context, changeset_id, logos)
 
     def _write(
         self, context: WriteContext, operation: Callable[[GatewayWriter], GatewayRow]

@@ -122,13 +122,15 @@ def parse_gateway_write(
     *,
     key: str | None = None,
     stored: tuple[str, Mapping[str, str]] | None = None,
+    logos: Mapping[str, Logo] | None = None,
 ) -> GatewayInput:
     """Check a create (`key` None: the body's `key` is required) or update body.
 
     For an update, `key` is the gateway's key from the URL or operation (the body may repeat
     it) and `stored` the gateway's provider id and credentials: credentials left out of the
     body keep these values (unless the provider changes). The result's `credentials` are
-    the merged, complete set.
+    the merged, complete set. `logos`, by SHA-256: the images of the changeset this write
+    belongs to, which its `"logo": {"sha256": ...}` may name.
     """
     if not isinstance(data, dict):
         raise ValidationFailed.from_violations([Violation((), "the gateway must be a JSON object")])
@@ -152,7 +154,7 @@ def parse_gateway_write(
             if name in data and not (name in _NULLABLE and data[name] is None)
         }
         problems += provider.validate_account(account)
-    logo, logo_problems = _parse_logo(data)
+    logo, logo_problems = _parse_logo(data, logos or {})
     problems += logo_problems
     problems += _metadata_problems(data)
     credentials = data.get("credentials", {})
@@ -244,25 +246,44 @@ def _key_problems(body_key: Any, url_key: str | None) -> list[Violation]:
     return []
 
 
-def _parse_logo(data: Mapping[str, Any]) -> tuple[Logo | Keep | None, list[Violation]]:
+def _parse_logo(
+    data: Mapping[str, Any], logos: Mapping[str, Logo]
+) -> tuple[Logo | Keep | None, list[Violation]]:
     if "logo" not in data:
         return KEEP, []
     value = data["logo"]
     if value is None:
         return None, []
+    if isinstance(value, dict) and set(value) == {"sha256"}:
+        return _logo_by_digest(value["sha256"], logos)
+    return parse_logo_value(value, ("logo",))
+
+
+def parse_logo_value(value: Any, at: tuple[str, ...]) -> tuple[Logo | None, list[Violation]]:
+    """A logo written as `{"content_type", "data": base64}` at path `at` of a body."""
     if not isinstance(value, dict) or set(value) != {"content_type", "data"}:
-        return None, [Violation(("logo",), "'logo' must be {\"content_type\", \"data\"} or null")]
+        return None, [Violation(at, "'logo' must be {\"content_type\", \"data\"}, null, or "
+                                    "{\"sha256\"} of an image in a changeset's 'logos'")]
     content_type, encoded = value["content_type"], value["data"]
     if not isinstance(content_type, str) or content_type not in LOGO_TYPES:
-        return None, [Violation(("logo", "content_type"), "must be image/png or image/jpeg")]
+        return None, [Violation((*at, "content_type"), "must be image/png or image/jpeg")]
     if not isinstance(encoded, str) or len(encoded) > LOGO_MAX_BYTES * 4 // 3 + 4:
-        return None, [Violation(("logo", "data"), "the logo must be at most 256 KiB")]
+        return None, [Violation((*at, "data"), "the logo must be at most 256 KiB")]
     try:
         raw = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
-        return None, [Violation(("logo", "data"), "must be base64 encoded")]
-    problems = logo_problems(raw, content_type, ("logo", "data"), ("logo", "content_type"))
+        return None, [Violation((*at, "data"), "must be base64 encoded")]
+    problems = logo_problems(raw, content_type, (*at, "data"), (*at, "content_type"))
     return (None, problems) if problems else (Logo(raw, content_type), [])
+
+
+def _logo_by_digest(digest: Any, logos: Mapping[str, Logo]) -> tuple[Logo | None, list[Violation]]:
+    """A logo named by its SHA-256: only a changeset carries images to name (`logos`)."""
+    found = logos.get(digest) if isinstance(digest, str) else None
+    if found is None:
+        return None, [Violation(("logo", "sha256"), "no image with this SHA-256 in the "
+                                "changeset's 'logos': send each image there once")]
+    return found, []
 
 
 def _metadata_problems(data: Mapping[str, Any]) -> list[Violation]:

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from gwctl.store.changesets import Changeset
 from gwctl.store.crypto import CredentialCipher
-from gwctl.store.idempotency import request_hash
+from gwctl.store.idempotency import request_hash as digest_of
+from gwctl.store.validation import Logo
 
 CIPHER = CredentialCipher(b"k" * 32)
 CREATE = {"op": "create", "gateway": {"key": "infobip-eu", "credentials": {"api_key": "v1"}}}
 DELETE = {"op": "delete", "key": "twilio-us", "if_version": 3}
+PNG = Logo(b"\x89PNG\r\n\x1a\n-pixels", "image/png")
+
+
+def request_hash(cipher: CredentialCipher, operations: list[Any],
+                 logos: dict[str, Logo] | None = None) -> str:
+    return digest_of(cipher, Changeset(operations, logos or {}))
 
 
 def test_the_same_operations_in_another_key_order_have_the_same_digest() -> None:
@@ -38,3 +48,10 @@ def test_the_digest_is_keyed_by_the_store_key() -> None:
     other_store = CredentialCipher(b"o" * 32)
 
     assert request_hash(CIPHER, [CREATE]) != request_hash(other_store, [CREATE])
+
+
+def test_the_images_a_changeset_carries_count_in_its_digest() -> None:
+    with_logo = request_hash(CIPHER, [CREATE], {PNG.sha256: PNG})
+
+    assert with_logo != request_hash(CIPHER, [CREATE])
+    assert with_logo == request_hash(CIPHER, [CREATE], {PNG.sha256: PNG})
