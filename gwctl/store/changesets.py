@@ -22,6 +22,7 @@ from gwctl.store.models import ChangesetResult, ChangesetResultItem
 from gwctl.store.validation import Logo, check_key, parse_logo_value, unstorable_text
 
 MAX_OPERATIONS: Final = 10_000
+_BODY_FIELDS: Final = frozenset({"operations", "logos"})
 _FIELDS: Final[Mapping[str, tuple[frozenset[str], frozenset[str]]]] = {
     # op: (required fields, optional fields) besides "op"
     "create": (frozenset({"gateway"}), frozenset()),
@@ -42,8 +43,7 @@ def parse_changeset(body: Any) -> Changeset:
     unstorable = unstorable_text(body)
     if unstorable:
         raise ValidationFailed.from_violations(unstorable)
-    if not isinstance(body, dict) or "operations" not in body or set(body) - {"operations",
-                                                                              "logos"}:
+    if not isinstance(body, dict) or "operations" not in body or set(body) - _BODY_FIELDS:
         raise _invalid(Violation((), 'the body must be {"operations": [...]} with optional '
                                      '"logos": {...} and nothing else'))
     return Changeset(_operations(body["operations"]), _logos(body.get("logos", {})))
