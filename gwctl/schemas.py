@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from importlib import resources
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -110,10 +111,15 @@ class SchemaDirError(Exception):
 
 
 def default_schema_dir() -> Path:
+    """$GWCTL_SCHEMA_DIR, else the schemas installed with gwctl (package data `gwctl/schema`).
+
+    In this repository `gwctl/schema` is a symbolic link to the top-level `schema/`, the one
+    source; the wheel and the sdist carry real copies of the files.
+    """
     override = os.environ.get(SCHEMA_DIR_ENV)
     if override:
         return Path(override)
-    return Path(__file__).resolve().parent.parent / "schema"
+    return Path(str(resources.files("gwctl").joinpath("schema")))
 
 
 @cache
@@ -122,7 +128,9 @@ def load_providers(schema_dir: Path | None = None) -> dict[str, Provider]:
     directory = schema_dir or default_schema_dir()
     common_path = directory / COMMON_SCHEMA
     if not common_path.is_file():
-        raise SchemaDirError(f"{common_path}: shared schema not found; is GWCTL_SCHEMA_DIR right?")
+        raise SchemaDirError(f"{common_path}: shared schema not found; "
+                             + (f"is {SCHEMA_DIR_ENV} right?" if os.environ.get(SCHEMA_DIR_ENV)
+                                else "reinstall gwctl (its schemas are missing)"))
     common = _read_json(common_path)
     registry: Registry[Any] = Registry().with_resource(
         _BASE_URI + COMMON_SCHEMA, Resource.from_contents(common)
