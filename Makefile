@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The YAML language server the editor tests talk to (npm; only `make test` needs it)
+YAML_LS_VERSION := 1.25.0
+YAML_LS := $(VENV)/node/node_modules/.bin/yaml-language-server
 
-.PHONY: install test demo lint bench clean
+.PHONY: install test demo lint bench dist clean
 
 install: $(STAMP)
 
@@ -14,7 +17,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-test: $(STAMP)
+$(YAML_LS): | $(STAMP)
+	npm install --prefix $(VENV)/node --no-audit --no-fund --silent \
+		yaml-language-server@$(YAML_LS_VERSION)
+
+test: $(STAMP) $(YAML_LS)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -28,5 +35,10 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
+# The sdist and the wheel users install (schemas, migrations, templates inside)
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+
 clean:
-	rm -rf $(VENV) .gwctl .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .gwctl .pytest_cache .mypy_cache .ruff_cache dist

@@ -83,7 +83,7 @@ def load_logo(
     cache = {} if cache is None else cache
     cache_key = (account_path.parent, relative)
     if cache_key not in cache:
-        cache[cache_key] = _read_logo(root, account_path.parent / relative, relative)
+        cache[cache_key] = read_logo(root, account_path.parent / relative, relative)
     found = cache[cache_key]
     if isinstance(found, Logo):
         return found
@@ -92,8 +92,9 @@ def load_logo(
     return None
 
 
-def _read_logo(root: Path, path: Path, relative: str) -> Logo | tuple[str, str]:
-    """The checked logo, or the problem's message and code."""
+def read_logo(root: Path, path: Path, relative: str) -> Logo | tuple[str, str]:
+    """The checked logo at `path` (written `relative` in its file), or the problem's message
+    and code."""
     try:
         target = path.resolve()
     except (OSError, ValueError, RuntimeError):  # a NUL byte; a symlink loop before 3.13

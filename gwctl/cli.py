@@ -14,11 +14,16 @@ from typing import Any, TypeVar
 import click
 
 from gwctl import __version__
+from gwctl.add_account import AddRefused
+from gwctl.age_keys import RecipientError
 from gwctl.apply import LockBusy, StalePlan
+from gwctl.ci_templates import CI_KINDS
 from gwctl.client import StoreClient, StoreError
 from gwctl.config import Settings, load_settings
 from gwctl.heap import tune_for_command
 from gwctl.importer import ImportRefused
+from gwctl.init_repo import InitRefused
+from gwctl.private_dir import make_private_dir
 from gwctl.problems import ConfigError
 from gwctl.report import FORMATS, render_problems
 from gwctl.safety import PlanRefused
@@ -48,7 +53,8 @@ def friendly_errors(command: F) -> F:
         except ConfigError as exc:
             click.echo(str(exc), err=True)
         except (SecretError, SchemaDirError, StoreError, PlanRefused, LockBusy, StalePlan,
-                ImportRefused, StoreConfigError, StoreRefusal) as exc:
+                ImportRefused, StoreConfigError, StoreRefusal, InitRefused, RecipientError,
+                AddRefused) as exc:
             click.echo(f"error: {exc}", err=True)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
@@ -153,9 +159,22 @@ def providers() -> None:
 
 @cli.command()
 @click.argument("provider", required=False)
+@click.option("--write", "write_dir", metavar="DIR",
+              type=click.Path(file_okay=False, dir_okay=True, path_type=Path),
+              help="Write the editor's copies of all schemas into DIR instead (in a config "
+                   "repository: --write schema, where the account files' first line points).")
 @friendly_errors
-def schema(provider: str | None) -> None:
-    """Print the JSON Schema of PROVIDER, or all schemas keyed by file name."""
+def schema(provider: str | None, write_dir: Path | None) -> None:
+    """Print the JSON Schema of PROVIDER, or all schemas keyed by file name; with --write,
+    write the editor's copies of the schemas instead."""
+    if write_dir is not None:
+        from gwctl.editor_schemas import write_editor_schemas
+
+        if provider is not None:
+            raise click.UsageError("--write writes every provider's schema: leave out PROVIDER")
+        for path in write_editor_schemas(write_dir):
+            click.echo(f"wrote {path}")
+        return
     known = load_providers()
     if provider is None:
         names = [COMMON_SCHEMA] + [f"{pid}.schema.json" for pid in known]
@@ -168,6 +187,79 @@ def schema(provider: str | None) -> None:
     click.echo(json.dumps(read_schema_file(f"{provider}.schema.json"), indent=2,
                           ensure_ascii=False))
 
+
+
+@cli.command()
+@click.argument("directory", type=CONFIG_DIR, required=False)
+@click.option("--age", "recipients", multiple=True, metavar="AGE1...",
+              help="An age public key to encrypt the secret files to (repeatable); default: "
+                   "the public key of your identity in SOPS_AGE_KEY_FILE.")
+@click.option("--ci", multiple=True, type=click.Choice(CI_KINDS),
+              help="Also write the CI files of that system (repeatable).")
+@click.pass_context
+@friendly_errors
+def init(ctx: click.Context, directory: Path | None, recipients: tuple[str, ...],
+         ci: tuple[str, ...]) -> None:
+    """Make a new config repository in DIRECTORY (default: -C): gateways.d/, .sops.yaml,
+    gwctl.yaml, .gitignore, the editor's schemas and, with --ci, the CI files.
+
+    Writes nothing if any of those files exists. Example: gwctl init --age age1... --ci github
+    """
+    from gwctl.age_keys import check_recipients, identity_recipients
+    from gwctl.init_repo import init_repository
+
+    root = directory or ctx.obj["root"]
+    age = check_recipients(recipients) if recipients else identity_recipients()
+    for path in init_repository(root, age, ci):
+        click.echo(f"created {path}")
+    click.echo(f"secret files will be encrypted to: {', '.join(age)}", err=True)
+    click.echo("next: gwctl add PROVIDER KEY (see gwctl providers)", err=True)
+
+
+_ADD_FIELDS = ("name", "status", "sending_pattern", "fallback_sender_id", "logo", "description",
+               "signup_link")
+
+
+def _add_options(command: F) -> F:
+    """One option per account field, so that scripts can answer every prompt."""
+    for name in reversed(_ADD_FIELDS):
+        command = click.option("--" + name.replace("_", "-"), name, default=None,
+                               help=f"The account's {name} (asked for when not given).")(command)
+    return command
+
+
+@cli.command()
+@click.argument("provider")
+@click.argument("key")
+@_add_options
+@click.option("--protect/--no-protect", default=None,
+              help="gwctl never deletes a protected account (asked for when not given).")
+@click.option("--credential-env", "credential_env", multiple=True, metavar="FIELD=VARIABLE",
+              help="Read credential FIELD from environment variable VARIABLE (repeatable).")
+@click.option("--credentials-stdin", is_flag=True,
+              help="Read the credentials from stdin, one FIELD=VALUE per line.")
+@click.pass_context
+@friendly_errors
+def add(ctx: click.Context, /, provider: str, key: str, protect: bool | None,
+        credential_env: tuple[str, ...], credentials_stdin: bool, **fields: str | None) -> None:
+    """Add account KEY of PROVIDER: asks for each field of its schema (credentials hidden),
+    writes gateways.d/KEY.yaml and KEY.secret.yaml encrypted by sops, then validates.
+
+    Without a terminal every value must be given (options, --credential-env or
+    --credentials-stdin). Example: gwctl add twilio twilio-us --name "Twilio US"
+    """
+    from gwctl.add_account import collect, start, write
+    from gwctl.add_prompts import given_answers, terminal_ask
+
+    new = start(ctx.obj["root"], provider, key)
+    given = given_answers(fields, protect, credential_env, credentials_stdin)
+    collect(new, given, terminal_ask if sys.stdin.isatty() and not credentials_stdin else None)
+    added = write(new)
+    for path in added.files:
+        click.echo(f"created {path}")
+    click.echo(render_problems(list(added.problems), "text", 0) if added.problems else
+               f"valid: {key} added")
+    sys.exit(EXIT_INVALID if any(p.severity == "error" for p in added.problems) else 0)
 
 
 @cli.command()
@@ -372,7 +464,7 @@ def _database(ctx: click.Context, db: str | None) -> tuple[str, Path]:
     from gwctl.embedded import store_paths
 
     url, key_file, _token = store_paths(ctx.obj["root"])
-    key_file.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(key_file.parent)
     return db or url, key_file
 
 

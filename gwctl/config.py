@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gwctl.private_dir import PRIVATE_DIR
 from gwctl.problems import ConfigError, Problem
 from gwctl.yamlload import Document, load_file
 
 CONFIG_FILE = "gwctl.yaml"
 STORE_URL_ENV = "GWCTL_STORE_URL"
 TOKEN_ENV = "GWCTL_TOKEN"  # noqa: S105 - the variable's name, not a token
-EMBEDDED_DIR = ".gwctl"
+EMBEDDED_DIR = PRIVATE_DIR
 
 
 @dataclass(frozen=True)

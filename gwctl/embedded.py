@@ -17,6 +17,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from gwctl.config import EMBEDDED_DIR
 from gwctl.heap import settle
+from gwctl.private_dir import make_private_dir
 
 TOKEN_FILE = "embedded-token"  # noqa: S105 - a file name, not a token
 BASE_URL = "http://embedded.gwctl"
@@ -59,7 +60,7 @@ def embedded_http(root: Path, timeout: float = 30.0) -> Iterator[httpx.Client]:
     from gwctl.store.app import create_app  # heavy: only when the embedded store is used
 
     database_url, key_file, token_file = store_paths(root)
-    token_file.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(token_file.parent)
     if not (root / EMBEDDED_DIR / "store.sqlite3").exists():
         token_file.unlink(missing_ok=True)  # its token lived in the database that is gone
     app = create_app(database_url, key_file=key_file, web=False)  # gwctl uses the API only

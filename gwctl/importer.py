@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from gwctl.account_file import account_file_text, ensure_editor_schemas
 from gwctl.client import StoreClient
 from gwctl.loader import GATEWAYS_DIR, SECRET_SUFFIX
 from gwctl.model import PLAIN_FIELDS
@@ -54,7 +53,7 @@ def import_gateway(root: Path, client: StoreClient, gateway: Mapping[str, Any]) 
         raise ImportRefused(f"{key}: {GATEWAYS_DIR}/{key}.yaml already exists; the account is "
                             "already in git")
     directory.mkdir(parents=True, exist_ok=True)
-    written = []
+    written = ensure_editor_schemas(root)
     logo_path = _write_logo(root, client, gateway)
     if logo_path:
         written.append(logo_path)
@@ -80,16 +79,16 @@ def _write_logo(root: Path, client: StoreClient, gateway: Mapping[str, Any]) -> 
 
 
 def _account_yaml(gateway: Mapping[str, Any], logo: str | None) -> str:
-    fields: dict[str, Any] = {"provider": gateway["provider"]}
+    fields: dict[str, Any] = {}
     for name in PLAIN_FIELDS:
         value = gateway.get(name)
         if value not in (None, "", False):
             fields[name] = value
     if logo:
         fields["logo"] = logo
-    header = (f"# yaml-language-server: $schema=../schema/{gateway['provider']}.schema.json\n"
-              f"# Imported from the store by gwctl import (was version {gateway['version']}).\n")
-    return header + yaml.safe_dump(fields, sort_keys=False, allow_unicode=True)
+    return account_file_text(gateway["provider"], fields,
+                             f"Imported from the store by gwctl import (was version "
+                             f"{gateway['version']}).")
 
 
 def _adoption_body(gateway: Mapping[str, Any], digest: str) -> dict[str, Any]:

@@ -42,10 +42,13 @@ class LoadedConfig:
     root: Path
     accounts: list[LoadedAccount] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # every account file found in gateways.d/, valid or not, for checks of the files as such
+    account_files: list[Path] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
-        return not self.problems
+        """No errors (warnings do not make a configuration invalid)."""
+        return not any(problem.is_error for problem in self.problems)
 
 
 @dataclass
@@ -69,6 +72,7 @@ def load_config(root: Path) -> LoadedConfig:
                                        "pass it as an argument", "no_config"))
         return result
     files = _discover(root, gateways, result.problems)
+    result.account_files = [files.accounts[key] for key in sorted(files.accounts)]
     providers = load_providers()
     logos: checks.LogoCache = {}  # accounts share logo files: read and hash each once
     for key in sorted(files.accounts):

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+ERROR: Severity = "error"
+# Worth knowing, but the configuration is still valid: it fails neither validate nor CI.
+WARNING: Severity = "warning"
 
 
 @dataclass(frozen=True, order=True)
@@ -11,6 +17,7 @@ class Problem:
 
     `file` is the path as the user sees it (relative to the config root, with `/`);
     `line` and `column` are 1-based. Messages never quote a credential value.
+    Only errors make a configuration invalid; warnings are reported and nothing more.
     """
 
     file: str
@@ -18,11 +25,17 @@ class Problem:
     column: int
     message: str
     code: str = "invalid"
+    severity: Severity = ERROR
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
 
     def __str__(self) -> str:
+        text = self.message if self.is_error else f"{self.severity}: {self.message}"
         if self.line == 0:  # about a directory or a file as a whole, not a place in it
-            return f"{self.file}: {self.message}"
-        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+            return f"{self.file}: {text}"
+        return f"{self.file}:{self.line}:{self.column}: {text}"
 
 
 class ConfigError(Exception):

@@ -27,7 +27,7 @@ def load_checked(settings: Settings) -> LoadedConfig:
     """The config, fully validated: call it before opening the store, so a config with
     errors never reaches it."""
     config = load_config(settings.root)
-    if config.problems:
+    if not config.valid:
         raise ConfigError(config.problems)
     return config
 

@@ -15,23 +15,32 @@ def render_problems(problems: Sequence[Problem], fmt: str, accounts: int) -> str
 
 
 def _text(problems: Sequence[Problem], accounts: int) -> str:
-    if not problems:
-        return f"valid: {accounts} account{'s' if accounts != 1 else ''}, no problems"
+    return "\n".join([*(str(problem) for problem in problems), _summary(problems, accounts)])
+
+
+def _summary(problems: Sequence[Problem], accounts: int) -> str:
+    """The last line: how many errors ("problems") and warnings, or that all is valid."""
+    errors = sum(1 for problem in problems if problem.is_error)
+    counts = [_count(errors, "problem")] if errors else []
+    if len(problems) > errors:
+        counts.append(_count(len(problems) - errors, "warning"))
     files = len({problem.file for problem in problems})
-    lines = [str(problem) for problem in problems]
-    lines.append(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {files} "
-                 f"file{'s' if files != 1 else ''}")
-    return "\n".join(lines)
+    found = f"{' and '.join(counts)} in {_count(files, 'file')}" if problems else "no problems"
+    return found if errors else f"valid: {_count(accounts, 'account')}, {found}"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
 
 
 def _json(problems: Sequence[Problem], accounts: int) -> str:
     return json.dumps({
         "format_version": 1,
-        "valid": not problems,
+        "valid": not any(p.is_error for p in problems),
         "accounts": accounts,
         "problems": [
             {"file": p.file, "line": p.line, "column": p.column, "code": p.code,
-             "message": p.message}
+             "severity": p.severity, "message": p.message}
             for p in problems
         ],
     }, indent=2, ensure_ascii=False)
@@ -44,8 +53,8 @@ def _github(problems: Sequence[Problem], accounts: int) -> str:
         place = f"file={_property(p.file)}"
         if p.line:
             place += f",line={p.line},col={p.column}"
-        lines.append(f"::error {place},title=gwctl validate::{_data(p.message)}")
-    lines.append(_text(problems, accounts).splitlines()[-1])
+        lines.append(f"::{p.severity} {place},title=gwctl validate::{_data(p.message)}")
+    lines.append(_summary(problems, accounts))
     return "\n".join(lines)
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import os
 import re
-from importlib import resources
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -81,10 +81,19 @@ class Provider:
         for field in self.credentials:
             if field.name == name:
                 return field.title
-        spec = self.schema["properties"].get(name, {})
+        return str(self.field_spec(name).get("title", name))
+
+    def field_spec(self, name: str) -> Mapping[str, Any]:
+        """The schema of an account field, its shared definition resolved ({} if unknown)."""
+        spec: Mapping[str, Any] = self.schema["properties"].get(name, {})
         if "$ref" in spec:
             spec = _common_defs().get(spec["$ref"].rsplit("/", 1)[-1], {})
-        return str(spec.get("title", name))
+        return spec
+
+    def credential_spec(self, name: str) -> Mapping[str, Any]:
+        """The schema of a credential field."""
+        spec: Mapping[str, Any] = self.schema["$defs"]["credentials"]["properties"][name]
+        return spec
 
     def validate_account(self, data: Any) -> list[Violation]:
         """Problems of an account file's content (credentials excluded)."""

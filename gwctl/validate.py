@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gwctl.committed_secrets import tracked_private_files
+from gwctl.editor_schemas import check_editor_schemas
 from gwctl.loader import LoadedConfig, load_config
 from gwctl.problems import Problem
 from gwctl.secrets import SecretError, decrypt_many
@@ -16,9 +18,11 @@ def validate(root: Path, *, decrypt: bool = False) -> LoadedConfig:
     straight after: validation keeps no plaintext.
     """
     config = load_config(root)
+    config.problems.extend(tracked_private_files(root))
+    config.problems.extend(check_editor_schemas(root, config.account_files))
     if decrypt:
         config.problems.extend(_check_secret_values(config))
-        config.problems.sort()
+    config.problems.sort()
     return config
 
 

@@ -37,6 +37,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from gwctl.private_dir import PRIVATE_DIR, make_private_dir
 from gwctl.store.errors import StoreConfigError
 
 log = logging.getLogger(__name__)
@@ -232,7 +233,7 @@ def now_utc() -> datetime:
 
 def default_database_url(root: Path) -> str:
     """The embedded store's SQLite file under `<root>/.gwctl/`."""
-    return f"sqlite:///{(root / '.gwctl' / 'store.sqlite3').resolve()}"
+    return f"sqlite:///{(root / PRIVATE_DIR / 'store.sqlite3').resolve()}"
 
 
 def sqlite_path(database_url: str) -> Path | None:
@@ -253,7 +254,7 @@ def create_store_engine(database_url: str) -> Engine:
     if backend == "sqlite":
         path = sqlite_path(database_url)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_private_dir(path.parent)
             if not path.exists():  # private from the start; SQLite gives -wal/-shm its mode
                 os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         engine = create_engine(url, hide_parameters=True, connect_args={"timeout": 30})
@@ -262,13 +263,20 @@ def create_store_engine(database_url: str) -> Engine:
     if backend in ("postgresql", "mysql", "mariadb"):
         if backend != "postgresql" and "charset" not in url.query:
             url = url.update_query_dict({"charset": "utf8mb4"})
-        return create_engine(
-            url,
-            hide_parameters=True,
-            isolation_level="READ COMMITTED",
-            pool_pre_ping=True,
-            pool_recycle=3600,
-        )
+        try:
+            return create_engine(
+                url,
+                hide_parameters=True,
+                isolation_level="READ COMMITTED",
+                pool_pre_ping=True,
+                pool_recycle=3600,
+            )
+        except ModuleNotFoundError:  # the drivers are extras: the base install has SQLite only
+            extra = "postgres" if backend == "postgresql" else "mysql"
+            raise StoreConfigError(
+                f"the {backend} database driver is not installed: "
+                f"pip install 'gwctl[{extra}]' (or 'gwctl[server]' for every database)"
+            ) from None
     raise StoreConfigError(
         f"unsupported database {backend!r}: use sqlite:///..., postgresql+psycopg://... "
         "or mysql+pymysql://..."

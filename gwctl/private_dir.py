@@ -1,0 +1,36 @@
+"""Folders gwctl makes for files that must never reach git: the store's database, key, tokens.
+
+Such a folder carries its own `.gitignore` holding `*`, so git ignores it in whatever
+repository it lands in — a user's config repository has no `.gitignore` entry of ours.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PRIVATE_DIR = ".gwctl"  # under a config repository's root: the embedded store and its secrets
+GITIGNORE = "*\n"
+
+
+def make_private_dir(directory: Path) -> Path:
+    """Create `directory` (mode 0700) with a `.gitignore` that ignores everything in it.
+
+    A folder that already existed gets the `.gitignore` only if it is a `.gwctl` folder: an
+    existing folder of the user's (say the repository root holding a SQLite file) must not
+    start ignoring the user's own files.
+    """
+    existed = directory.is_dir()
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not existed or directory.name == PRIVATE_DIR:
+        _write_gitignore(directory / ".gitignore")
+    return directory
+
+
+def _write_gitignore(path: Path) -> None:
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:  # ours from an earlier run, or the user's own: keep it
+        return
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(GITIGNORE)
