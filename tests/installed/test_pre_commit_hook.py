@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import AgeIdentity, ConfigDirFactory, ConfigRepo, account
+from tests.conftest import ConfigDirFactory, ConfigRepo, account
 from tests.installed.conftest import REPO_ROOT
 
 
@@ -40,10 +40,9 @@ def test_the_hook_passes_a_valid_repository(config_dir: ConfigDirFactory, no_sop
 
 def test_the_hook_fails_a_broken_repository_at_file_line_and_column(
     config_dir: ConfigDirFactory, no_sops_key: None, pre_commit_home: Path,
-    age_identity: AgeIdentity,
 ) -> None:
     repo = config_dir({"twilio-us": account("twilio", "Twilio US", sending_pattern="batch")})
     result = try_repo(repo, pre_commit_home)
     assert result.returncode == 1
     assert "Failed" in result.stdout
-    assert "gateways.d/twilio-us.yaml:5:18: 'sending_pattern'" in result.stdout
+    assert "gateways.d/twilio-us.yaml:4:18: 'sending_pattern'" in result.stdout
