@@ -1,5 +1,5 @@
 """Entry point for `python -m gwctl`."""
 
-from gwctl.cli import main
+from gwctl.cli.main import main
 
 main()

@@ -1,7 +1,7 @@
 """Shared fixtures: real age identities, the sops environment, and config repositories.
 
 Everything secret is made in the test run: age identities come from `pyrage`, secret files are
-encrypted by the real `sops` binary through `gwctl.secrets.encrypt_to_file`. Nothing here is
+encrypted by the real `sops` binary through `gwctl.config.secrets.encrypt_to_file`. Nothing here is
 pre-baked plaintext, and no committed encrypted file is needed for a valid case.
 
 Fixtures (see each docstring):
@@ -38,9 +38,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from gwctl.cli import cli
-from gwctl.model import Secret
-from gwctl.secrets import encrypt_to_file
+from gwctl.cli.main import cli
+from gwctl.config.secrets import encrypt_to_file
+from gwctl.core.model import Secret
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 GWCTL_BIN = REPO_ROOT / ".venv" / "bin" / "gwctl"

@@ -22,7 +22,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gwctl.store.errors import StoreError, ValidationFailed, error_response
+from gwctl.store.errors import ApiError, ValidationFailed, error_response
 from gwctl.store.middleware import ApiHeaders, BodyLimit
 from gwctl.store.models import ChangesetRequest, GatewayWrite
 from gwctl.store.routes import router
@@ -73,7 +73,7 @@ def create_app(database_url: str, *, key_file: Path | None = None, web: bool = T
 
 def _add_error_handlers(app: FastAPI) -> None:
     async def store_error(_request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, StoreError)
+        assert isinstance(exc, ApiError)
         return error_response(exc)
 
     async def invalid_request(_request: Request, exc: Exception) -> JSONResponse:
@@ -98,7 +98,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         body = {"error": {"code": "internal_error", "message": "internal error", "details": []}}
         return JSONResponse(body, status_code=500)
 
-    app.add_exception_handler(StoreError, store_error)
+    app.add_exception_handler(ApiError, store_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, unexpected)

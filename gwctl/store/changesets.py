@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from gwctl.schemas import Violation
-from gwctl.store.errors import StoreError, ValidationFailed
+from gwctl.core.providers import Violation
+from gwctl.store.errors import ApiError, ValidationFailed
 from gwctl.store.gateways import GatewayWriter
 from gwctl.store.models import ChangesetResult, ChangesetResultItem
 from gwctl.store.validation import Logo, check_key, parse_logo_value, unstorable_text
@@ -88,7 +88,7 @@ def apply_operations(
             raise ValidationFailed.from_violations(problems).for_operation(index)
         try:
             results.append(_apply_one(writer, operation))
-        except StoreError as error:
+        except ApiError as error:
             raise _locate(error, index) from None
     return ChangesetResult(changeset_id=changeset_id, results=results)
 
@@ -136,7 +136,7 @@ def _invalid(violation: Violation) -> ValidationFailed:
     return ValidationFailed.from_violations([violation])
 
 
-def _locate(error: StoreError, index: int) -> StoreError:
+def _locate(error: ApiError, index: int) -> ApiError:
     """Prefix the gateway-relative pointers of an operation's error and name the operation."""
     prefix = f"/operations/{index}/gateway"
     error.details = [_prefixed(detail, prefix) for detail in error.details]

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from gwctl.private_dir import make_private_dir
+from gwctl.core.private_dir import make_private_dir
 from gwctl.store.errors import StoreConfigError
 
 KEY_ENV = "GWCTL_STORE_KEY"

@@ -37,7 +37,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from gwctl.private_dir import PRIVATE_DIR, make_private_dir
+from gwctl.core.private_dir import PRIVATE_DIR, make_private_dir
 from gwctl.store.errors import StoreConfigError
 
 log = logging.getLogger(__name__)

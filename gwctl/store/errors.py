@@ -12,10 +12,11 @@ from typing import Any, ClassVar
 
 from starlette.responses import JSONResponse
 
-from gwctl.schemas import Violation
+from gwctl.core.providers import Violation
+from gwctl.errors import GwctlError
 
 
-class StoreError(Exception):
+class ApiError(GwctlError):
     """Base of every error the store reports to a client."""
 
     code: ClassVar[str] = "error"
@@ -26,7 +27,7 @@ class StoreError(Exception):
         self.message = message
         self.details: list[dict[str, Any]] = [dict(item) for item in details]
 
-    def for_operation(self, index: int) -> StoreError:
+    def for_operation(self, index: int) -> ApiError:
         """The same error, with every detail (or one new detail) naming a changeset operation."""
         details = self.details or [{"message": self.message}]
         self.details = [{**detail, "operation": index} for detail in details]
@@ -37,57 +38,57 @@ class StoreError(Exception):
         return {"error": {"code": self.code, "message": self.message, "details": self.details}}
 
 
-def error_response(error: StoreError) -> JSONResponse:
+def error_response(error: ApiError) -> JSONResponse:
     """The HTTP response of an error: its status and the contract's JSON body."""
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
     return JSONResponse(error.to_json(), status_code=error.status, headers=headers)
 
 
-class Unauthorized(StoreError):
+class Unauthorized(ApiError):
     code = "unauthorized"
     status = 401
 
 
-class Forbidden(StoreError):
+class Forbidden(ApiError):
     code = "forbidden"
     status = 403
 
 
-class NotFound(StoreError):
+class NotFound(ApiError):
     code = "not_found"
     status = 404
 
 
-class Conflict(StoreError):
+class Conflict(ApiError):
     """A duplicate key or Gateway Name (or another uniqueness rule)."""
 
     code = "conflict"
     status = 409
 
 
-class LockHeld(StoreError):
+class LockHeld(ApiError):
     """Another apply lock is held; `details[0]` is that lock."""
 
     code = "lock_held"
     status = 409
 
 
-class VersionMismatch(StoreError):
+class VersionMismatch(ApiError):
     code = "version_mismatch"
     status = 412
 
 
-class PreconditionRequired(StoreError):
+class PreconditionRequired(ApiError):
     code = "precondition_required"
     status = 428
 
 
-class PayloadTooLarge(StoreError):
+class PayloadTooLarge(ApiError):
     code = "payload_too_large"
     status = 413
 
 
-class ValidationFailed(StoreError):
+class ValidationFailed(ApiError):
     """Invalid input; `details` holds one `{"pointer", "message"}` per problem."""
 
     code = "validation_failed"
@@ -108,12 +109,12 @@ class ValidationFailed(StoreError):
         return cls(summary, details)
 
 
-class IdempotencyKeyReused(StoreError):
+class IdempotencyKeyReused(ApiError):
     """An Idempotency-Key sent again with a different request body."""
 
     code = "idempotency_key_reused"
     status = 422
 
 
-class StoreConfigError(Exception):
+class StoreConfigError(GwctlError):
     """The store cannot start: bad database URL, unreadable or wrong encryption key."""

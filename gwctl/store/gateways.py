@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from gwctl.schemas import STORE_COLUMNS, Provider
+from gwctl.core.providers import STORE_COLUMNS, Provider
 from gwctl.store import audit
 from gwctl.store.context import WriteContext
 from gwctl.store.crypto import CredentialCipher, fingerprint, mask

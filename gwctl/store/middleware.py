@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gwctl.checks import MAX_LOGO_BYTES as LOGO_MAX_BYTES
+from gwctl.core.logos import MAX_LOGO_BYTES as LOGO_MAX_BYTES
 from gwctl.store.errors import PayloadTooLarge, error_response
 from gwctl.store.routes import API
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from gwctl.model import KEY_PATTERN_TEXT
+from gwctl.core.model import KEY_PATTERN_TEXT
 
 Role = Literal["admin", "read"]
 

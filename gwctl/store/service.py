@@ -3,7 +3,7 @@
 `GatewayStore` owns the database engine, the credential cipher and the provider registry,
 and runs each call in its own transaction: reads in a read transaction, writes (and audited
 reads) in a write transaction that serializes with every other writer, checks the apply
-lock and appends audit entries. Errors are gwctl.store.errors.StoreError subclasses
+lock and appends audit entries. Errors are gwctl.store.errors.ApiError subclasses
 carrying the API's error code, a message and JSON-pointer details.
 
 Typical use (the web page gets the app's instance as `request.app.state.store`):
@@ -29,7 +29,7 @@ from pydantic_core import to_json
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from gwctl.schemas import Provider, load_providers
+from gwctl.core.providers import Provider, load_providers
 from gwctl.store import audit, changesets, idempotency, locks, tokens
 from gwctl.store.context import Principal, WriteContext
 from gwctl.store.crypto import CredentialCipher, DecryptionError, load_key

@@ -15,11 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from gwctl.checks import LOGO_MAGIC as LOGO_TYPES
-from gwctl.checks import MAX_LOGO_BYTES as LOGO_MAX_BYTES
-from gwctl.checks import image_type
-from gwctl.model import KEY_PATTERN, PLAIN_FIELDS
-from gwctl.schemas import Provider, Violation
+from gwctl.core.logos import LOGO_MAGIC as LOGO_TYPES
+from gwctl.core.logos import MAX_LOGO_BYTES as LOGO_MAX_BYTES
+from gwctl.core.logos import image_type
+from gwctl.core.model import KEY_PATTERN, PLAIN_FIELDS
+from gwctl.core.providers import Provider, Violation
 from gwctl.store.errors import ValidationFailed
 
 MANAGED_BY: Final = ("gwctl", "manual")

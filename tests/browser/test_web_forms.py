@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from gwctl.schemas import load_providers
+from gwctl.core.providers import load_providers
 from gwctl.store.web import forms
 from gwctl.store.web.backend import FieldError
 from gwctl.store.web.security import new_token, tokens_match

@@ -14,16 +14,16 @@ import pytest
 import yaml
 
 from gwctl import __version__
-from gwctl.editor_schemas import (
+from gwctl.config.editor_schemas import (
     EDITOR_SCHEMA_DIR,
     MESSAGE_KEY,
     editor_schema,
     schema_comment,
     write_editor_schemas,
 )
-from gwctl.loader import LoadedConfig
-from gwctl.problems import WARNING, Problem
-from gwctl.schemas import default_schema_dir, read_schema_file
+from gwctl.config.loader import LoadedConfig
+from gwctl.core.problems import WARNING, Problem
+from gwctl.core.providers import default_schema_dir, read_schema_file
 from tests.conftest import (
     ConfigDirFactory,
     ConfigRepo,

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 import yaml
 
-from gwctl.editor_schemas import EDITOR_SCHEMA_DIR, schema_comment, write_editor_schemas
-from gwctl.schemas import read_schema_file
-from gwctl.validate import validate
+from gwctl.config.editor_schemas import EDITOR_SCHEMA_DIR, schema_comment, write_editor_schemas
+from gwctl.config.validate import validate
+from gwctl.core.providers import read_schema_file
 from tests.conftest import REPO_ROOT, ConfigDirFactory, ConfigRepo, account, valid_credentials
 from tests.editor.lsp import LanguageServer
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from gwctl.checks import MAX_LOGO_BYTES
-from gwctl.yamlload import MAX_FILE_BYTES
+from gwctl.config.strict_yaml import MAX_FILE_BYTES
+from gwctl.core.logos import MAX_LOGO_BYTES
 from tests.conftest import (
     CANARY,
     CANARY_HEX,

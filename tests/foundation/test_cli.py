@@ -7,7 +7,7 @@ import json
 import click
 import pytest
 
-from gwctl.cli import cli
+from gwctl.cli.main import cli
 from tests.conftest import REPO_ROOT, assert_clean, invoke, run_gwctl
 
 

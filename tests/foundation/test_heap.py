@@ -1,4 +1,4 @@
-"""gwctl.heap: the garbage-collector settings of the `gwctl` command, and only of it."""
+"""gwctl.core.heap: the garbage-collector settings of the `gwctl` command, and only of it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from gwctl import heap
+from gwctl.core import heap
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def test_the_command_still_collects_garbage_cycles(restored_gc: None) -> None:
 
 def test_the_gwctl_entry_point_tunes_the_collector() -> None:
     script = ("import gc, sys; sys.argv = ['gwctl', '--version']\n"
-              "from gwctl.cli import main\n"
+              "from gwctl.cli.main import main\n"
               "try:\n    main()\nexcept SystemExit:\n    pass\n"
               "print(gc.get_threshold()[0], gc.get_freeze_count() > 0)")
     completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,

@@ -13,9 +13,9 @@ import yaml
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from gwctl.loader import load_config
-from gwctl.problems import ConfigError
-from gwctl.yamlload import load_bytes
+from gwctl.config.loader import load_config
+from gwctl.config.strict_yaml import load_bytes
+from gwctl.core.problems import ConfigError
 from tests.conftest import account
 
 BOUNDED = settings(max_examples=200, deadline=None,

@@ -15,8 +15,8 @@ import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from gwctl import schemas
-from gwctl.schemas import STORE_COLUMNS, load_providers
+from gwctl.core import providers as schemas
+from gwctl.core.providers import STORE_COLUMNS, load_providers
 from tests.conftest import REPO_ROOT, AgeIdentity, ConfigDirFactory, account, invoke
 
 SCHEMA_DIR = REPO_ROOT / "schema"

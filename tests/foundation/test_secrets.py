@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gwctl import secrets
-from gwctl.model import Secret
-from gwctl.secrets import (
+from gwctl.config import secrets
+from gwctl.config.secrets import (
     SecretError,
     SopsNotFoundError,
     check_encrypted,
@@ -23,7 +22,8 @@ from gwctl.secrets import (
     encrypt_to_file,
     sops_command,
 )
-from gwctl.yamlload import load_file
+from gwctl.config.strict_yaml import load_file
+from gwctl.core.model import Secret
 from tests.conftest import (
     CANARY,
     AgeIdentity,

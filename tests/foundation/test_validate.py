@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gwctl.validate import validate
+from gwctl.config.validate import validate
 from tests.conftest import (
     REPO_ROOT,
     AgeIdentity,

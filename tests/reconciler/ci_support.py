@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from gwctl.ci_templates import ci_files
+from gwctl.config.ci_templates import ci_files
 from tests.reconciler.conftest import REPO
 
 ACTION = REPO / "action.yml"

@@ -14,10 +14,10 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from gwctl.cli import cli
-from gwctl.embedded import store_paths
-from gwctl.model import Secret
-from gwctl.secrets import encrypt_to_file
+from gwctl.cli.main import cli
+from gwctl.config.secrets import encrypt_to_file
+from gwctl.core.model import Secret
+from gwctl.remote.embedded import store_paths
 from gwctl.store.server import create_admin_token
 from tests.conftest import AgeIdentity, sops_rules
 from tests.store.conftest import Server, start_server

@@ -1,13 +1,13 @@
-"""gwctl.apply.changeset: what apply sends for a plan."""
+"""gwctl.reconcile.apply.changeset: what apply sends for a plan."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 
-from gwctl.apply import changeset
-from gwctl.model import Logo
-from gwctl.plan import diff
+from gwctl.core.model import Logo
+from gwctl.reconcile.apply import changeset
+from gwctl.reconcile.plan import diff
 from tests.reconciler.test_plan_diff import CANARY, account, credentials, desired
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"pixels" * 10

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 import gwctl
-from gwctl.ci_templates import CI_KINDS, VERSION_PLACEHOLDER, ci_files
+from gwctl.config.ci_templates import CI_KINDS, VERSION_PLACEHOLDER, ci_files
 from gwctl.store.server import create_admin_token, create_named_token
 from tests.conftest import AgeIdentity
 from tests.reconciler.ci_support import (
@@ -607,6 +607,6 @@ def test_the_install_step_installs_the_pinned_gwctl(tmp_path: Path) -> None:
     assert gwctl.__version__ in version.stdout
     packaged = subprocess.run(
         [str(venv / "bin" / "python"), "-c",
-         "from gwctl.ci_templates import ci_files; print(sorted(ci_files('gitlab')))"],
+         "from gwctl.config.ci_templates import ci_files; print(sorted(ci_files('gitlab')))"],
         text=True, capture_output=True, check=True, timeout=60)
     assert ".gitlab-ci.yml" in packaged.stdout

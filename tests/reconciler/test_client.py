@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from gwctl.client import AuditContext, RetryPolicy, StoreClient, StoreError
-from gwctl.config import load_settings
-from gwctl.problems import ConfigError
+from gwctl.config.settings import load_settings
+from gwctl.core.problems import ConfigError
+from gwctl.remote.client import AuditContext, RetryPolicy, StoreClient, StoreError
 from gwctl.store.server import create_admin_token
 from tests.reconciler.conftest import LiveStore, Repo
 from tests.reconciler.faults import FaultProxy

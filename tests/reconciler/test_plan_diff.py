@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from gwctl.config import Safety
-from gwctl.fingerprints import fingerprint, matches
-from gwctl.model import Account, Secret
-from gwctl.plan import DIGEST_FIELD, Desired, diff, live_view, secrets_in_sync
-from gwctl.render import plan_json, plan_markdown, plan_text
-from gwctl.safety import PlanRefused, check_plan
-from gwctl.schemas import load_providers
+from gwctl.cli.output.plan import plan_json, plan_markdown, plan_text
+from gwctl.config.settings import Safety
+from gwctl.core.fingerprints import fingerprint, matches
+from gwctl.core.model import Account, Secret
+from gwctl.core.providers import load_providers
+from gwctl.reconcile.plan import DIGEST_FIELD, Desired, diff, live_view, secrets_in_sync
+from gwctl.reconcile.safety import PlanRefused, check_plan
 
 SALT = b"0123456789abcdef"
 CANARY = "CANARY-secret-7f3a9c1e"

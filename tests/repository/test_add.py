@@ -28,7 +28,7 @@ def repo(config_dir: ConfigDirFactory, sops_env: AgeIdentity) -> ConfigRepo:
 def add(repo: ConfigRepo, *args: str, stdin: str | None = None) -> Outcome:
     from click.testing import CliRunner
 
-    from gwctl.cli import cli
+    from gwctl.cli.main import cli
 
     result = CliRunner().invoke(cli, ["-C", str(repo.root), "add", *args], input=stdin,
                                 catch_exceptions=False)

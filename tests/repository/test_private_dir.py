@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from gwctl.private_dir import make_private_dir
+from gwctl.core.private_dir import make_private_dir
 from tests.conftest import ConfigDirFactory, account, invoke
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 from click.testing import CliRunner
 
-from gwctl.cli import cli
-from gwctl.embedded import store_paths
+from gwctl.cli.main import cli
+from gwctl.remote.embedded import store_paths
 from tests.store.conftest import free_port, start_server
 
 

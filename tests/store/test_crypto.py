@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gwctl.fingerprints import matches as client_matches
-from gwctl.model import Secret
+from gwctl.core.fingerprints import matches as client_matches
+from gwctl.core.model import Secret
 from gwctl.store.crypto import (
     KEY_ENV,
     CredentialCipher,

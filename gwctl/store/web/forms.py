@@ -22,9 +22,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from gwctl.checks import MAX_LOGO_BYTES as LOGO_MAX_BYTES
-from gwctl.model import KEY_PATTERN
-from gwctl.schemas import Provider, read_schema_file
+from gwctl.core.logos import MAX_LOGO_BYTES as LOGO_MAX_BYTES
+from gwctl.core.model import KEY_PATTERN
+from gwctl.core.providers import Provider, read_schema_file
 
 from .backend import FieldError, Gateway
 

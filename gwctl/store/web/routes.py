@@ -25,9 +25,9 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from gwctl.checks import MAX_LOGO_BYTES
-from gwctl.model import KEY_PATTERN
-from gwctl.schemas import STORE_COLUMNS, Provider, load_providers
+from gwctl.core.logos import MAX_LOGO_BYTES
+from gwctl.core.model import KEY_PATTERN
+from gwctl.core.providers import STORE_COLUMNS, Provider, load_providers
 
 from . import forms
 from .backend import (

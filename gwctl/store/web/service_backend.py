@@ -65,7 +65,7 @@ def _translated() -> Iterator[None]:
         raise Conflict(exc.message, pointers[0] if pointers else None) from None
     except (errors.Forbidden, errors.Unauthorized) as exc:
         raise Forbidden(exc.message) from None
-    except errors.StoreError as exc:
+    except errors.ApiError as exc:
         raise BackendError(exc.message) from None
 
 

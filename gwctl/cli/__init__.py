@@ -1,0 +1,1 @@
+"""The `gwctl` command line: commands that parse, call one function and print."""

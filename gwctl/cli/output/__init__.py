@@ -1,0 +1,1 @@
+"""Renderers, one module per thing printed; they compute nothing."""

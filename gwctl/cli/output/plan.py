@@ -1,0 +1,140 @@
+"""Views of a Plan: text for terminals, JSON for tools and saved plans, Markdown for PRs.
+
+Renderers compute nothing: they only display what `gwctl.reconcile.plan.diff` decided. A sensitive
+field is shown as "(sensitive value)" or "(sensitive value changed)", never its value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from gwctl.reconcile.plan import DIGEST_FIELD, FORMAT_VERSION, Change, FieldChange, Plan
+
+FORMATS = ("text", "json", "markdown")
+_SYMBOLS = {"create": "+", "update": "~", "rename": ">", "delete": "-"}
+_COLOURS = {"create": "green", "update": "yellow", "rename": "cyan", "delete": "red"}
+
+
+def render(plan: Plan, fmt: str, *, colour: bool = False) -> str:
+    if fmt == "json":
+        return plan_json(plan)
+    if fmt == "markdown":
+        return plan_markdown(plan)
+    return plan_text(plan, colour=colour)
+
+
+def summary(plan: Plan) -> str:
+    if not plan.has_changes:
+        return f"No changes. The store matches gateways.d/ ({len(plan.unchanged)} accounts)."
+    counts = ", ".join(f"{plan.count(action)} to {action}"
+                       for action in ("create", "update", "rename", "delete"))
+    return f"Plan: {counts}; {len(plan.unchanged)} unchanged."
+
+
+def value_text(field: FieldChange, side: str) -> str:
+    if field.sensitive:
+        return "(sensitive value)"
+    value = field.old if side == "old" else field.new
+    return "(none)" if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def field_text(field: FieldChange, action: str) -> str:
+    if field.field == DIGEST_FIELD:
+        return "secret file re-encrypted, values unchanged (records its new digest)"
+    if field.sensitive:
+        return f"{field.field}: (sensitive value{' changed' if action != 'create' else ''})"
+    if action == "create":
+        return f"{field.field}: {value_text(field, 'new')}"
+    return f"{field.field}: {value_text(field, 'old')} → {value_text(field, 'new')}"
+
+
+def change_title(change: Change) -> str:
+    title = f"{change.key} ({change.provider}, \"{change.name}\")"
+    if change.action == "rename":
+        return f"{change.from_key} → {title}"
+    return title
+
+
+def plan_text(plan: Plan, *, colour: bool = False) -> str:
+    style: Callable[..., str] = click.style if colour else (lambda text, **_: text)
+    lines = [f"gwctl plan against {plan.store}"]
+    for change in plan.changes:
+        lines.append("")
+        head = f"{_SYMBOLS[change.action]} {change.action} {change_title(change)}"
+        lines.append(style(head, fg=_COLOURS[change.action], bold=True))
+        lines.extend(f"    {field_text(field, change.action)}" for field in change.fields)
+    if plan.kept:
+        lines += ["", "Managed accounts without a file, kept (use --prune to delete them): "
+                  + ", ".join(plan.kept)]
+    if plan.unmanaged:
+        lines += ["", "Unmanaged accounts (made by hand, left alone; adopt with gwctl import): "
+                  + ", ".join(plan.unmanaged)]
+    lines += ["", style(summary(plan), bold=True)]
+    return "\n".join(lines)
+
+
+def plan_dict(plan: Plan) -> dict[str, Any]:
+    """The documented JSON form (docs/plan-format.md); also what `-o plan.json` saves."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "plan_id": plan.plan_id,
+        "created_at": plan.created_at,
+        "store": plan.store,
+        "summary": {action: plan.count(action)
+                    for action in ("create", "update", "rename", "delete")}
+        | {"unchanged": len(plan.unchanged)},
+        "changes": [
+            {
+                "action": change.action,
+                "key": change.key,
+                "from_key": change.from_key,
+                "provider": change.provider,
+                "name": change.name,
+                "live_version": change.live_version,
+                "fields": [
+                    {"field": field.field, "sensitive": field.sensitive,
+                     "old": None if field.sensitive else field.old,
+                     "new": None if field.sensitive else field.new}
+                    for field in change.fields
+                ],
+            }
+            for change in plan.changes
+        ],
+        "unchanged": list(plan.unchanged),
+        "kept_without_prune": list(plan.kept),
+        "unmanaged": list(plan.unmanaged),
+        "live_versions": dict(sorted(plan.live_versions.items())),
+        "prune": plan.prune,
+        "inputs_digest": plan.inputs_digest,
+    }
+
+
+def plan_json(plan: Plan) -> str:
+    return json.dumps(plan_dict(plan), indent=2, ensure_ascii=False)
+
+
+def plan_markdown(plan: Plan) -> str:
+    lines = [f"### gwctl plan: {summary(plan)}", ""]
+    if plan.has_changes:
+        lines += ["| | Action | Account | Provider | Gateway Name | Changes |",
+                  "|---|---|---|---|---|---|"]
+        for change in plan.changes:
+            fields = "<br>".join(_cell(field_text(field, change.action))
+                                 for field in change.fields)
+            key = f"`{change.from_key}` → `{change.key}`" if change.from_key else f"`{change.key}`"
+            lines.append(f"| {_SYMBOLS[change.action]} | {change.action} | {key} | "
+                         f"{change.provider} | {_cell(change.name)} | {fields} |")
+    if plan.kept:
+        lines += ["", f"Kept without `--prune`: {', '.join(f'`{k}`' for k in plan.kept)}"]
+    if plan.unmanaged:
+        lines += ["", f"Unmanaged (left alone): {', '.join(f'`{k}`' for k in plan.unmanaged)}"]
+    lines += ["", f"<sub>plan {plan.plan_id} · {plan.store}</sub>"]
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

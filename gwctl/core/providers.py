@@ -1,0 +1,385 @@
+"""Provider registry: the JSON Schemas in schema/ and validation of account data against them.
+
+The schema files are the single source of truth for the CLI, the store and the web form.
+A provider is one file `schema/<id>.schema.json`; everything gwctl knows about a provider
+(its company name, its credential fields and which store column each fills) is read from it,
+so adding a provider means adding one file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, ValidationError, validators
+from jsonschema.protocols import Validator
+from referencing import Registry, Resource
+
+from gwctl.errors import GwctlError
+
+SCHEMA_DIR_ENV = "GWCTL_SCHEMA_DIR"
+COMMON_SCHEMA = "common.schema.json"
+# Base URI under which schema files are registered, so that their relative `$ref`s
+# ("common.schema.json#/...") resolve the same way an editor resolves them on disk.
+_BASE_URI = "https://schemas.gwctl.invalid/"
+STORE_COLUMNS = ("api_key", "secret_key", "username", "password")
+
+JsonPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One reason why data does not match a schema, located by its path in the data."""
+
+    path: JsonPath
+    message: str
+    code: str = "invalid"
+
+    @property
+    def pointer(self) -> str:
+        """The RFC 6901 JSON pointer of the offending value."""
+        return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in self.path)
+
+
+@dataclass(frozen=True)
+class CredentialField:
+    """A credential of a provider, and the store column (API Key, Secret Key, ...) it fills."""
+
+    name: str
+    title: str
+    column: str
+    secret: bool  # writeOnly in the schema: masked everywhere, never shown in clear
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A gateway company (Infobip, Clickatell, Twilio, ...) as its schema file describes it."""
+
+    id: str
+    company_name: str
+    signup_link: str
+    schema: Mapping[str, Any]
+    credentials: tuple[CredentialField, ...]
+    _account_validator: Validator
+    _credentials_validator: Validator
+
+    @property
+    def credential_names(self) -> frozenset[str]:
+        return frozenset(field.name for field in self.credentials)
+
+    @property
+    def account_fields(self) -> tuple[str, ...]:
+        return tuple(self.schema["properties"])
+
+    def field_title(self, name: str) -> str:
+        """The human title of an account or credential field ("Gateway Name")."""
+        for field in self.credentials:
+            if field.name == name:
+                return field.title
+        return str(self.field_spec(name).get("title", name))
+
+    def field_spec(self, name: str) -> Mapping[str, Any]:
+        """The schema of an account field, its shared definition resolved ({} if unknown)."""
+        spec: Mapping[str, Any] = self.schema["properties"].get(name, {})
+        if "$ref" in spec:
+            spec = _common_defs().get(spec["$ref"].rsplit("/", 1)[-1], {})
+        return spec
+
+    def credential_spec(self, name: str) -> Mapping[str, Any]:
+        """The schema of a credential field."""
+        spec: Mapping[str, Any] = self.schema["$defs"]["credentials"]["properties"][name]
+        return spec
+
+    def validate_account(self, data: Any) -> list[Violation]:
+        """Problems of an account file's content (credentials excluded)."""
+        return self._violations(self._account_validator, data)
+
+    def validate_credentials(self, data: Any) -> list[Violation]:
+        """Problems of the decrypted credentials. Messages never quote the values."""
+        return self._violations(self._credentials_validator, data)
+
+    def _violations(self, validator: Validator, data: Any) -> list[Violation]:
+        found = _flatten(_violation(self, error) for error in validator.iter_errors(data))
+        # A value of the wrong type also fails its enum or pattern; saying both (a list "must
+        # be one of: active, inactive") only confuses: the type is what to fix first.
+        mistyped = {v.path for v in found if v.code == "type"}
+        found = [v for v in found if v.code == "type" or v.path not in mistyped]
+        # Several keywords can fail for one value with the same message (minLength and pattern
+        # of an empty name): report it once.
+        unique = {(v.path, v.message): v for v in found}
+        return sorted(unique.values(), key=lambda v: (tuple(map(str, v.path)), v.message))
+
+
+class SchemaDirError(GwctlError):
+    """The schema directory is missing or holds a broken schema file."""
+
+
+def default_schema_dir() -> Path:
+    """$GWCTL_SCHEMA_DIR, else the schemas installed with gwctl (package data `gwctl/schema`).
+
+    In this repository `gwctl/schema` is a symbolic link to the top-level `schema/`, the one
+    source; the wheel and the sdist carry real copies of the files.
+    """
+    override = os.environ.get(SCHEMA_DIR_ENV)
+    if override:
+        return Path(override)
+    return Path(str(resources.files("gwctl").joinpath("schema")))
+
+
+@cache
+def load_providers(schema_dir: Path | None = None) -> dict[str, Provider]:
+    """All providers, by id, read from the schema directory (cached per directory)."""
+    directory = schema_dir or default_schema_dir()
+    common_path = directory / COMMON_SCHEMA
+    if not common_path.is_file():
+        raise SchemaDirError(f"{common_path}: shared schema not found; "
+                             + (f"is {SCHEMA_DIR_ENV} right?" if os.environ.get(SCHEMA_DIR_ENV)
+                                else "reinstall gwctl (its schemas are missing)"))
+    common = _read_json(common_path)
+    registry: Registry[Any] = Registry().with_resource(
+        _BASE_URI + COMMON_SCHEMA, Resource.from_contents(common)
+    )
+    providers: dict[str, Provider] = {}
+    for path in sorted(directory.glob("*.schema.json")):
+        if path.name == COMMON_SCHEMA:
+            continue
+        schema = _read_json(path)
+        provider = _provider(path, schema, registry)
+        providers[provider.id] = provider
+    return providers
+
+
+def get_provider(provider_id: str, schema_dir: Path | None = None) -> Provider | None:
+    return load_providers(schema_dir).get(provider_id)
+
+
+def read_schema_file(name: str, schema_dir: Path | None = None) -> Mapping[str, Any]:
+    """A schema file's JSON as stored, for `gwctl schema` and the store's providers endpoint."""
+    schema: dict[str, Any] = _read_json((schema_dir or default_schema_dir()) / name)
+    return schema
+
+
+@cache
+def _common_defs() -> Mapping[str, Any]:
+    common: dict[str, dict[str, Any]] = _read_json(default_schema_dir() / COMMON_SCHEMA)
+    return common["$defs"]
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SchemaDirError(f"{path}: cannot read schema: {exc}") from None
+
+
+def _provider(path: Path, schema: dict[str, Any], registry: Registry[Any]) -> Provider:
+    meta = schema.get("x-gwctl-provider")
+    if not isinstance(meta, dict) or "id" not in meta:
+        raise SchemaDirError(f"{path}: missing 'x-gwctl-provider' with the provider's 'id'")
+    schema = {**schema, "$id": _BASE_URI + path.name}
+    credentials_schema = {
+        "$ref": path.name + "#/$defs/credentials",
+        "$id": _BASE_URI + "credentials-of-" + path.name,
+    }
+    registry = registry.with_resource(schema["$id"], Resource.from_contents(schema))
+    Draft202012Validator.check_schema(schema)
+    credentials = tuple(
+        CredentialField(
+            name=name,
+            title=spec.get("title", name),
+            column=spec["x-gwctl-column"],
+            secret=bool(spec.get("writeOnly", False)),
+        )
+        for name, spec in schema["$defs"]["credentials"]["properties"].items()
+    )
+    for field in credentials:
+        if field.column not in STORE_COLUMNS:
+            raise SchemaDirError(
+                f"{path}: credential {field.name!r} maps to unknown column {field.column!r};"
+                f" use one of {', '.join(STORE_COLUMNS)}"
+            )
+    # Validators run on a copy with the plain `$ref`s replaced by their targets: resolving a
+    # reference through the registry on every validation was 60% of the validation time.
+    documents = {COMMON_SCHEMA: registry.contents(_BASE_URI + COMMON_SCHEMA), path.name: schema}
+    credentials_inlined = {
+        **_inline_refs(schema["$defs"]["credentials"], documents, path.name),
+        "$id": credentials_schema["$id"],
+    }
+    return Provider(
+        id=meta["id"],
+        company_name=str(meta.get("company_name", meta["id"])),
+        signup_link=str(meta.get("signup_link", "")),
+        schema=schema,
+        credentials=credentials,
+        _account_validator=_SchemaValidator(_inline_refs(schema, documents, path.name),
+                                            registry=registry),
+        _credentials_validator=_SchemaValidator(credentials_inlined, registry=registry),
+    )
+
+
+# Keywords whose values are data, not subschemas: never rewritten.
+_DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples"})
+_MAX_INLINE_DEPTH = 16
+
+
+def _inline_refs(node: Any, documents: Mapping[str, Any], current: str, depth: int = 0) -> Any:
+    """A copy of a schema where each `{"$ref": "<file>#/<pointer>"}` with no other keyword is
+    replaced by its target in `documents` (by file name). References with sibling keywords,
+    to unknown files, or nested deeper than a cycle could go are kept for the registry."""
+    if isinstance(node, list):
+        return [_inline_refs(item, documents, current, depth) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and len(node) == 1 and depth < _MAX_INLINE_DEPTH:
+        target = _ref_target(ref, documents, current)
+        if target is not None:
+            return _inline_refs(target[1], documents, target[0], depth + 1)
+    return {key: value if key in _DATA_KEYWORDS or key.startswith("x-")
+            else _inline_refs(value, documents, current, depth)
+            for key, value in node.items()}
+
+
+def _ref_target(ref: str, documents: Mapping[str, Any], current: str) -> tuple[str, Any] | None:
+    name, _, fragment = ref.partition("#")
+    name = name or current
+    node = documents.get(name)
+    if node is None or (fragment and not fragment.startswith("/")):
+        return None
+    for part in fragment.split("/")[1:] if fragment else ():
+        part = part.replace("~1", "/").replace("~0", "~")
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return name, node
+
+
+def _ecma_regex(pattern: str) -> str:
+    r"""A JSON Schema pattern (ECMA-262) as a Python regex with the same meaning.
+
+    In ECMA-262 `$` matches only at the end of the string; Python's `$` also matches before
+    a final newline, so `^[0-9]{1,15}$` would accept "123\n" (a YAML block scalar). Each `$`
+    outside a character class becomes `\Z`."""
+    out: list[str] = []
+    in_class = escaped = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "$":
+            char = r"\Z"
+        out.append(char)
+    return "".join(out)
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(_ecma_regex(pattern))
+
+
+def _pattern(
+    validator: Validator, pattern: str, instance: Any, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not _compiled(pattern).search(instance):
+        yield ValidationError(f"does not match {pattern!r}")  # never quote the value
+
+
+# Draft 2020-12 with ECMA-262 semantics for `pattern`, as editors and the web form apply it.
+_SchemaValidator = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator, {"pattern": _pattern})
+
+
+_TYPE_NAMES = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "a mapping",
+    "array": "a list",
+    "null": "empty",
+}
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    for json_type, python_type in (
+        ("string", str), ("integer", int), ("number", float), ("object", dict), ("array", list)
+    ):
+        if isinstance(value, python_type):
+            return _TYPE_NAMES[json_type]
+    return "empty" if value is None else type(value).__name__
+
+
+def _flatten(items: Iterable[Violation | list[Violation]]) -> list[Violation]:
+    flat: list[Violation] = []
+    for item in items:
+        flat.extend(item if isinstance(item, list) else [item])
+    return flat
+
+
+def _violation(provider: Provider, error: ValidationError) -> Violation | list[Violation]:
+    """Turn a jsonschema error into our message: what is expected, never the value itself."""
+    path: JsonPath = tuple(error.absolute_path)
+    keyword = str(error.validator)
+    instance: Any = error.instance
+    expected: Any = error.validator_value
+    subschema = error.schema if isinstance(error.schema, Mapping) else {}
+    if keyword == "additionalProperties":
+        allowed = ", ".join(sorted(subschema.get("properties", {})))
+        extras = sorted(set(instance) - set(subschema.get("properties", {})))
+        return [
+            _unknown_field(provider, path + (extra,), str(extra), allowed) for extra in extras
+        ]
+    if keyword == "required":
+        missing = [name for name in expected if name not in instance]
+        return [
+            Violation(
+                path + (name,),
+                f"missing required field '{name}' ({provider.field_title(name)})",
+                "missing",
+            )
+            for name in missing
+        ]
+    field = str(path[-1]) if path else "document"
+    subject = f"'{field}' ({provider.field_title(field)})" if path else "the document"
+    if keyword == "type":
+        wanted = _TYPE_NAMES.get(str(expected), str(expected))
+        hint = "; put the value in quotes" if expected == "string" else ""
+        return Violation(path, f"{subject} must be {wanted}, not {_type_name(instance)}{hint}",
+                         "type")
+    custom = subschema.get("x-gwctl-message")
+    if custom:
+        return Violation(path, f"{subject} {custom}", keyword)
+    if keyword == "enum":
+        options = ", ".join(str(option) for option in expected)
+        return Violation(path, f"{subject} must be one of: {options}", "enum")
+    if keyword in ("minLength", "maxLength"):
+        bound = "at least" if keyword == "minLength" else "at most"
+        return Violation(
+            path, f"{subject} must be {bound} {expected} characters long", keyword
+        )
+    return Violation(path, f"{subject} is not valid ({keyword} {expected})", keyword)
+
+
+def _unknown_field(provider: Provider, path: JsonPath, name: str, allowed: str) -> Violation:
+    if name in provider.credential_names:
+        return Violation(
+            path,
+            f"credential '{name}' must not be written here: move it to the account's "
+            f"sops-encrypted .secret.yaml file (and rotate it if it was ever committed)",
+            "credential_in_account",
+        )
+    return Violation(path, f"unknown field '{name}'; allowed fields: {allowed}", "unknown_field")

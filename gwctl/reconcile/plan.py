@@ -1,0 +1,294 @@
+"""The plan: a pure, field-level diff of the accounts in git against the live store.
+
+`diff()` computes; renderers (gwctl.cli.output.plan) only display. A Plan never holds a secret
+value: sensitive fields appear only as "changed", detected through the store's fingerprints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from gwctl.core.fingerprints import matches
+from gwctl.core.model import PLAIN_FIELDS, Account, Secret
+from gwctl.core.providers import Provider
+
+FORMAT_VERSION = 1
+MANAGED = "gwctl"
+# Fields an update sends that are not part of the account itself
+DIGEST_FIELD = "secret_file_digest"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    field: str
+    old: Any = None
+    new: Any = None
+    sensitive: bool = False  # a secret: only the fact that it changed is ever shown
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    action: str  # create | update | rename | delete
+    key: str
+    provider: str
+    name: str
+    fields: tuple[FieldChange, ...] = ()
+    live_version: int | None = None
+    from_key: str | None = None  # rename: the key the account had
+
+    @property
+    def changes_values(self) -> bool:
+        """False for an update that only records a re-encrypted secret file's digest."""
+        return self.action != "update" or any(f.field != DIGEST_FIELD for f in self.fields)
+
+
+@dataclass(frozen=True, slots=True)
+class Desired:
+    """An account from git with what the plan knows of its credentials.
+
+    `credentials` is None when the secret file is byte-identical to the one last applied
+    (the store's `applied_digest`), so it was not decrypted: the values cannot differ.
+    """
+
+    account: Account
+    provider: Provider
+    credentials: Mapping[str, Secret] | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    changes: tuple[Change, ...]
+    unchanged: tuple[str, ...]
+    unmanaged: tuple[str, ...]  # live accounts made by hand: reported, never touched
+    kept: tuple[str, ...]  # managed accounts whose file is gone, kept without --prune
+    live_versions: Mapping[str, int]
+    inputs_digest: str
+    store: str
+    prune: bool = False
+    plan_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    created_at: str = field(
+        default_factory=lambda: datetime.now(UTC).replace(microsecond=0).isoformat()
+    )
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    def count(self, action: str) -> int:
+        return sum(1 for change in self.changes if change.action == action)
+
+
+# What a plan, its safety checks (reconcile.safety) and drift (reconcile.drift) read of a
+# live gateway; live_view keeps only these.
+_VIEW_FIELDS = ("key", "provider", "version", "managed_by", "applied_digest", *PLAIN_FIELDS)
+_SHARED_FIELDS = frozenset({"provider", "status", "sending_pattern", "managed_by"})
+
+
+def live_view(gateway: Mapping[str, Any], *, credentials: bool = True,
+              account: Account | None = None) -> dict[str, Any]:
+    """A live gateway as the store lists it, reduced to what a plan compares: a plan of
+    10,000 accounts holds all of them at once, and the rest (company name, audit fields,
+    masks, logo details) is half of each. Few-valued strings are shared, not copied.
+
+    `credentials=False` leaves out the credentials' fingerprints and values: for a gateway
+    whose secret file is the one applied (see `secrets_in_sync`) nothing reads them.
+    `account`, the account in git of the same key: a string equal to the account's is kept
+    as the account's own, so an account in sync holds each value once, not twice."""
+    twin = _strings_of(account) if account is not None else {}
+    view = {}
+    for name in _VIEW_FIELDS:
+        if name in gateway:
+            value = gateway[name]
+            shared = name in _SHARED_FIELDS and isinstance(value, str)
+            view[name] = sys.intern(value) if shared else _one_copy(value, twin.get(name))
+    if "logo" in gateway:
+        logo = gateway["logo"]
+        if logo:
+            logo = {"sha256": _one_copy(logo.get("sha256"), twin.get("logo"))}
+        view["logo"] = logo
+    stored = gateway.get("credentials")
+    if not credentials or "credentials" not in gateway:
+        return view
+    if stored:
+        view["credentials"] = {
+            name: {"fingerprint": one.get("fingerprint"), "value": one.get("value")}
+            if one else one
+            for name, one in stored.items()
+        }
+    else:
+        view["credentials"] = stored
+    return view
+
+
+def _one_copy(value: Any, twin: Any) -> Any:
+    return twin if isinstance(value, str) and value == twin else value
+
+
+def _strings_of(account: Account) -> dict[str, Any]:
+    """An account's values under the names a live gateway gives them."""
+    return {**account.plain_values(), "key": account.key,
+            "applied_digest": account.secret_digest,
+            "logo": account.logo.sha256 if account.logo else None}
+
+
+def secrets_in_sync(accounts: Sequence[Account]) -> Callable[[Mapping[str, Any]], bool]:
+    """A test for live gateways: true when every account that diffs against the gateway
+    (by key, or by `moved_from` for a rename) has the secret file the store recorded as
+    applied, or none does. Such a gateway's credentials are never compared: those files are
+    not decrypted (gwctl.reconcile.desired), and a delete compares no values."""
+    digests: dict[str, set[str]] = {}
+    for account in accounts:
+        for live_key in filter(None, (account.key, account.moved_from)):
+            digests.setdefault(live_key, set()).add(account.secret_digest)
+
+    def in_sync(gateway: Mapping[str, Any]) -> bool:
+        wanted = digests.get(gateway["key"])
+        return not wanted or wanted == {gateway.get("applied_digest")}
+
+    return in_sync
+
+
+def secret_unchanged(account: Account, live: Mapping[str, Any] | None) -> bool:
+    """The store recorded this exact encrypted file as applied, and nobody wrote since."""
+    return live is not None and live.get("applied_digest") == account.secret_digest
+
+
+def inputs_digest(accounts: Sequence[Account], prune: bool) -> str:
+    """A hash of everything a plan was computed from on the git side."""
+    hasher = hashlib.sha256(f"gwctl-plan-inputs/1 prune={prune}\n".encode())
+    for account in sorted(accounts, key=lambda a: a.key):
+        logo = account.logo.sha256 if account.logo else "-"
+        hasher.update(f"{account.key} {account.account_digest} {account.secret_digest} "
+                      f"{logo}\n".encode())
+    return "sha256:" + hasher.hexdigest()
+
+
+def diff(desired: Sequence[Desired], live: Sequence[Mapping[str, Any]], *, prune: bool,
+         store: str) -> Plan:
+    """Compare git with the store: creates, updates, renames and (with prune) deletes."""
+    live_by_key = {gateway["key"]: gateway for gateway in live}
+    wanted = {item.account.key for item in desired}
+    renamed_from = {item.account.moved_from for item in desired
+                    if _is_rename(item.account, live_by_key)}
+    changes: list[Change] = []
+    unchanged: list[str] = []
+    for item in sorted(desired, key=lambda d: d.account.key):
+        change = _change_for(item, live_by_key)
+        if change is None:
+            unchanged.append(item.account.key)
+        else:
+            changes.append(change)
+    unmanaged, kept = [], []
+    for key, gateway in sorted(live_by_key.items()):
+        if key in wanted or key in renamed_from:
+            continue
+        if gateway.get("managed_by") != MANAGED:
+            unmanaged.append(key)
+        elif prune:
+            changes.append(Change("delete", key, gateway["provider"], gateway["name"],
+                                  live_version=int(gateway["version"])))
+        else:
+            kept.append(key)
+    changes.sort(key=lambda c: (c.key, c.action))
+    return Plan(
+        changes=tuple(changes), unchanged=tuple(unchanged), unmanaged=tuple(unmanaged),
+        kept=tuple(kept),
+        live_versions={key: int(gateway["version"]) for key, gateway in live_by_key.items()},
+        inputs_digest=inputs_digest([item.account for item in desired], prune), store=store,
+        prune=prune,
+    )
+
+
+def _is_rename(account: Account, live_by_key: Mapping[str, Any]) -> bool:
+    return (account.moved_from is not None and account.key not in live_by_key
+            and account.moved_from in live_by_key)
+
+
+def _change_for(item: Desired, live_by_key: Mapping[str, Mapping[str, Any]]) -> Change | None:
+    account = item.account
+    if _is_rename(account, live_by_key):
+        old = live_by_key[str(account.moved_from)]
+        return Change("rename", account.key, account.provider, account.name,
+                      _field_changes(item, old), int(old["version"]),
+                      from_key=account.moved_from)
+    current = live_by_key.get(account.key)
+    if current is None:
+        return Change("create", account.key, account.provider, account.name,
+                      _creation_fields(item))
+    fields = _field_changes(item, current)
+    if not fields:
+        return None
+    return Change("update", account.key, account.provider, account.name, fields,
+                  int(current["version"]))
+
+
+def _creation_fields(item: Desired) -> tuple[FieldChange, ...]:
+    values = [FieldChange(name, None, value)
+              for name, value in item.account.plain_values().items()
+              if value is not None and value is not False]
+    if item.account.logo is not None:
+        values.append(FieldChange("logo", None, _logo_label(item.account)))
+    for credential in item.provider.credentials:
+        secret = (item.credentials or {}).get(credential.name)
+        shown = None if credential.secret or secret is None else secret.reveal()
+        values.append(FieldChange(credential.name, None, shown, sensitive=credential.secret))
+    return tuple(values)
+
+
+def _field_changes(item: Desired, live: Mapping[str, Any]) -> tuple[FieldChange, ...]:
+    account = item.account
+    changes = [
+        FieldChange(name, live.get(name), value)
+        for name, value in account.plain_values().items()
+        if _normalized(live.get(name)) != _normalized(value)
+    ]
+    live_logo = (live.get("logo") or {}).get("sha256")
+    wanted_logo = account.logo.sha256 if account.logo else None
+    if live_logo != wanted_logo:
+        changes.append(FieldChange("logo", _short(live_logo), _logo_label(account)))
+    if live.get("managed_by") != MANAGED:
+        changes.append(FieldChange("managed_by", live.get("managed_by"), MANAGED))
+    changes.extend(_credential_changes(item, live))
+    return tuple(changes)
+
+
+def _credential_changes(item: Desired, live: Mapping[str, Any]) -> list[FieldChange]:
+    if item.credentials is None:
+        return []
+    live_credentials = live.get("credentials") or {}
+    changes = []
+    for credential in item.provider.credentials:
+        stored = live_credentials.get(credential.name) or {}
+        value = item.credentials.get(credential.name)
+        if value is None or matches(value, stored.get("fingerprint")):
+            continue
+        if credential.secret:
+            changes.append(FieldChange(credential.name, sensitive=True))
+        else:
+            changes.append(FieldChange(credential.name, stored.get("value"), value.reveal()))
+    if not changes and live.get("applied_digest") != item.account.secret_digest:
+        changes.append(FieldChange(DIGEST_FIELD, _short(live.get("applied_digest")),
+                                   _short(item.account.secret_digest)))
+    return changes
+
+
+def _normalized(value: Any) -> Any:
+    return None if value in ("", False) else value
+
+
+def _logo_label(account: Account) -> str | None:
+    if account.logo is None:
+        return None
+    return f"{account.logo.path} (sha256 {account.logo.sha256[:12]})"
+
+
+def _short(digest: str | None) -> str | None:
+    if not digest:
+        return None
+    return digest.removeprefix("sha256:")[:12]
