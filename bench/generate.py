@@ -70,8 +70,9 @@ def age_identity(cache: Path) -> tuple[Path, str]:
         with os.fdopen(descriptor, "w") as handle:
             handle.write(f"# bench only\n# public key: {identity.to_public()}\n{identity}\n")
     text = key_file.read_text()
-    recipient = next(line.split(": ", 1)[1] for line in text.splitlines()
-                     if line.startswith("# public key: "))
+    recipient = next(
+        line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("# public key: ")
+    )
     return key_file, recipient
 
 
@@ -79,16 +80,31 @@ def write_sops_config(root: Path, recipient: str) -> None:
     (root / ".sops.yaml").write_text(
         "creation_rules:\n"
         "  - path_regex: gateways\\.d/[^/]+\\.secret\\.yaml$\n"
-        f"    age: {recipient}\n")
+        f"    age: {recipient}\n"
+    )
 
 
 def encrypt(root: Path, key: str, plaintext: str, env: dict[str, str]) -> None:
     """Encrypt `plaintext` to gateways.d/<key>.secret.yaml with the sops Go binary."""
     relative = f"gateways.d/{key}.secret.yaml"
     completed = subprocess.run(
-        [sops_binary_path(), "encrypt", "--filename-override", relative, "--input-type", "yaml",
-         "--output-type", "yaml", "/dev/stdin"],
-        input=plaintext.encode(), capture_output=True, cwd=root, env=env, check=False)
+        [
+            sops_binary_path(),
+            "encrypt",
+            "--filename-override",
+            relative,
+            "--input-type",
+            "yaml",
+            "--output-type",
+            "yaml",
+            "/dev/stdin",
+        ],
+        input=plaintext.encode(),
+        capture_output=True,
+        cwd=root,
+        env=env,
+        check=False,
+    )
     if completed.returncode != 0:
         raise RuntimeError(f"sops encrypt failed: {completed.stderr.decode()[-300:]}")
     (root / relative).write_bytes(completed.stdout)
@@ -102,19 +118,23 @@ def ensure_pool(cache: Path, size: int, env: dict[str, str], log: object = print
     (gateways / "logos").mkdir(parents=True, exist_ok=True)
     write_sops_config(pool, recipient)
     for provider in PROVIDERS:
-        shutil.copyfile(REPO / "gateways.d" / "logos" / f"{provider}.png",
-                        gateways / "logos" / f"{provider}.png")
-    missing = [i for i in range(size)
-               if not (gateways / f"{account_key(i)}.secret.yaml").is_file()]
+        shutil.copyfile(
+            REPO / "gateways.d" / "logos" / f"{provider}.png",
+            gateways / "logos" / f"{provider}.png",
+        )
+    missing = [i for i in range(size) if not (gateways / f"{account_key(i)}.secret.yaml").is_file()]
     if missing:
         assert callable(log)
-        log(f"generating {len(missing)} sops-encrypted accounts in {pool} "
-            f"({os.cpu_count()} concurrent sops processes)...")
+        log(
+            f"generating {len(missing)} sops-encrypted accounts in {pool} "
+            f"({os.cpu_count()} concurrent sops processes)..."
+        )
     for index in missing:
         (gateways / f"{account_key(index)}.yaml").write_text(account_yaml(index))
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool_executor:
-        list(pool_executor.map(
-            lambda i: encrypt(pool, account_key(i), secret_yaml(i), env), missing))
+        list(
+            pool_executor.map(lambda i: encrypt(pool, account_key(i), secret_yaml(i), env), missing)
+        )
     return pool
 
 
@@ -134,6 +154,7 @@ def change_one_account_and_one_secret(root: Path, env: dict[str, str]) -> tuple[
     """Edit account 0's description and rotate account 1's credentials (new sops file)."""
     first, second = account_key(0), account_key(1)
     (root / "gateways.d" / f"{first}.yaml").write_text(
-        account_yaml(0, description="changed by the benchmark"))
+        account_yaml(0, description="changed by the benchmark")
+    )
     encrypt(root, second, secret_yaml(1, salt="rotated"), env)
     return first, second

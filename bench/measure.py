@@ -24,15 +24,27 @@ def run(argv: Sequence[str], env: Mapping[str, str], cwd: str | None = None) -> 
     ru_maxrss as reported by wait4, so sops and the Python process are both covered."""
     with open(os.devnull, "rb") as stdin:
         start = time.perf_counter()
-        process = subprocess.Popen(list(argv), stdin=stdin, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, env=dict(env), cwd=cwd)
+        process = subprocess.Popen(
+            list(argv),
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=dict(env),
+            cwd=cwd,
+        )
         # read pipes while the child runs (large plans would fill them), then reap with wait4
         stdout, stderr = _drain(process)
         _pid, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
-    return Measured(wall, usage.ru_maxrss / 1024.0, process.returncode, stdout, stderr,
-                    usage.ru_utime + usage.ru_stime)
+    return Measured(
+        wall,
+        usage.ru_maxrss / 1024.0,
+        process.returncode,
+        stdout,
+        stderr,
+        usage.ru_utime + usage.ru_stime,
+    )
 
 
 def _drain(process: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
@@ -48,8 +60,10 @@ def _drain(process: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
                 return
             chunks[name].append(block)
 
-    threads = [threading.Thread(target=pump, args=(process.stdout, "out")),
-               threading.Thread(target=pump, args=(process.stderr, "err"))]
+    threads = [
+        threading.Thread(target=pump, args=(process.stdout, "out")),
+        threading.Thread(target=pump, args=(process.stderr, "err")),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

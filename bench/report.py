@@ -1,6 +1,6 @@
 """Print a results JSON of `python -m bench` as a Markdown table (for the README).
 
-    python -m bench.report [bench/results/latest.json]
+python -m bench.report [bench/results/latest.json]
 """
 
 from __future__ import annotations
@@ -15,16 +15,20 @@ from bench.run import RESULTS, STEPS
 
 def markdown(report: dict[str, Any]) -> str:
     rows = {(r["size"], r["step"], r["runner"]): r for r in report["rows"]}
-    lines = ["| N | step | embedded s | MB | remote s | MB | naive s | × naive (emb / remote) |",
-             "|---:|---|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "| N | step | embedded s | MB | remote s | MB | naive s | × naive (emb / remote) |",
+        "|---:|---|---:|---:|---:|---:|---:|---|",
+    ]
     for size in report["sizes"]:
         for step in STEPS:
             emb = rows.get((size, step, "gwctl" if step == "validate" else "embedded"))
             rem = rows.get((size, step, "remote"))
             naive = rows.get((size, step, "naive"))
             ratios = " / ".join(_ratio(naive, r) for r in (emb, rem) if r is not None)
-            lines.append(f"| {size:,} | {step} | {_wall(emb)} | {_mb(emb)} | {_wall(rem)} | "
-                         f"{_mb(rem)} | {_wall(naive)} | {ratios or '-'} |")
+            lines.append(
+                f"| {size:,} | {step} | {_wall(emb)} | {_mb(emb)} | {_wall(rem)} | "
+                f"{_mb(rem)} | {_wall(naive)} | {ratios or '-'} |"
+            )
     return "\n".join(lines)
 
 
@@ -53,5 +57,7 @@ if __name__ == "__main__":
     print(f"\nMachine: {data['machine']['summary']}.")
     if data.get("store_list"):
         listing = data["store_list"]
-        print(f"Store listing {listing['accounts']:,} accounts over HTTP (all pages of 1,000): "
-              f"{listing['best_s']:.3f} s (best of {listing['repeats']}).")
+        print(
+            f"Store listing {listing['accounts']:,} accounts over HTTP (all pages of 1,000): "
+            f"{listing['best_s']:.3f} s (best of {listing['repeats']})."
+        )

@@ -44,29 +44,52 @@ class Row:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--sizes", default="100,1000,10000",
-                        help="comma-separated account counts (default 100,1000,10000; "
-                             "a quick run: 100,1000)")
-    parser.add_argument("--skip-remote", action="store_true",
-                        help="only the embedded store (no uvicorn server, no naive reference)")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the work directory (config copies, databases) and print it")
-    parser.add_argument("--naive-max", type=int, default=1000,
-                        help="run the naive reference up to this size; larger sizes are "
-                             "extrapolated linearly from the largest run (default 1000)")
-    parser.add_argument("--cold-plan-max", type=int, default=1000,
-                        help="run the standalone cold plan up to this size; above it the "
-                             "cold plan is skipped (apply, which includes one, still runs)")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="run gwctl's no-op and changed plans this many times and keep "
-                             "the fastest (the machine may be shared; default 3)")
+    parser.add_argument(
+        "--sizes",
+        default="100,1000,10000",
+        help="comma-separated account counts (default 100,1000,10000; a quick run: 100,1000)",
+    )
+    parser.add_argument(
+        "--skip-remote",
+        action="store_true",
+        help="only the embedded store (no uvicorn server, no naive reference)",
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the work directory (config copies, databases) and print it",
+    )
+    parser.add_argument(
+        "--naive-max",
+        type=int,
+        default=1000,
+        help="run the naive reference up to this size; larger sizes are "
+        "extrapolated linearly from the largest run (default 1000)",
+    )
+    parser.add_argument(
+        "--cold-plan-max",
+        type=int,
+        default=1000,
+        help="run the standalone cold plan up to this size; above it the "
+        "cold plan is skipped (apply, which includes one, still runs)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="run gwctl's no-op and changed plans this many times and keep "
+        "the fastest (the machine may be shared; default 3)",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     args = parser.parse_args(argv)
     sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
     cache = RESULTS / ".cache"
     key_file, _recipient = generate.age_identity(cache)
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GWCTL_", "SOPS_")) and k != "NO_COLOR"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GWCTL_", "SOPS_")) and k != "NO_COLOR"
+    }
     env.update(SOPS_AGE_KEY_FILE=str(key_file), NO_COLOR="1")
     started = time.perf_counter()
     pool = generate.ensure_pool(cache, max(sizes), env, log=_log)
@@ -84,25 +107,40 @@ def main(argv: list[str] | None = None) -> None:
             _log(f"kept the work directory {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
-    report = {"machine": machine(), "sizes": sizes, "rows": [asdict(r) for r in rows],
-              "store_list": store_list, "total_s": round(time.perf_counter() - started, 1)}
+    report = {
+        "machine": machine(),
+        "sizes": sizes,
+        "rows": [asdict(r) for r in rows],
+        "store_list": store_list,
+        "total_s": round(time.perf_counter() - started, 1),
+    }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n")
     print(table(rows, sizes))
     if store_list:
-        print(f"\nstore lists {store_list['accounts']} accounts (all pages of 1000, HTTP): "
-              f"{store_list['best_s']:.3f} s best of {store_list['repeats']} "
-              f"(first {store_list['first_s']:.3f} s)")
-    print(f"\nmachine: {report['machine']['summary']}; total {report['total_s']} s; "
-          f"JSON: {args.output}")
+        print(
+            f"\nstore lists {store_list['accounts']} accounts (all pages of 1000, HTTP): "
+            f"{store_list['best_s']:.3f} s best of {store_list['repeats']} "
+            f"(first {store_list['first_s']:.3f} s)"
+        )
+    print(
+        f"\nmachine: {report['machine']['summary']}; total {report['total_s']} s; "
+        f"JSON: {args.output}"
+    )
 
 
 def _log(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
-def _size(size: int, pool: Path, work: Path, env: dict[str, str], args: argparse.Namespace,
-          store_list: dict[str, Any] | None) -> list[Row]:
+def _size(
+    size: int,
+    pool: Path,
+    work: Path,
+    env: dict[str, str],
+    args: argparse.Namespace,
+    store_list: dict[str, Any] | None,
+) -> list[Row]:
     base = generate.config_dir(pool, work / f"n{size}" / "base", size)
     rows = [_gwctl(size, "validate", "embedded", ["validate", str(base)], env, base)]
     rows[0].runner = "gwctl"
@@ -119,17 +157,28 @@ def _size(size: int, pool: Path, work: Path, env: dict[str, str], args: argparse
             if size <= args.cold_plan_max:
                 rows.append(_plan(size, "cold plan", runner, config, run_env, expect=2))
             else:
-                rows.append(Row(size, "cold plan", runner, None,
-                                note=f"skipped above {args.cold_plan_max} (apply includes it)"))
+                rows.append(
+                    Row(
+                        size,
+                        "cold plan",
+                        runner,
+                        None,
+                        note=f"skipped above {args.cold_plan_max} (apply includes it)",
+                    )
+                )
             rows.append(_apply(size, runner, config, run_env))
             fresh = directory / "fresh-copy"
             shutil.copytree(config, fresh)  # embedded: .gwctl/ is the store itself, copied
             repeat = 1 if runner == "naive" else args.repeat  # naive: ~1 min a run at 1,000
-            rows.append(_best(repeat, partial(_plan, size, "no-op plan", runner, fresh,
-                                                    run_env, expect=0)))
+            rows.append(
+                _best(repeat, partial(_plan, size, "no-op plan", runner, fresh, run_env, expect=0))
+            )
             generate.change_one_account_and_one_secret(fresh, env)
-            rows.append(_best(repeat, partial(_plan, size, "changed plan", runner, fresh,
-                                                    run_env, expect=2)))
+            rows.append(
+                _best(
+                    repeat, partial(_plan, size, "changed plan", runner, fresh, run_env, expect=2)
+                )
+            )
             if runner == "remote" and store_list is not None:
                 store_list.update(_time_listing(run_env, size))
         _log(f"N={size} {runner}: done")
@@ -144,34 +193,51 @@ def _best(repeat: int, once: Callable[[], Row]) -> Row:
     return best
 
 
-def _plan(size: int, step: str, runner: str, config: Path, env: dict[str, str],
-          expect: int) -> Row:
+def _plan(size: int, step: str, runner: str, config: Path, env: dict[str, str], expect: int) -> Row:
     if runner == "naive":
         return _naive(size, step, config, env)
-    row = _gwctl(size, step, runner, ["-C", str(config), "plan", "--format", "json",
-                                      "--detailed-exitcode"], env, config, expect=expect)
+    row = _gwctl(
+        size,
+        step,
+        runner,
+        ["-C", str(config), "plan", "--format", "json", "--detailed-exitcode"],
+        env,
+        config,
+        expect=expect,
+    )
     return row
 
 
 def _apply(size: int, runner: str, config: Path, env: dict[str, str]) -> Row:
     if runner == "naive":
         return _naive(size, "apply", config, env)
-    return _gwctl(size, "apply", runner, ["-C", str(config), "apply", "--auto-approve"], env,
-                  config)
+    return _gwctl(
+        size, "apply", runner, ["-C", str(config), "apply", "--auto-approve"], env, config
+    )
 
 
-def _gwctl(size: int, step: str, runner: str, argv: list[str], env: dict[str, str],
-           config: Path, expect: int = 0) -> Row:
+def _gwctl(
+    size: int,
+    step: str,
+    runner: str,
+    argv: list[str],
+    env: dict[str, str],
+    config: Path,
+    expect: int = 0,
+) -> Row:
     measured = run([GWCTL, *argv], env)
     _check(measured, expect, f"gwctl {' '.join(argv)}")
     detail: dict[str, Any] = {}
     if "--format" in argv:
         detail = json.loads(measured.stdout)["summary"]
         _check_summary(size, step, detail)
-    _log(f"N={size} {runner:8} {step:12} {measured.wall_s:8.2f} s "
-         f"{measured.peak_rss_mb:6.0f} MB {detail or ''}")
-    return Row(size, step, runner, measured.wall_s, measured.peak_rss_mb, measured.cpu_s,
-               detail=detail)
+    _log(
+        f"N={size} {runner:8} {step:12} {measured.wall_s:8.2f} s "
+        f"{measured.peak_rss_mb:6.0f} MB {detail or ''}"
+    )
+    return Row(
+        size, step, runner, measured.wall_s, measured.peak_rss_mb, measured.cpu_s, detail=detail
+    )
 
 
 def _naive(size: int, step: str, config: Path, env: dict[str, str]) -> Row:
@@ -182,21 +248,29 @@ def _naive(size: int, step: str, config: Path, env: dict[str, str]) -> Row:
     measured = run(argv, env, cwd=str(REPO))
     _check(measured, 0, " ".join(argv[1:4]))
     detail = json.loads(measured.stdout)
-    _log(f"N={size} naive    {step:12} {measured.wall_s:8.2f} s "
-         f"{measured.peak_rss_mb:6.0f} MB {detail}")
-    return Row(size, step, "naive", measured.wall_s, measured.peak_rss_mb, measured.cpu_s,
-               detail=detail)
+    _log(
+        f"N={size} naive    {step:12} {measured.wall_s:8.2f} s "
+        f"{measured.peak_rss_mb:6.0f} MB {detail}"
+    )
+    return Row(
+        size, step, "naive", measured.wall_s, measured.peak_rss_mb, measured.cpu_s, detail=detail
+    )
 
 
 def _check(measured: Measured, expect: int, what: str) -> None:
     if measured.returncode != expect:
-        raise SystemExit(f"{what}: exit {measured.returncode}, expected {expect}\n"
-                         f"{measured.stderr.decode()[-2000:]}")
+        raise SystemExit(
+            f"{what}: exit {measured.returncode}, expected {expect}\n"
+            f"{measured.stderr.decode()[-2000:]}"
+        )
 
 
 def _check_summary(size: int, step: str, summary: dict[str, int]) -> None:
-    wanted = {"cold plan": {"create": size}, "no-op plan": {"unchanged": size},
-              "changed plan": {"update": 2, "unchanged": size - 2}}.get(step, {})
+    wanted = {
+        "cold plan": {"create": size},
+        "no-op plan": {"unchanged": size},
+        "changed plan": {"update": 2, "unchanged": size - 2},
+    }.get(step, {})
     wrong = {k: summary.get(k) for k, v in wanted.items() if summary.get(k) != v}
     if wrong:
         raise SystemExit(f"N={size} {step}: unexpected plan summary {summary}")
@@ -211,15 +285,32 @@ def _store(runner: str, directory: Path, env: dict[str, str]) -> Iterator[dict[s
     database = f"sqlite:///{directory / 'store.sqlite3'}"
     # In a child process: importing the store here would raise this driver's RSS, and
     # every later child's ru_maxrss starts from its parent's RSS at fork.
-    created = subprocess.run([GWCTL, "store", "token", "create", "bench", "--role", "admin",
-                              "--db", database], env=env, capture_output=True, text=True,
-                             check=True)
+    created = subprocess.run(
+        [GWCTL, "store", "token", "create", "bench", "--role", "admin", "--db", database],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     token = created.stdout.strip().splitlines()[-1]
     port = _free_port()
     log = (directory / "server.log").open("wb")
     server = subprocess.Popen(
-        [sys.executable, "-m", "gwctl.store.server", "--db", database, "--port", str(port),
-         "--log-level", "warning"], stdout=log, stderr=subprocess.STDOUT, env=env)
+        [
+            sys.executable,
+            "-m",
+            "gwctl.store.server",
+            "--db",
+            database,
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, server)
@@ -259,8 +350,11 @@ def _time_listing(env: dict[str, str], size: int, repeats: int = 5) -> dict[str,
     import httpx
 
     times = []
-    with httpx.Client(base_url=env["GWCTL_STORE_URL"], timeout=60,
-                      headers={"Authorization": f"Bearer {env['GWCTL_TOKEN']}"}) as client:
+    with httpx.Client(
+        base_url=env["GWCTL_STORE_URL"],
+        timeout=60,
+        headers={"Authorization": f"Bearer {env['GWCTL_TOKEN']}"},
+    ) as client:
         for _ in range(repeats):
             start = time.perf_counter()
             count, cursor = 0, None
@@ -292,8 +386,16 @@ def _estimate_naive(rows: list[Row], sizes: list[int]) -> None:
         for step in STEPS:
             source = measured.get((largest, step))
             if source and source.wall_s:
-                rows.append(Row(size, step, "naive", source.wall_s * size / largest,
-                                estimated=True, note=f"extrapolated from N={largest}"))
+                rows.append(
+                    Row(
+                        size,
+                        step,
+                        "naive",
+                        source.wall_s * size / largest,
+                        estimated=True,
+                        note=f"extrapolated from N={largest}",
+                    )
+                )
 
 
 def _figure(row: Row | None) -> tuple[str, str]:
@@ -307,8 +409,10 @@ def _figure(row: Row | None) -> tuple[str, str]:
 
 def table(rows: list[Row], sizes: list[int]) -> str:
     by = {(r.size, r.step, r.runner): r for r in rows}
-    header = (f"{'N':>6}  {'step':<13}{'embedded s':>11}{'MB':>5}{'remote s':>10}{'MB':>5}"
-              f"{'naive s':>10}{'naive/emb':>10}{'naive/rem':>10}")
+    header = (
+        f"{'N':>6}  {'step':<13}{'embedded s':>11}{'MB':>5}{'remote s':>10}{'MB':>5}"
+        f"{'naive s':>10}{'naive/emb':>10}{'naive/rem':>10}"
+    )
     lines = [header, "-" * len(header)]
     for size in sizes:
         for step in STEPS:
@@ -319,11 +423,15 @@ def table(rows: list[Row], sizes: list[int]) -> str:
                 emb, rem = by.get((size, step, "embedded")), by.get((size, step, "remote"))
             cells = [*_figure(emb), *_figure(rem), _figure(naive)[0]]
             ratios = [_ratio(naive, r) for r in (emb, rem)]
-            lines.append(f"{size:>6}  {step:<13}{cells[0]:>11}{cells[1]:>5}{cells[2]:>10}"
-                         f"{cells[3]:>5}{cells[4]:>10}{ratios[0]:>10}{ratios[1]:>10}")
-    lines.append("(s: wall seconds of the gwctl process; MB: its peak RSS; naive/x: how many "
-                 "times faster than the naive reference; * extrapolated; no-op and changed "
-                 "plans: best of --repeat runs)")
+            lines.append(
+                f"{size:>6}  {step:<13}{cells[0]:>11}{cells[1]:>5}{cells[2]:>10}"
+                f"{cells[3]:>5}{cells[4]:>10}{ratios[0]:>10}{ratios[1]:>10}"
+            )
+    lines.append(
+        "(s: wall seconds of the gwctl process; MB: its peak RSS; naive/x: how many "
+        "times faster than the naive reference; * extrapolated; no-op and changed "
+        "plans: best of --repeat runs)"
+    )
     return "\n".join(lines)
 
 
@@ -341,8 +449,18 @@ def machine() -> dict[str, Any]:
                 model = line.split(":", 1)[1].strip()
                 break
     cores = os.cpu_count()
-    sops = subprocess.run([generate.sops_binary_path(), "--version"], capture_output=True,
-                          text=True, check=False).stdout.split("\n")[0].strip()
+    sops = (
+        subprocess.run(
+            [generate.sops_binary_path(), "--version"], capture_output=True, text=True, check=False
+        )
+        .stdout.split("\n")[0]
+        .strip()
+    )
     python = platform.python_version()
-    return {"nproc": cores, "cpu": model, "python": python, "sops": sops,
-            "summary": f"{cores} cores, {model}, Python {python}, {sops}"}
+    return {
+        "nproc": cores,
+        "cpu": model,
+        "python": python,
+        "sops": sops,
+        "summary": f"{cores} cores, {model}, Python {python}, {sops}",
+    }

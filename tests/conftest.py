@@ -56,8 +56,14 @@ TWILIO_SID = "AC" + "0123456789abcdef" * 2
 # Sentinel for `account(..., field=REMOVE)`: leave that field out.
 REMOVE: Any = object()
 
-_SOPS_ENV_VARS = ("SOPS_AGE_KEY", "SOPS_AGE_KEY_FILE", "SOPS_AGE_KEY_CMD",
-                  "SOPS_AGE_SSH_PRIVATE_KEY_FILE", "SOPS_AGE_RECIPIENTS", "GWCTL_SOPS")
+_SOPS_ENV_VARS = (
+    "SOPS_AGE_KEY",
+    "SOPS_AGE_KEY_FILE",
+    "SOPS_AGE_KEY_CMD",
+    "SOPS_AGE_SSH_PRIVATE_KEY_FILE",
+    "SOPS_AGE_RECIPIENTS",
+    "GWCTL_SOPS",
+)
 
 
 def valid_credentials(provider: str) -> dict[str, str]:
@@ -100,13 +106,18 @@ def png_bytes(width: int = 1, height: int = 1) -> bytes:
     """A real, minimal PNG image (greyscale)."""
 
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return (struct.pack(">I", len(body)) + kind + body
-                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(body))
+            + kind
+            + body
+            + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     pixels = zlib.compress(b"".join(b"\x00" + b"\x80" * width for _ in range(height)))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels)
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
 
 
 # --- age identities and the sops environment -------------------------------------------------
@@ -178,9 +189,11 @@ def sops_env(
 
 def sops_rules(*recipients: str) -> str:
     """A `.sops.yaml` encrypting gateways.d/*.secret.yaml to the given age recipients."""
-    return ("creation_rules:\n"
-            "  - path_regex: gateways\\.d/[^/]+\\.secret\\.yaml$\n"
-            f"    age: {','.join(recipients)}\n")
+    return (
+        "creation_rules:\n"
+        "  - path_regex: gateways\\.d/[^/]+\\.secret\\.yaml$\n"
+        f"    age: {','.join(recipients)}\n"
+    )
 
 
 EncryptSecret = Callable[[Mapping[str, str], str], bytes]
@@ -232,8 +245,14 @@ def invoke(*args: str | os.PathLike[str]) -> Outcome:
 
 def run_gwctl(*args: str | os.PathLike[str], cwd: Path | None = None) -> Outcome:
     """Run the installed `.venv/bin/gwctl` as a real subprocess, in the current environment."""
-    completed = subprocess.run([str(GWCTL_BIN), *map(str, args)], capture_output=True,
-                               text=True, timeout=60, cwd=cwd, check=False)
+    completed = subprocess.run(
+        [str(GWCTL_BIN), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+        check=False,
+    )
     return Outcome(completed.returncode, completed.stdout, completed.stderr)
 
 
@@ -293,7 +312,9 @@ class ConfigRepo:
         return target
 
     def add(
-        self, key: str, fields: Mapping[str, Any] | str | bytes,
+        self,
+        key: str,
+        fields: Mapping[str, Any] | str | bytes,
         secrets: Mapping[str, str] | None = None,
     ) -> None:
         """An account file plus its secret file (default: the provider's valid credentials)."""

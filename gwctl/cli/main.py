@@ -52,8 +52,10 @@ def friendly_errors(command: F) -> F:
             click.echo("interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
         except Exception as exc:  # the last line of defence: users never see a traceback
-            click.echo(f"internal error ({type(exc).__name__}): please report it with the "
-                       "command you ran", err=True)
+            click.echo(
+                f"internal error ({type(exc).__name__}): please report it with the command you ran",
+                err=True,
+            )
         sys.exit(EXIT_INVALID)
 
     return wrapper  # type: ignore[return-value]
@@ -64,10 +66,21 @@ EXIT_CHANGES = 2
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gwctl")
-@click.option("-C", "--directory", "root", type=CONFIG_DIR, default=".", show_default=True,
-              help="The config repository's root (holds gateways.d/ and gwctl.yaml).")
-@click.option("--env", "environment", default=None,
-              help="A named environment of gwctl.yaml (e.g. staging, production).")
+@click.option(
+    "-C",
+    "--directory",
+    "root",
+    type=CONFIG_DIR,
+    default=".",
+    show_default=True,
+    help="The config repository's root (holds gateways.d/ and gwctl.yaml).",
+)
+@click.option(
+    "--env",
+    "environment",
+    default=None,
+    help="A named environment of gwctl.yaml (e.g. staging, production).",
+)
 @click.pass_context
 def cli(ctx: click.Context, root: Path, environment: str | None) -> None:
     """GitOps for SMS gateway accounts: validate, plan and apply gateways.d/ against the store.
@@ -108,8 +121,9 @@ def _decrypt_progress() -> Iterator[Callable[[int], Callable[[int], None]] | Non
         def start(total: int) -> Callable[[int], None]:
             if total < PROGRESS_MIN_FILES:
                 return lambda _done: None
-            bar = bars.enter_context(click.progressbar(
-                length=total, label="decrypting secret files", file=sys.stderr))
+            bar = bars.enter_context(
+                click.progressbar(length=total, label="decrypting secret files", file=sys.stderr)
+            )
             return bar.update
 
         yield start
@@ -117,10 +131,19 @@ def _decrypt_progress() -> Iterator[Callable[[int], Callable[[int], None]] | Non
 
 @cli.command()
 @click.argument("directory", type=CONFIG_DIR, required=False)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="text for people, json for tools, github for pull-request annotations.")
-@click.option("--decrypt", is_flag=True,
-              help="Also decrypt the secret files (needs the sops key) and check the values.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text for people, json for tools, github for pull-request annotations.",
+)
+@click.option(
+    "--decrypt",
+    is_flag=True,
+    help="Also decrypt the secret files (needs the sops key) and check the values.",
+)
 @click.pass_context
 @friendly_errors
 def validate(ctx: click.Context, directory: Path | None, fmt: str, decrypt: bool) -> None:
@@ -152,10 +175,14 @@ def providers() -> None:
 
 @cli.command()
 @click.argument("provider", required=False)
-@click.option("--write", "write_dir", metavar="DIR",
-              type=click.Path(file_okay=False, dir_okay=True, path_type=Path),
-              help="Write the editor's copies of all schemas into DIR instead (in a config "
-                   "repository: --write schema, where the account files' first line points).")
+@click.option(
+    "--write",
+    "write_dir",
+    metavar="DIR",
+    type=click.Path(file_okay=False, dir_okay=True, path_type=Path),
+    help="Write the editor's copies of all schemas into DIR instead (in a config "
+    "repository: --write schema, where the account files' first line points).",
+)
 @friendly_errors
 def schema(provider: str | None, write_dir: Path | None) -> None:
     """Print the JSON Schema of PROVIDER, or all schemas keyed by file name; with --write,
@@ -171,28 +198,42 @@ def schema(provider: str | None, write_dir: Path | None) -> None:
     known = load_providers()
     if provider is None:
         names = [COMMON_SCHEMA] + [f"{pid}.schema.json" for pid in known]
-        click.echo(json.dumps({name: read_schema_file(name) for name in names}, indent=2,
-                              ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {name: read_schema_file(name) for name in names}, indent=2, ensure_ascii=False
+            )
+        )
         return
     if provider not in known:
-        raise click.BadParameter(f"unknown provider {provider!r}; known: {', '.join(known)}",
-                                 param_hint="PROVIDER")
-    click.echo(json.dumps(read_schema_file(f"{provider}.schema.json"), indent=2,
-                          ensure_ascii=False))
-
+        raise click.BadParameter(
+            f"unknown provider {provider!r}; known: {', '.join(known)}", param_hint="PROVIDER"
+        )
+    click.echo(
+        json.dumps(read_schema_file(f"{provider}.schema.json"), indent=2, ensure_ascii=False)
+    )
 
 
 @cli.command()
 @click.argument("directory", type=CONFIG_DIR, required=False)
-@click.option("--age", "recipients", multiple=True, metavar="AGE1...",
-              help="An age public key to encrypt the secret files to (repeatable); default: "
-                   "the public key of your identity in SOPS_AGE_KEY_FILE.")
-@click.option("--ci", multiple=True, type=click.Choice(CI_KINDS),
-              help="Also write the CI files of that system (repeatable).")
+@click.option(
+    "--age",
+    "recipients",
+    multiple=True,
+    metavar="AGE1...",
+    help="An age public key to encrypt the secret files to (repeatable); default: "
+    "the public key of your identity in SOPS_AGE_KEY_FILE.",
+)
+@click.option(
+    "--ci",
+    multiple=True,
+    type=click.Choice(CI_KINDS),
+    help="Also write the CI files of that system (repeatable).",
+)
 @click.pass_context
 @friendly_errors
-def init(ctx: click.Context, directory: Path | None, recipients: tuple[str, ...],
-         ci: tuple[str, ...]) -> None:
+def init(
+    ctx: click.Context, directory: Path | None, recipients: tuple[str, ...], ci: tuple[str, ...]
+) -> None:
     """Make a new config repository in DIRECTORY (default: -C): gateways.d/, .sops.yaml,
     gwctl.yaml, .gitignore, the editor's schemas and, with --ci, the CI files.
 
@@ -209,15 +250,26 @@ def init(ctx: click.Context, directory: Path | None, recipients: tuple[str, ...]
     click.echo("next: gwctl add PROVIDER KEY (see gwctl providers)", err=True)
 
 
-_ADD_FIELDS = ("name", "status", "sending_pattern", "fallback_sender_id", "logo", "description",
-               "signup_link")
+_ADD_FIELDS = (
+    "name",
+    "status",
+    "sending_pattern",
+    "fallback_sender_id",
+    "logo",
+    "description",
+    "signup_link",
+)
 
 
 def _add_options(command: F) -> F:
     """One option per account field, so that scripts can answer every prompt."""
     for name in reversed(_ADD_FIELDS):
-        command = click.option("--" + name.replace("_", "-"), name, default=None,
-                               help=f"The account's {name} (asked for when not given).")(command)
+        command = click.option(
+            "--" + name.replace("_", "-"),
+            name,
+            default=None,
+            help=f"The account's {name} (asked for when not given).",
+        )(command)
     return command
 
 
@@ -225,16 +277,35 @@ def _add_options(command: F) -> F:
 @click.argument("provider")
 @click.argument("key")
 @_add_options
-@click.option("--protect/--no-protect", default=None,
-              help="gwctl never deletes a protected account (asked for when not given).")
-@click.option("--credential-env", "credential_env", multiple=True, metavar="FIELD=VARIABLE",
-              help="Read credential FIELD from environment variable VARIABLE (repeatable).")
-@click.option("--credentials-stdin", is_flag=True,
-              help="Read the credentials from stdin, one FIELD=VALUE per line.")
+@click.option(
+    "--protect/--no-protect",
+    default=None,
+    help="gwctl never deletes a protected account (asked for when not given).",
+)
+@click.option(
+    "--credential-env",
+    "credential_env",
+    multiple=True,
+    metavar="FIELD=VARIABLE",
+    help="Read credential FIELD from environment variable VARIABLE (repeatable).",
+)
+@click.option(
+    "--credentials-stdin",
+    is_flag=True,
+    help="Read the credentials from stdin, one FIELD=VALUE per line.",
+)
 @click.pass_context
 @friendly_errors
-def add(ctx: click.Context, /, provider: str, key: str, protect: bool | None,
-        credential_env: tuple[str, ...], credentials_stdin: bool, **fields: str | None) -> None:
+def add(
+    ctx: click.Context,
+    /,
+    provider: str,
+    key: str,
+    protect: bool | None,
+    credential_env: tuple[str, ...],
+    credentials_stdin: bool,
+    **fields: str | None,
+) -> None:
     """Add account KEY of PROVIDER: asks for each field of its schema (credentials hidden),
     writes gateways.d/KEY.yaml and KEY.secret.yaml encrypted by sops, then validates.
 
@@ -250,25 +321,50 @@ def add(ctx: click.Context, /, provider: str, key: str, protect: bool | None,
     added = write(new)
     for path in added.files:
         click.echo(f"created {path}")
-    click.echo(render_problems(list(added.problems), "text", 0) if added.problems else
-               f"valid: {key} added")
+    click.echo(
+        render_problems(list(added.problems), "text", 0)
+        if added.problems
+        else f"valid: {key} added"
+    )
     sys.exit(EXIT_INVALID if any(p.severity == "error" for p in added.problems) else 0)
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(("text", "json", "markdown")), default="text",
-              show_default=True, help="text for terminals, json for tools, markdown for PRs.")
-@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Save the plan (JSON, no secret values) for `gwctl apply PLAN`.")
-@click.option("--detailed-exitcode", is_flag=True,
-              help="Exit 0 when there are no changes, 2 when there are, 1 on error.")
-@click.option("--prune/--no-prune", default=None,
-              help="Delete managed accounts whose file is gone (default: gwctl.yaml prune).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "json", "markdown")),
+    default="text",
+    show_default=True,
+    help="text for terminals, json for tools, markdown for PRs.",
+)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Save the plan (JSON, no secret values) for `gwctl apply PLAN`.",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
+)
+@click.option(
+    "--prune/--no-prune",
+    default=None,
+    help="Delete managed accounts whose file is gone (default: gwctl.yaml prune).",
+)
 @click.option("--force", is_flag=True, help="Accept a plan above the safety threshold.")
 @click.pass_context
 @friendly_errors
-def plan(ctx: click.Context, fmt: str, out: Path | None, detailed_exitcode: bool,
-         prune: bool | None, force: bool) -> None:
+def plan(
+    ctx: click.Context,
+    fmt: str,
+    out: Path | None,
+    detailed_exitcode: bool,
+    prune: bool | None,
+    force: bool,
+) -> None:
     """Show what apply would change in the store, field by field."""
     from gwctl.cli.output.plan import plan_json, render
     from gwctl.reconcile.safety import check_plan
@@ -288,20 +384,41 @@ def plan(ctx: click.Context, fmt: str, out: Path | None, detailed_exitcode: bool
 
 
 @cli.command()
-@click.argument("saved_plan", required=False, type=click.Path(dir_okay=False, exists=True,
-                                                                path_type=Path))
+@click.argument(
+    "saved_plan", required=False, type=click.Path(dir_okay=False, exists=True, path_type=Path)
+)
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
-@click.option("--prune/--no-prune", default=None,
-              help="Delete managed accounts whose file is gone (default: gwctl.yaml prune).")
+@click.option(
+    "--prune/--no-prune",
+    default=None,
+    help="Delete managed accounts whose file is gone (default: gwctl.yaml prune).",
+)
 @click.option("--force", is_flag=True, help="Accept a plan above the safety threshold.")
-@click.option("--lock-timeout", type=click.FloatRange(min=0), default=0.0, show_default=True,
-              help="Seconds to wait for another apply's lock.")
-@click.option("--lock-ttl", type=click.IntRange(min=5), default=600, show_default=True,
-              help="Seconds after which the store frees our lock if gwctl dies.")
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Seconds to wait for another apply's lock.",
+)
+@click.option(
+    "--lock-ttl",
+    type=click.IntRange(min=5),
+    default=600,
+    show_default=True,
+    help="Seconds after which the store frees our lock if gwctl dies.",
+)
 @click.pass_context
 @friendly_errors
-def apply(ctx: click.Context, saved_plan: Path | None, auto_approve: bool, prune: bool | None,
-          force: bool, lock_timeout: float, lock_ttl: int) -> None:
+def apply(
+    ctx: click.Context,
+    saved_plan: Path | None,
+    auto_approve: bool,
+    prune: bool | None,
+    force: bool,
+    lock_timeout: float,
+    lock_ttl: int,
+) -> None:
     """Apply the changes (after confirmation), or exactly the reviewed SAVED_PLAN."""
     from gwctl.cli.output.plan import render, summary
     from gwctl.reconcile.apply import apply_lock, check_still_current, execute, read_saved_plan
@@ -312,14 +429,23 @@ def apply(ctx: click.Context, saved_plan: Path | None, auto_approve: bool, prune
     if saved is not None:
         prune = saved["prune"]  # apply exactly what was reviewed
     if saved is None and not auto_approve and not sys.stdin.isatty():
-        raise click.UsageError("apply needs a confirmation and there is no terminal: pass "
-                               "--auto-approve (CI), or apply a reviewed plan file")
+        raise click.UsageError(
+            "apply needs a confirmation and there is no terminal: pass "
+            "--auto-approve (CI), or apply a reviewed plan file"
+        )
     settings = _settings(ctx)
     config = load_checked(settings)
-    with _store(ctx, saved["plan_id"] if saved else None) as client, apply_lock(
-        client, reason="gwctl apply", ttl_seconds=lock_ttl, timeout=lock_timeout,
-        waiting=lambda holder: click.echo(f"waiting for the lock held by {holder}", err=True),
-    ) as lock, _decrypt_progress() as progress:
+    with (
+        _store(ctx, saved["plan_id"] if saved else None) as client,
+        apply_lock(
+            client,
+            reason="gwctl apply",
+            ttl_seconds=lock_ttl,
+            timeout=lock_timeout,
+            waiting=lambda holder: click.echo(f"waiting for the lock held by {holder}", err=True),
+        ) as lock,
+        _decrypt_progress() as progress,
+    ):
         planned = make_plan(settings, config, client, prune=prune, progress=progress)
         if saved is not None:
             check_still_current(saved, planned.plan)
@@ -331,13 +457,16 @@ def apply(ctx: click.Context, saved_plan: Path | None, auto_approve: bool, prune
             click.echo("Nothing applied.")
             return
         result = execute(client, planned.plan, planned.desired, lock)
-    click.echo(f"Applied in one changeset ({result.get('changeset_id')}): "
-               f"{summary(planned.plan).removeprefix('Plan: ')}")
+    click.echo(
+        f"Applied in one changeset ({result.get('changeset_id')}): "
+        f"{summary(planned.plan).removeprefix('Plan: ')}"
+    )
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True
+)
 @click.pass_context
 @friendly_errors
 def drift(ctx: click.Context, fmt: str) -> None:
@@ -377,12 +506,14 @@ def import_(ctx: click.Context, keys: tuple[str, ...], all_unmanaged: bool) -> N
 @click.argument("key", required=False)
 @click.option("--since", help="Only entries at or after this time (ISO 8601).")
 @click.option("--actor", help="Only entries by this actor.")
-@click.option("--format", "fmt", type=click.Choice(("text", "json", "csv")), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(("text", "json", "csv")), default="text", show_default=True
+)
 @click.pass_context
 @friendly_errors
-def history(ctx: click.Context, key: str | None, since: str | None, actor: str | None,
-            fmt: str) -> None:
+def history(
+    ctx: click.Context, key: str | None, since: str | None, actor: str | None, fmt: str
+) -> None:
     """Print the store's audit trail: who changed what, when, from which commit and plan."""
     from gwctl.cli.output.history import render_history
 
@@ -406,8 +537,7 @@ def verify(ctx: click.Context) -> None:
         click.echo(f"audit log intact: {result.get('entries')} entries verified")
         return
     broken = result.get("first_broken") or {}
-    click.echo(f"audit log BROKEN at entry #{broken.get('seq')}: {broken.get('reason')}",
-               err=True)
+    click.echo(f"audit log BROKEN at entry #{broken.get('seq')}: {broken.get('reason')}", err=True)
     sys.exit(EXIT_INVALID)
 
 
@@ -425,13 +555,13 @@ def status(ctx: click.Context) -> None:
 
     with _store(ctx) as client:
         state = client.lock_status()
-    click.echo(f"locked by {describe_lock(state['lock'])}" if state.get("held") else
-               "not locked")
+    click.echo(f"locked by {describe_lock(state['lock'])}" if state.get("held") else "not locked")
 
 
 @lock.command()
-@click.option("--force", is_flag=True, required=True,
-              help="Required: breaks another apply's lock (audited).")
+@click.option(
+    "--force", is_flag=True, required=True, help="Required: breaks another apply's lock (audited)."
+)
 @click.pass_context
 @friendly_errors
 def release(ctx: click.Context, force: bool) -> None:
@@ -463,9 +593,11 @@ def _database(ctx: click.Context, db: str | None) -> tuple[str, Path]:
 
 
 _DB_OPTION = click.option(
-    "--db", default=None,
+    "--db",
+    default=None,
     help="Database URL (sqlite:///…, postgresql+psycopg://…, mysql+pymysql://…); default: "
-         "the embedded store's .gwctl/store.sqlite3.")
+    "the embedded store's .gwctl/store.sqlite3.",
+)
 
 
 @cli.command()
@@ -500,8 +632,12 @@ def token() -> None:
 
 @token.command(name="create")
 @click.argument("name")
-@click.option("--role", type=click.Choice(("admin", "read")), required=True,
-              help="admin: read and write; read: auditors (no writes, no clear secrets).")
+@click.option(
+    "--role",
+    type=click.Choice(("admin", "read")),
+    required=True,
+    help="admin: read and write; read: auditors (no writes, no clear secrets).",
+)
 @_DB_OPTION
 @click.pass_context
 @friendly_errors
@@ -523,8 +659,9 @@ def token_list(ctx: click.Context, db: str | None) -> None:
 
     url, _key_file = _database(ctx, db)
     for info in named_tokens(url):
-        click.echo(f"{info.name:<24} {info.role:<6} {info.created_at:%Y-%m-%d %H:%M} "
-                   f"by {info.created_by}")
+        click.echo(
+            f"{info.name:<24} {info.role:<6} {info.created_at:%Y-%m-%d %H:%M} by {info.created_by}"
+        )
 
 
 @token.command(name="revoke")

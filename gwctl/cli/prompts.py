@@ -12,22 +12,28 @@ import click
 from gwctl.config.add_account import AddRefused, NewAccount, Question
 
 
-def given_answers(fields: Mapping[str, str | None], protect: bool | None,
-                  credential_env: Sequence[str], credentials_stdin: bool
-                  ) -> dict[str, str | bool]:
+def given_answers(
+    fields: Mapping[str, str | None],
+    protect: bool | None,
+    credential_env: Sequence[str],
+    credentials_stdin: bool,
+) -> dict[str, str | bool]:
     """The answers given up front: options, then credentials from the environment or stdin.
 
     Credentials have no option of their own: a value on the command line would be in the
     shell's history and in every `ps` listing."""
-    given: dict[str, str | bool] = {name: value for name, value in fields.items()
-                                    if value is not None}
+    given: dict[str, str | bool] = {
+        name: value for name, value in fields.items() if value is not None
+    }
     if protect is not None:
         given["protect"] = protect
     for item in credential_env:
         name, variable = _pair(item, "--credential-env", "FIELD=VARIABLE")
         if variable not in os.environ:
-            raise AddRefused(f"--credential-env {name}={variable}: the environment variable "
-                             f"{variable} is not set")
+            raise AddRefused(
+                f"--credential-env {name}={variable}: the environment variable "
+                f"{variable} is not set"
+            )
         given[name] = os.environ[variable]
     if credentials_stdin:
         for line in sys.stdin.read().splitlines():
@@ -59,13 +65,18 @@ def terminal_ask(question: Question, new: NewAccount) -> str | bool:
         return answer
 
     default = question.default if isinstance(question.default, str) else None
-    label = question.title + (f" ({'/'.join(question.choices)})" if len(question.choices) > 1
-                              else "")
+    label = question.title + (
+        f" ({'/'.join(question.choices)})" if len(question.choices) > 1 else ""
+    )
     if not question.required:
         label += " (optional, Enter to leave out)"
     answer: str = click.prompt(
-        label, default=default if default is not None else ("" if not question.required else None),
-        show_default=default is not None, hide_input=question.hidden,
-        confirmation_prompt=question.hidden, value_proc=checked, err=True,
+        label,
+        default=default if default is not None else ("" if not question.required else None),
+        show_default=default is not None,
+        hide_input=question.hidden,
+        confirmation_prompt=question.hidden,
+        value_proc=checked,
+        err=True,
     )
     return answer

@@ -20,8 +20,7 @@ def account_file_text(provider: str, fields: Mapping[str, Any], note: str | None
     order given. PyYAML quotes any string another YAML reader could take for a number or a
     boolean ('0123', 'yes'), so each value reads back as written."""
     header = schema_comment(provider) + "\n" + (f"# {note}\n" if note else "")
-    body = yaml.safe_dump({"provider": provider, **fields}, sort_keys=False,
-                          allow_unicode=True)
+    body = yaml.safe_dump({"provider": provider, **fields}, sort_keys=False, allow_unicode=True)
     return header + body
 
 

@@ -53,24 +53,42 @@ class Question:
 def questions(provider: Provider) -> list[Question]:
     """The account fields, then the credentials, in the order the schema lists them."""
     required = set(provider.schema.get("required", ()))
-    asked = [_question(name, provider.field_spec(name), name in required)
-             for name in provider.account_fields if name not in _NOT_ASKED]
+    asked = [
+        _question(name, provider.field_spec(name), name in required)
+        for name in provider.account_fields
+        if name not in _NOT_ASKED
+    ]
     credentials_schema = provider.schema["$defs"]["credentials"]
     needed = set(credentials_schema.get("required", ()))
     for credential in provider.credentials:
         spec = provider.credential_spec(credential.name)
-        asked.append(Question(credential.name, credential.title, _help(spec),
-                              credential.name in needed, credential=True,
-                              hidden=credential.secret))
+        asked.append(
+            Question(
+                credential.name,
+                credential.title,
+                _help(spec),
+                credential.name in needed,
+                credential=True,
+                hidden=credential.secret,
+            )
+        )
     return asked
 
 
 def _question(name: str, spec: Mapping[str, Any], required: bool) -> Question:
-    choices = tuple(spec["enum"]) if "enum" in spec else ((spec["const"],) if "const" in spec
-                                                           else ())
+    choices = (
+        tuple(spec["enum"]) if "enum" in spec else ((spec["const"],) if "const" in spec else ())
+    )
     default = spec.get("default", choices[0] if len(choices) == 1 else None)
-    return Question(name, str(spec.get("title", name)), _help(spec), required,
-                    choices=choices, default=default, boolean=spec.get("type") == "boolean")
+    return Question(
+        name,
+        str(spec.get("title", name)),
+        _help(spec),
+        required,
+        choices=choices,
+        default=default,
+        boolean=spec.get("type") == "boolean",
+    )
 
 
 def _help(spec: Mapping[str, Any]) -> str:
@@ -114,8 +132,10 @@ class NewAccount:
 
     def _check_across_files(self, name: str, answer: str) -> str | None:
         if name == "name" and answer.casefold() in self.taken_names:
-            return (f"Gateway Name '{answer}' is already used by "
-                    f"{self.taken_names[answer.casefold()]} (names are compared ignoring case)")
+            return (
+                f"Gateway Name '{answer}' is already used by "
+                f"{self.taken_names[answer.casefold()]} (names are compared ignoring case)"
+            )
         if name == "logo":
             found = read_logo(self.root, self.account_path.parent / answer, answer)
             return found[0] if isinstance(found, tuple) else None
@@ -134,22 +154,31 @@ def start(root: Path, provider_id: str, key: str) -> NewAccount:
     providers = load_providers()
     provider = providers.get(provider_id)
     if provider is None:
-        raise AddRefused(f"unknown provider {provider_id!r}: use one of "
-                         f"{', '.join(sorted(providers))} (see `gwctl providers`)")
+        raise AddRefused(
+            f"unknown provider {provider_id!r}: use one of "
+            f"{', '.join(sorted(providers))} (see `gwctl providers`)"
+        )
     if not KEY_PATTERN.match(key):
-        raise AddRefused(f"{key!r} cannot be an account key: 1 to 63 lowercase letters, digits "
-                         "and '-', starting and ending with a letter or digit, e.g. twilio-us")
+        raise AddRefused(
+            f"{key!r} cannot be an account key: 1 to 63 lowercase letters, digits "
+            "and '-', starting and ending with a letter or digit, e.g. twilio-us"
+        )
     if not (root / GATEWAYS_DIR).is_dir():
-        raise AddRefused(f"{root} has no {GATEWAYS_DIR}/: run `gwctl init` first, or pass the "
-                         "config repository with -C")
+        raise AddRefused(
+            f"{root} has no {GATEWAYS_DIR}/: run `gwctl init` first, or pass the "
+            "config repository with -C"
+        )
     new = NewAccount(root, key, provider)
     existing = [path for path in (new.account_path, new.secret_path) if path.exists()]
     if existing:
-        raise AddRefused(f"{GATEWAYS_DIR}/{existing[0].name} already exists: choose another "
-                         "key, or edit that file")
+        raise AddRefused(
+            f"{GATEWAYS_DIR}/{existing[0].name} already exists: choose another "
+            "key, or edit that file"
+        )
     config = load_config(root)
-    new.taken_names = {loaded.account.name.casefold(): loaded.account.account_file
-                       for loaded in config.accounts}
+    new.taken_names = {
+        loaded.account.name.casefold(): loaded.account.account_file for loaded in config.accounts
+    }
     return new
 
 
@@ -181,11 +210,13 @@ def collect(new: NewAccount, given: Mapping[str, str | bool], ask: Ask | None) -
         else:
             continue
         new.answer(question, value)
-    if wrong or missing:
-        raise AddRefused("; ".join(wrong + ([
+    if missing:
+        wrong.append(
             f"missing {', '.join(missing)}: there is no terminal to ask on, so pass them "
             "(credentials with --credential-env FIELD=VARIABLE or --credentials-stdin)"
-        ] if missing else [])))
+        )
+    if wrong:
+        raise AddRefused("; ".join(wrong))
 
 
 def _source(question: Question) -> str:
@@ -204,13 +235,11 @@ def write(new: NewAccount) -> Added:
     written = [f"{path}" for path in ensure_editor_schemas(new.root)]
     encrypt_to_file(new.credentials, new.secret_path, new.root)
     new.credentials.clear()  # the plaintext is needed no longer
-    new.account_path.write_text(account_file_text(new.provider.id, new.fields),
-                                encoding="utf-8")
+    new.account_path.write_text(account_file_text(new.provider.id, new.fields), encoding="utf-8")
     ours = {f"{GATEWAYS_DIR}/{new.account_path.name}", f"{GATEWAYS_DIR}/{new.secret_path.name}"}
     problems = load_config(new.root).problems
     if any(problem.file in ours for problem in problems):
         new.account_path.unlink()
         new.secret_path.unlink()
-        raise AddRefused("\n".join(str(problem) for problem in problems
-                                   if problem.file in ours))
+        raise AddRefused("\n".join(str(problem) for problem in problems if problem.file in ours))
     return Added((*written, *sorted(ours)), tuple(problems))

@@ -64,9 +64,12 @@ def _public_keys(text: str, source: str) -> list[str]:
         try:
             keys.append(str(pyrage.x25519.Identity.from_str(line).to_public()))
         except pyrage.IdentityError:
-            raise RecipientError(f"{source}: holds a line that is not a valid age identity"
-                                 ) from None
+            raise RecipientError(
+                f"{source}: holds a line that is not a valid age identity"
+            ) from None
     if not keys:
-        raise RecipientError(f"{source}: holds no age identity (AGE-SECRET-KEY-...): pass "
-                             "--age age1... with the public key to encrypt to")
+        raise RecipientError(
+            f"{source}: holds no age identity (AGE-SECRET-KEY-...): pass "
+            "--age age1... with the public key to encrypt to"
+        )
     return keys

@@ -15,6 +15,7 @@ from gwctl.core.problems import Problem
 if TYPE_CHECKING:
     from gwctl.config.loader import LoadedAccount
 
+
 def unique_names(accounts: Sequence[LoadedAccount]) -> list[Problem]:
     """Gateway Names must be unique ignoring case: the store and the page identify by them."""
     first: dict[str, LoadedAccount] = {}
@@ -24,12 +25,14 @@ def unique_names(accounts: Sequence[LoadedAccount]) -> list[Problem]:
         if folded in first:
             other = first[folded].document
             line, column = other.position(("name",))
-            problems.append(loaded.document.problem(
-                ("name",),
-                f"Gateway Name '{loaded.account.name}' is already used by {other.file}:{line}:"
-                f"{column} (names are compared ignoring case): choose another name",
-                "duplicate_name",
-            ))
+            problems.append(
+                loaded.document.problem(
+                    ("name",),
+                    f"Gateway Name '{loaded.account.name}' is already used by {other.file}:{line}:"
+                    f"{column} (names are compared ignoring case): choose another name",
+                    "duplicate_name",
+                )
+            )
         else:
             first[folded] = loaded
     return problems
@@ -45,12 +48,21 @@ def unique_moves(accounts: Sequence[LoadedAccount]) -> list[Problem]:
         if old is None:
             continue
         if old in keys or old == loaded.account.key:
-            problems.append(loaded.document.problem(("moved_from",), f"'{old}' still has an "
-                            "account file: delete or rename it, or drop moved_from", "move"))
+            problems.append(
+                loaded.document.problem(
+                    ("moved_from",),
+                    f"'{old}' still has an account file: delete or rename it, or drop moved_from",
+                    "move",
+                )
+            )
         elif old in claimed:
-            problems.append(loaded.document.problem(("moved_from",), f"'{old}' is already "
-                            f"claimed by {claimed[old]}: only one file can move from it",
-                            "move"))
+            problems.append(
+                loaded.document.problem(
+                    ("moved_from",),
+                    f"'{old}' is already claimed by {claimed[old]}: only one file can move from it",
+                    "move",
+                )
+            )
         else:
             claimed[old] = loaded.document.file
     return problems
@@ -60,7 +72,10 @@ LogoCache = dict[tuple[Path, str], "Logo | tuple[str, str]"]
 
 
 def load_logo(
-    root: Path, account_path: Path, document: Document, problems: list[Problem],
+    root: Path,
+    account_path: Path,
+    document: Document,
+    problems: list[Problem],
     cache: LogoCache | None = None,
 ) -> Logo | None:
     """Read the account's logo file, checking it stays inside the config root, is PNG/JPEG and
@@ -89,24 +104,34 @@ def read_logo(root: Path, path: Path, relative: str) -> Logo | tuple[str, str]:
     try:
         target = path.resolve()
     except (OSError, ValueError, RuntimeError):  # a NUL byte; a symlink loop before 3.13
-        return ("logo is not a usable path: write a plain relative path such as "
-                "logos/infobip.png", "logo_path")
+        return (
+            "logo is not a usable path: write a plain relative path such as logos/infobip.png",
+            "logo_path",
+        )
     if not target.is_relative_to(root.resolve()):
-        return ("logo must be inside the config directory: put the file under "
-                "gateways.d/logos/", "logo_outside")
+        return (
+            "logo must be inside the config directory: put the file under gateways.d/logos/",
+            "logo_outside",
+        )
     if not target.is_file():
-        return (f"logo file '{relative}' not found (paths are relative to this account file)",
-                "logo_missing")
+        return (
+            f"logo file '{relative}' not found (paths are relative to this account file)",
+            "logo_missing",
+        )
     try:
         size = target.stat().st_size
         if size > MAX_LOGO_BYTES:
-            return (f"logo is {size} bytes; the limit is {MAX_LOGO_BYTES} (256 KiB): "
-                    "shrink it", "logo_size")
+            return (
+                f"logo is {size} bytes; the limit is {MAX_LOGO_BYTES} (256 KiB): shrink it",
+                "logo_size",
+            )
         data = target.read_bytes()
     except OSError as exc:
         return f"logo cannot be read: {exc.strerror}: check its permissions", "logo_unreadable"
     content_type = image_type(data)
     if content_type is None:
-        return ("logo is not a PNG or JPEG image (checked by its content, not its name): "
-                "convert it", "logo_type")
+        return (
+            "logo is not a PNG or JPEG image (checked by its content, not its name): convert it",
+            "logo_type",
+        )
     return Logo(relative, content_type, hashlib.sha256(data).hexdigest(), data)

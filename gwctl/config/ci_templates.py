@@ -24,6 +24,9 @@ def ci_files(kind: str) -> dict[str, str]:
     if kind not in _TEMPLATES:
         raise ValueError(f"unknown CI kind {kind!r} (known: {', '.join(CI_KINDS)})")
     folder = files("gwctl").joinpath("templates", "ci")
-    return {destination: folder.joinpath(name).read_text(encoding="utf-8")
-            .replace(VERSION_PLACEHOLDER, __version__)
-            for destination, name in _TEMPLATES[kind]}
+    return {
+        destination: folder.joinpath(name)
+        .read_text(encoding="utf-8")
+        .replace(VERSION_PLACEHOLDER, __version__)
+        for destination, name in _TEMPLATES[kind]
+    }

@@ -19,10 +19,16 @@ def tracked_private_files(root: Path) -> list[Problem]:
     """One problem per file under `<root>/.gwctl/` that git tracks; none outside a git work
     tree or without git (there is nothing to leak then)."""
     return [
-        Problem(path, 0, 0, f"tracked by git, but {PRIVATE_DIR}/ holds the embedded store's "
-                "database, its credential key and its admin token: untrack it with `git rm -r "
-                f"--cached {PRIVATE_DIR}` and commit; then rotate every credential and store "
-                "token it held, since git's history keeps them", "private_file_tracked")
+        Problem(
+            path,
+            0,
+            0,
+            f"tracked by git, but {PRIVATE_DIR}/ holds the embedded store's "
+            "database, its credential key and its admin token: untrack it with `git rm -r "
+            f"--cached {PRIVATE_DIR}` and commit; then rotate every credential and store "
+            "token it held, since git's history keeps them",
+            "private_file_tracked",
+        )
         for path in _git_tracked(root, PRIVATE_DIR)
     ]
 
@@ -31,11 +37,12 @@ def _git_tracked(root: Path, folder: str) -> list[str]:
     try:
         completed = subprocess.run(
             ["git", "-C", str(root), "ls-files", "-z", "--", folder],  # noqa: S607
-            capture_output=True, timeout=_GIT_TIMEOUT_SECONDS, check=False,
+            capture_output=True,
+            timeout=_GIT_TIMEOUT_SECONDS,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
         return []
     if completed.returncode != 0:  # not a git work tree
         return []
-    return sorted(name for name in completed.stdout.decode("utf-8", "replace").split("\0")
-                  if name)
+    return sorted(name for name in completed.stdout.decode("utf-8", "replace").split("\0") if name)

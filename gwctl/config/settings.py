@@ -77,12 +77,22 @@ def load_settings(root: Path, environment: str | None = None) -> Settings:
         environments = data.get("environments") or {}
         if environment not in environments:
             known = ", ".join(sorted(environments)) or "none defined"
-            raise ConfigError([Problem(CONFIG_FILE, 0, 0, f"unknown environment '{environment}'"
-                                       f" (environments: {known})", "environment")])
+            raise ConfigError(
+                [
+                    Problem(
+                        CONFIG_FILE,
+                        0,
+                        0,
+                        f"unknown environment '{environment}' (environments: {known})",
+                        "environment",
+                    )
+                ]
+            )
         section = (environments[environment] or {}).get("store") or {}
         if document is not None:
-            problems += _unknown_keys(document, ("environments", environment, "store"),
-                                      section, _STORE_KEYS)
+            problems += _unknown_keys(
+                document, ("environments", environment, "store"), section, _STORE_KEYS
+            )
     elif document is not None:
         problems += _unknown_keys(document, ("store",), section, _STORE_KEYS)
     safety = data.get("safety") or {}
@@ -113,9 +123,20 @@ def _unknown_keys(
         return [document.problem(path, "expected a mapping", "type")]
     problems = []
     for key in sorted(set(section) - allowed):
-        hint = (" — tokens are never read from a file in git: put the token in the "
-                "environment variable named by token_env") if key == "token" else ""
-        problems.append(document.problem(path + (key,), f"unknown setting '{key}'; allowed: "
-                                         f"{', '.join(sorted(allowed))}{hint}", "unknown_field",
-                                         prefer_key=True))
+        hint = (
+            (
+                " — tokens are never read from a file in git: put the token in the "
+                "environment variable named by token_env"
+            )
+            if key == "token"
+            else ""
+        )
+        problems.append(
+            document.problem(
+                path + (key,),
+                f"unknown setting '{key}'; allowed: {', '.join(sorted(allowed))}{hint}",
+                "unknown_field",
+                prefer_key=True,
+            )
+        )
     return problems

@@ -61,8 +61,14 @@ def read_limited(path: Path, display: str) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise _fail(display, 1, 1, f"file is {size} bytes; the limit is {MAX_FILE_BYTES}"
-                        " (1 MiB): account and secret files are a few lines", "too_large")
+            raise _fail(
+                display,
+                1,
+                1,
+                f"file is {size} bytes; the limit is {MAX_FILE_BYTES}"
+                " (1 MiB): account and secret files are a few lines",
+                "too_large",
+            )
         with path.open("rb") as handle:
             # read(MAX_FILE_BYTES + 1) at once would allocate 1 MiB for every small file:
             # read the size just seen plus one byte, and the rest only if it grew
@@ -98,12 +104,18 @@ def load_bytes(data: bytes, display: str) -> Document:
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         # Only the parser's own words: its snippet of the source line could hold a secret.
         reason = exc.problem or exc.context or "invalid YAML"
-        raise _fail(display, line, column, f"invalid YAML: {reason}{_context(exc)}",
-                    "yaml_syntax") from None
+        raise _fail(
+            display, line, column, f"invalid YAML: {reason}{_context(exc)}", "yaml_syntax"
+        ) from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, BEL...)
         line, column = _place(text, exc.position)
-        raise _fail(display, line, column, f"invalid YAML: {exc.reason} (character "
-                    f"U+{exc.character:04X}): remove it", "yaml_syntax") from None
+        raise _fail(
+            display,
+            line,
+            column,
+            f"invalid YAML: {exc.reason} (character U+{exc.character:04X}): remove it",
+            "yaml_syntax",
+        ) from None
     except yaml.YAMLError as exc:
         raise _fail(display, 1, 1, f"invalid YAML: {type(exc).__name__}", "yaml_syntax") from None
     return builder.finish()
@@ -116,8 +128,9 @@ def _decode(data: bytes, display: str) -> str:
         before = data[: exc.start]
         line = before.count(b"\n") + 1
         column = exc.start - (before.rfind(b"\n") + 1) + 1
-        raise _fail(display, line, column, "file is not valid UTF-8: save it as UTF-8",
-                    "encoding") from None
+        raise _fail(
+            display, line, column, "file is not valid UTF-8: save it as UTF-8", "encoding"
+        ) from None
     return text.removeprefix("\ufeff")
 
 
@@ -125,8 +138,11 @@ def _context(exc: yaml.MarkedYAMLError) -> str:
     """Where the construct the parser gave up on began ("while scanning a quoted scalar"):
     an unclosed quote is reported at the end of the file, far from the quote to fix."""
     mark, problem_mark = exc.context_mark, exc.problem_mark
-    if not exc.context or mark is None or problem_mark is None or (
-        (mark.line, mark.column) == (problem_mark.line, problem_mark.column)
+    if (
+        not exc.context
+        or mark is None
+        or problem_mark is None
+        or ((mark.line, mark.column) == (problem_mark.line, problem_mark.column))
     ):
         return ""
     return f" ({exc.context} started at line {mark.line + 1}, column {mark.column + 1})"
@@ -174,36 +190,50 @@ class _Builder:
         elif isinstance(event, events.DocumentStartEvent):
             self.documents += 1
             if self.documents > 1:
-                self._refuse(event, "more than one YAML document ('---'): keep one account "
-                             "per file", "multiple_documents")
+                self._refuse(
+                    event,
+                    "more than one YAML document ('---'): keep one account per file",
+                    "multiple_documents",
+                )
         elif isinstance(event, events.AliasEvent):
-            self._refuse(event, "aliases (*name) are not allowed: write the value out",
-                         "alias")
+            self._refuse(event, "aliases (*name) are not allowed: write the value out", "alias")
         elif isinstance(event, events.MappingEndEvent | events.SequenceEndEvent):
             closed = self.stack.pop()
             self._attach(closed.value, closed.path, closed.position)
 
     def finish(self) -> Document:
         if not self.root_seen or self.root is None:
-            raise _fail(self.display, 1, 1, "file is empty: expected a mapping of fields "
-                        "(key: value)", "not_mapping")
+            raise _fail(
+                self.display,
+                1,
+                1,
+                "file is empty: expected a mapping of fields (key: value)",
+                "not_mapping",
+            )
         if not isinstance(self.root, dict):
-            raise _fail(self.display, 1, 1, "expected a mapping of fields (key: value), "
-                        f"not a {_kind(self.root)}", "not_mapping")
+            raise _fail(
+                self.display,
+                1,
+                1,
+                f"expected a mapping of fields (key: value), not a {_kind(self.root)}",
+                "not_mapping",
+            )
         self.doc.data = self.root
         return self.doc
 
     def _node(self, event: events.ScalarEvent | events.CollectionStartEvent) -> None:
         if event.anchor is not None:
-            self._refuse(event, "anchors (&name) are not allowed: write each value out",
-                         "anchor")
+            self._refuse(event, "anchors (&name) are not allowed: write each value out", "anchor")
         tag = event.tag
         if tag is not None and (  # an explicit tag: on a collection, or not implied by style
             not isinstance(event, events.ScalarEvent) or not any(event.implicit)
         ):
             shown = tag.replace("tag:yaml.org,2002:", "!!")
-            self._refuse(event, f"explicit tags ({shown}) are not allowed: quote the value "
-                         "if it must be a string", "tag")
+            self._refuse(
+                event,
+                f"explicit tags ({shown}) are not allowed: quote the value if it must be a string",
+                "tag",
+            )
         if len(self.stack) >= MAX_DEPTH:
             self._refuse(event, f"nesting deeper than {MAX_DEPTH} levels", "too_deep")
         parent = self.stack[-1] if self.stack else None
@@ -224,12 +254,17 @@ class _Builder:
     def _key(self, event: events.ScalarEvent, parent: _Open) -> None:
         key = self._construct(event)
         if not isinstance(key, str):
-            self._refuse(event, f"keys must be strings, not {_kind(key)}: quote the key",
-                         "key_type")
+            self._refuse(
+                event, f"keys must be strings, not {_kind(key)}: quote the key", "key_type"
+            )
         if key in parent.value:
             first_line, first_column = self.doc.key_positions[parent.path + (key,)]
-            self._refuse(event, f"duplicate key '{key}' (first defined at line {first_line}, "
-                         f"column {first_column}): keep only one", "duplicate_key")
+            self._refuse(
+                event,
+                f"duplicate key '{key}' (first defined at line {first_line}, "
+                f"column {first_column}): keep only one",
+                "duplicate_key",
+            )
         parent.pending_key = key
         self.doc.key_positions[parent.path + (key,)] = _position(event)
 
@@ -279,6 +314,13 @@ class _Open:
 
 
 def _kind(value: Any) -> str:
-    names = {dict: "mapping", list: "list", str: "string", bool: "boolean", int: "number",
-             float: "number", type(None): "empty value"}
+    names = {
+        dict: "mapping",
+        list: "list",
+        str: "string",
+        bool: "boolean",
+        int: "number",
+        float: "number",
+        type(None): "empty value",
+    }
     return names.get(type(value), type(value).__name__)

@@ -38,6 +38,7 @@ def _check_secret_values(config: LoadedConfig) -> list[Problem]:
         plain = {name: secret.reveal() for name, secret in result.items()}
         violations = loaded.provider.validate_credentials(plain)
         del plain, result
-        problems.extend(loaded.secret_document.problem(v.path, v.message, v.code)
-                        for v in violations)
+        problems.extend(
+            loaded.secret_document.problem(v.path, v.message, v.code) for v in violations
+        )
     return problems

@@ -139,9 +139,14 @@ def load_providers(schema_dir: Path | None = None) -> dict[str, Provider]:
     directory = schema_dir or default_schema_dir()
     common_path = directory / COMMON_SCHEMA
     if not common_path.is_file():
-        raise SchemaDirError(f"{common_path}: shared schema not found; "
-                             + (f"is {SCHEMA_DIR_ENV} right?" if os.environ.get(SCHEMA_DIR_ENV)
-                                else "reinstall gwctl (its schemas are missing)"))
+        raise SchemaDirError(
+            f"{common_path}: shared schema not found; "
+            + (
+                f"is {SCHEMA_DIR_ENV} right?"
+                if os.environ.get(SCHEMA_DIR_ENV)
+                else "reinstall gwctl (its schemas are missing)"
+            )
+        )
     common = _read_json(common_path)
     registry: Registry[Any] = Registry().with_resource(
         _BASE_URI + COMMON_SCHEMA, Resource.from_contents(common)
@@ -218,8 +223,9 @@ def _provider(path: Path, schema: dict[str, Any], registry: Registry[Any]) -> Pr
         signup_link=str(meta.get("signup_link", "")),
         schema=schema,
         credentials=credentials,
-        _account_validator=_SchemaValidator(_inline_refs(schema, documents, path.name),
-                                            registry=registry),
+        _account_validator=_SchemaValidator(
+            _inline_refs(schema, documents, path.name), registry=registry
+        ),
         _credentials_validator=_SchemaValidator(credentials_inlined, registry=registry),
     )
 
@@ -242,9 +248,12 @@ def _inline_refs(node: Any, documents: Mapping[str, Any], current: str, depth: i
         target = _ref_target(ref, documents, current)
         if target is not None:
             return _inline_refs(target[1], documents, target[0], depth + 1)
-    return {key: value if key in _DATA_KEYWORDS or key.startswith("x-")
-            else _inline_refs(value, documents, current, depth)
-            for key, value in node.items()}
+    return {
+        key: value
+        if key in _DATA_KEYWORDS or key.startswith("x-")
+        else _inline_refs(value, documents, current, depth)
+        for key, value in node.items()
+    }
 
 
 def _ref_target(ref: str, documents: Mapping[str, Any], current: str) -> tuple[str, Any] | None:
@@ -298,7 +307,8 @@ def _pattern(
 
 # Draft 2020-12 with ECMA-262 semantics for `pattern`, as editors and the web form apply it.
 _SchemaValidator = validators.extend(  # type: ignore[no-untyped-call]
-    Draft202012Validator, {"pattern": _pattern})
+    Draft202012Validator, {"pattern": _pattern}
+)
 
 
 _TYPE_NAMES = {
@@ -316,7 +326,11 @@ def _type_name(value: Any) -> str:
     if isinstance(value, bool):
         return "true/false"
     for json_type, python_type in (
-        ("string", str), ("integer", int), ("number", float), ("object", dict), ("array", list)
+        ("string", str),
+        ("integer", int),
+        ("number", float),
+        ("object", dict),
+        ("array", list),
     ):
         if isinstance(value, python_type):
             return _TYPE_NAMES[json_type]
@@ -340,9 +354,7 @@ def _violation(provider: Provider, error: ValidationError) -> Violation | list[V
     if keyword == "additionalProperties":
         allowed = ", ".join(sorted(subschema.get("properties", {})))
         extras = sorted(set(instance) - set(subschema.get("properties", {})))
-        return [
-            _unknown_field(provider, path + (extra,), str(extra), allowed) for extra in extras
-        ]
+        return [_unknown_field(provider, path + (extra,), str(extra), allowed) for extra in extras]
     if keyword == "required":
         missing = [name for name in expected if name not in instance]
         return [
@@ -358,8 +370,9 @@ def _violation(provider: Provider, error: ValidationError) -> Violation | list[V
     if keyword == "type":
         wanted = _TYPE_NAMES.get(str(expected), str(expected))
         hint = "; put the value in quotes" if expected == "string" else ""
-        return Violation(path, f"{subject} must be {wanted}, not {_type_name(instance)}{hint}",
-                         "type")
+        return Violation(
+            path, f"{subject} must be {wanted}, not {_type_name(instance)}{hint}", "type"
+        )
     custom = subschema.get("x-gwctl-message")
     if custom:
         return Violation(path, f"{subject} {custom}", keyword)
@@ -368,9 +381,7 @@ def _violation(provider: Provider, error: ValidationError) -> Violation | list[V
         return Violation(path, f"{subject} must be one of: {options}", "enum")
     if keyword in ("minLength", "maxLength"):
         bound = "at least" if keyword == "minLength" else "at most"
-        return Violation(
-            path, f"{subject} must be {bound} {expected} characters long", keyword
-        )
+        return Violation(path, f"{subject} must be {bound} {expected} characters long", keyword)
     return Violation(path, f"{subject} is not valid ({keyword} {expected})", keyword)
 
 

@@ -32,23 +32,36 @@ class StalePlan(GwctlError):
 
 
 @contextlib.contextmanager
-def apply_lock(client: StoreClient, *, reason: str, ttl_seconds: int, timeout: float,
-               waiting: Callable[[str], None] = lambda _: None,
-               poll_seconds: float = 1.0) -> Iterator[Lock]:
+def apply_lock(
+    client: StoreClient,
+    *,
+    reason: str,
+    ttl_seconds: int,
+    timeout: float,
+    waiting: Callable[[str], None] = lambda _: None,
+    poll_seconds: float = 1.0,
+) -> Iterator[Lock]:
     """Hold the store's apply lock for the block; wait up to `timeout` seconds for it."""
     deadline = time.monotonic() + timeout
     while True:
         try:
-            lock = client.acquire_lock(holder=actor(), reason=reason, ttl_seconds=ttl_seconds,
-                                       ci_job=ci_job(), source_commit=client.audit.source_commit)
+            lock = client.acquire_lock(
+                holder=actor(),
+                reason=reason,
+                ttl_seconds=ttl_seconds,
+                ci_job=ci_job(),
+                source_commit=client.audit.source_commit,
+            )
             break
         except StoreError as exc:
             if exc.code != "lock_held":
                 raise
             holder = describe_lock(exc.details[0] if exc.details else {})
             if time.monotonic() >= deadline:
-                raise LockBusy(f"the store is locked by {holder}; wait, raise --lock-timeout, "
-                               "or if that apply is dead: gwctl lock release --force") from None
+                raise LockBusy(
+                    f"the store is locked by {holder}; wait, raise --lock-timeout, "
+                    "or if that apply is dead: gwctl lock release --force"
+                ) from None
             waiting(holder)
             time.sleep(poll_seconds)
     try:
@@ -71,8 +84,14 @@ def describe_lock(lock: Mapping[str, Any]) -> str:
     return ", ".join(parts)
 
 
-_SAVED_PLAN_KEYS = {"format_version": int, "plan_id": str, "store": str, "prune": bool,
-                    "inputs_digest": str, "live_versions": dict}
+_SAVED_PLAN_KEYS = {
+    "format_version": int,
+    "plan_id": str,
+    "store": str,
+    "prune": bool,
+    "inputs_digest": str,
+    "live_versions": dict,
+}
 
 
 def read_saved_plan(path: Path) -> dict[str, Any]:
@@ -80,16 +99,25 @@ def read_saved_plan(path: Path) -> dict[str, Any]:
     try:
         saved: Any = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise StalePlan(f"{path}: not a readable gwctl plan file ({type(exc).__name__}): "
-                        "make one with `gwctl plan -o FILE`") from None
-    wrong = [name for name, kind in _SAVED_PLAN_KEYS.items()
-             if not isinstance(saved, dict) or not isinstance(saved.get(name), kind)]
+        raise StalePlan(
+            f"{path}: not a readable gwctl plan file ({type(exc).__name__}): "
+            "make one with `gwctl plan -o FILE`"
+        ) from None
+    wrong = [
+        name
+        for name, kind in _SAVED_PLAN_KEYS.items()
+        if not isinstance(saved, dict) or not isinstance(saved.get(name), kind)
+    ]
     if wrong:
-        raise StalePlan(f"{path}: not a gwctl plan file (missing or invalid: "
-                        f"{', '.join(wrong)}): make one with `gwctl plan -o FILE`")
+        raise StalePlan(
+            f"{path}: not a gwctl plan file (missing or invalid: "
+            f"{', '.join(wrong)}): make one with `gwctl plan -o FILE`"
+        )
     if saved["format_version"] != FORMAT_VERSION:
-        raise StalePlan(f"{path}: plan format {saved['format_version']} is not the "
-                        f"{FORMAT_VERSION} this gwctl reads: make a new plan")
+        raise StalePlan(
+            f"{path}: plan format {saved['format_version']} is not the "
+            f"{FORMAT_VERSION} this gwctl reads: make a new plan"
+        )
     return dict(saved)
 
 
@@ -112,8 +140,11 @@ def check_still_current(saved: Mapping[str, Any], fresh: Plan) -> None:
         else:
             reasons.append(f"{key} changed in the store (version {old} → {new})")
     if reasons:
-        raise StalePlan("the saved plan is out of date, nothing was applied:\n  "
-                        + "\n  ".join(reasons) + "\nmake a new plan and review it again")
+        raise StalePlan(
+            "the saved plan is out of date, nothing was applied:\n  "
+            + "\n  ".join(reasons)
+            + "\nmake a new plan and review it again"
+        )
 
 
 def changeset(plan: Plan, desired: Mapping[str, Desired]) -> dict[str, Any]:
@@ -121,33 +152,45 @@ def changeset(plan: Plan, desired: Mapping[str, Desired]) -> dict[str, Any]:
     says must be written, and the logos they set, each image once (named by SHA-256: the
     accounts of a provider usually share one)."""
     logos: dict[str, dict[str, str]] = {}
-    return {"operations": [_operation(change, desired, logos) for change in plan.changes],
-            "logos": logos}
+    return {
+        "operations": [_operation(change, desired, logos) for change in plan.changes],
+        "logos": logos,
+    }
 
 
-def execute(client: StoreClient, plan: Plan, desired: Mapping[str, Desired],
-            lock: Lock) -> dict[str, Any]:
+def execute(
+    client: StoreClient, plan: Plan, desired: Mapping[str, Desired], lock: Lock
+) -> dict[str, Any]:
     """Send the plan as one changeset: the store applies all of it or none of it."""
-    return client.apply_changeset(changeset_body(changeset(plan, desired)),
-                                  idempotency_key=new_idempotency_key(), lock_id=lock.id)
+    return client.apply_changeset(
+        changeset_body(changeset(plan, desired)),
+        idempotency_key=new_idempotency_key(),
+        lock_id=lock.id,
+    )
 
 
-def _operation(change: Change, desired: Mapping[str, Desired],
-               logos: dict[str, dict[str, str]]) -> dict[str, Any]:
+def _operation(
+    change: Change, desired: Mapping[str, Desired], logos: dict[str, dict[str, str]]
+) -> dict[str, Any]:
     if change.action == "delete":
         return {"op": "delete", "key": change.key, "if_version": change.live_version}
     item = desired[change.key]
     if change.action == "create":
         return {"op": "create", "gateway": _body(item, _all_credentials(item), logos)}
     changed = {field.field for field in change.fields}
-    credentials = {name: value for name, value in (item.credentials or {}).items()
-                   if name in changed}
+    credentials = {
+        name: value for name, value in (item.credentials or {}).items() if name in changed
+    }
     body = _body(item, credentials, logos if "logo" in changed else None)
     if change.action == "rename":
-        return {"op": "rename", "key": change.from_key, "new_key": change.key,
-                "if_version": change.live_version, "gateway": body}
-    return {"op": "update", "key": change.key, "if_version": change.live_version,
-            "gateway": body}
+        return {
+            "op": "rename",
+            "key": change.from_key,
+            "new_key": change.key,
+            "if_version": change.live_version,
+            "gateway": body,
+        }
+    return {"op": "update", "key": change.key, "if_version": change.live_version, "gateway": body}
 
 
 def _all_credentials(item: Desired) -> Mapping[str, Secret]:
@@ -156,8 +199,9 @@ def _all_credentials(item: Desired) -> Mapping[str, Secret]:
     return item.credentials
 
 
-def _body(item: Desired, credentials: Mapping[str, Secret],
-          logos: dict[str, dict[str, str]] | None) -> dict[str, Any]:
+def _body(
+    item: Desired, credentials: Mapping[str, Secret], logos: dict[str, dict[str, str]] | None
+) -> dict[str, Any]:
     """A gateway write; with the logo (added to `logos`) unless `logos` is None."""
     account = item.account
     body: dict[str, Any] = {
@@ -178,6 +222,8 @@ def _logo(account: Account, logos: dict[str, dict[str, str]]) -> dict[str, str] 
         return None
     digest = account.logo.sha256
     if digest not in logos:
-        logos[digest] = {"content_type": account.logo.content_type,
-                         "data": base64.b64encode(account.logo.data).decode("ascii")}
+        logos[digest] = {
+            "content_type": account.logo.content_type,
+            "data": base64.b64encode(account.logo.data).decode("ascii"),
+        }
     return {"sha256": digest}

@@ -18,7 +18,8 @@ Progress = Callable[[int], None]
 
 
 def desired_state(
-    accounts: Sequence[LoadedAccount], live: Sequence[Mapping[str, Any]],
+    accounts: Sequence[LoadedAccount],
+    live: Sequence[Mapping[str, Any]],
     progress: Callable[[int], Progress] | None = None,
 ) -> tuple[list[Desired], list[Problem]]:
     """Decrypt what must be compared; problems name the secret files that failed.
@@ -31,8 +32,10 @@ def desired_state(
         for loaded in accounts
         if not secret_unchanged(loaded.account, _live_of(loaded, live_by_key))
     }
-    results = decrypt_many({name: loaded.secret_path for name, loaded in to_decrypt.items()},
-                           progress=progress(len(to_decrypt)) if progress else None)
+    results = decrypt_many(
+        {name: loaded.secret_path for name, loaded in to_decrypt.items()},
+        progress=progress(len(to_decrypt)) if progress else None,
+    )
     desired, problems = [], []
     for loaded in accounts:
         result = results.get(loaded.secret_document.file)
@@ -41,9 +44,11 @@ def desired_state(
             continue
         if result is not None:
             violations = loaded.provider.validate_credentials(
-                {name: secret.reveal() for name, secret in result.items()})
-            problems.extend(loaded.secret_document.problem(v.path, v.message, v.code)
-                            for v in violations)
+                {name: secret.reveal() for name, secret in result.items()}
+            )
+            problems.extend(
+                loaded.secret_document.problem(v.path, v.message, v.code) for v in violations
+            )
         desired.append(Desired(loaded.account, loaded.provider, result))
     return desired, sorted(problems)
 

@@ -34,8 +34,9 @@ class Imported:
     files: tuple[str, ...]
 
 
-def select(live: Sequence[Mapping[str, Any]], keys: Sequence[str],
-           all_unmanaged: bool) -> list[Mapping[str, Any]]:
+def select(
+    live: Sequence[Mapping[str, Any]], keys: Sequence[str], all_unmanaged: bool
+) -> list[Mapping[str, Any]]:
     by_key = {gateway["key"]: gateway for gateway in live}
     if all_unmanaged:
         return [g for g in live if g.get("managed_by") != MANAGED]
@@ -51,8 +52,9 @@ def import_gateway(root: Path, client: StoreClient, gateway: Mapping[str, Any]) 
     account_path = directory / f"{key}.yaml"
     secret_path = directory / f"{key}{SECRET_SUFFIX}"
     if account_path.exists() or secret_path.exists():
-        raise ImportRefused(f"{key}: {GATEWAYS_DIR}/{key}.yaml already exists; the account is "
-                            "already in git")
+        raise ImportRefused(
+            f"{key}: {GATEWAYS_DIR}/{key}.yaml already exists; the account is already in git"
+        )
     directory.mkdir(parents=True, exist_ok=True)
     written = ensure_editor_schemas(root)
     logo_path = _write_logo(root, client, gateway)
@@ -87,12 +89,20 @@ def _account_yaml(gateway: Mapping[str, Any], logo: str | None) -> str:
             fields[name] = value
     if logo:
         fields["logo"] = logo
-    return account_file_text(gateway["provider"], fields,
-                             f"Imported from the store by gwctl import (was version "
-                             f"{gateway['version']}).")
+    return account_file_text(
+        gateway["provider"],
+        fields,
+        f"Imported from the store by gwctl import (was version {gateway['version']}).",
+    )
 
 
 def _adoption_body(gateway: Mapping[str, Any], digest: str) -> dict[str, Any]:
     body = {name: gateway.get(name) for name in PLAIN_FIELDS}
-    return {"key": gateway["key"], "provider": gateway["provider"], **body, "credentials": {},
-            "managed_by": MANAGED, "applied_digest": digest}
+    return {
+        "key": gateway["key"],
+        "provider": gateway["provider"],
+        **body,
+        "credentials": {},
+        "managed_by": MANAGED,
+        "applied_digest": digest,
+    }

@@ -90,8 +90,9 @@ _VIEW_FIELDS = ("key", "provider", "version", "managed_by", "applied_digest", *P
 _SHARED_FIELDS = frozenset({"provider", "status", "sending_pattern", "managed_by"})
 
 
-def live_view(gateway: Mapping[str, Any], *, credentials: bool = True,
-              account: Account | None = None) -> dict[str, Any]:
+def live_view(
+    gateway: Mapping[str, Any], *, credentials: bool = True, account: Account | None = None
+) -> dict[str, Any]:
     """A live gateway as the store lists it, reduced to what a plan compares: a plan of
     10,000 accounts holds all of them at once, and the rest (company name, audit fields,
     masks, logo details) is half of each. Few-valued strings are shared, not copied.
@@ -117,8 +118,7 @@ def live_view(gateway: Mapping[str, Any], *, credentials: bool = True,
         return view
     if stored:
         view["credentials"] = {
-            name: {"fingerprint": one.get("fingerprint"), "value": one.get("value")}
-            if one else one
+            name: {"fingerprint": one.get("fingerprint"), "value": one.get("value")} if one else one
             for name, one in stored.items()
         }
     else:
@@ -132,9 +132,12 @@ def _one_copy(value: Any, twin: Any) -> Any:
 
 def _strings_of(account: Account) -> dict[str, Any]:
     """An account's values under the names a live gateway gives them."""
-    return {**account.plain_values(), "key": account.key,
-            "applied_digest": account.secret_digest,
-            "logo": account.logo.sha256 if account.logo else None}
+    return {
+        **account.plain_values(),
+        "key": account.key,
+        "applied_digest": account.secret_digest,
+        "logo": account.logo.sha256 if account.logo else None,
+    }
 
 
 def secrets_in_sync(accounts: Sequence[Account]) -> Callable[[Mapping[str, Any]], bool]:
@@ -164,18 +167,21 @@ def inputs_digest(accounts: Sequence[Account], prune: bool) -> str:
     hasher = hashlib.sha256(f"gwctl-plan-inputs/1 prune={prune}\n".encode())
     for account in sorted(accounts, key=lambda a: a.key):
         logo = account.logo.sha256 if account.logo else "-"
-        hasher.update(f"{account.key} {account.account_digest} {account.secret_digest} "
-                      f"{logo}\n".encode())
+        hasher.update(
+            f"{account.key} {account.account_digest} {account.secret_digest} {logo}\n".encode()
+        )
     return "sha256:" + hasher.hexdigest()
 
 
-def diff(desired: Sequence[Desired], live: Sequence[Mapping[str, Any]], *, prune: bool,
-         store: str) -> Plan:
+def diff(
+    desired: Sequence[Desired], live: Sequence[Mapping[str, Any]], *, prune: bool, store: str
+) -> Plan:
     """Compare git with the store: creates, updates, renames and (with prune) deletes."""
     live_by_key = {gateway["key"]: gateway for gateway in live}
     wanted = {item.account.key for item in desired}
-    renamed_from = {item.account.moved_from for item in desired
-                    if _is_rename(item.account, live_by_key)}
+    renamed_from = {
+        item.account.moved_from for item in desired if _is_rename(item.account, live_by_key)
+    }
     changes: list[Change] = []
     unchanged: list[str] = []
     for item in sorted(desired, key=lambda d: d.account.key):
@@ -191,47 +197,68 @@ def diff(desired: Sequence[Desired], live: Sequence[Mapping[str, Any]], *, prune
         if gateway.get("managed_by") != MANAGED:
             unmanaged.append(key)
         elif prune:
-            changes.append(Change("delete", key, gateway["provider"], gateway["name"],
-                                  live_version=int(gateway["version"])))
+            changes.append(
+                Change(
+                    "delete",
+                    key,
+                    gateway["provider"],
+                    gateway["name"],
+                    live_version=int(gateway["version"]),
+                )
+            )
         else:
             kept.append(key)
     changes.sort(key=lambda c: (c.key, c.action))
     return Plan(
-        changes=tuple(changes), unchanged=tuple(unchanged), unmanaged=tuple(unmanaged),
+        changes=tuple(changes),
+        unchanged=tuple(unchanged),
+        unmanaged=tuple(unmanaged),
         kept=tuple(kept),
         live_versions={key: int(gateway["version"]) for key, gateway in live_by_key.items()},
-        inputs_digest=inputs_digest([item.account for item in desired], prune), store=store,
+        inputs_digest=inputs_digest([item.account for item in desired], prune),
+        store=store,
         prune=prune,
     )
 
 
 def _is_rename(account: Account, live_by_key: Mapping[str, Any]) -> bool:
-    return (account.moved_from is not None and account.key not in live_by_key
-            and account.moved_from in live_by_key)
+    return (
+        account.moved_from is not None
+        and account.key not in live_by_key
+        and account.moved_from in live_by_key
+    )
 
 
 def _change_for(item: Desired, live_by_key: Mapping[str, Mapping[str, Any]]) -> Change | None:
     account = item.account
     if _is_rename(account, live_by_key):
         old = live_by_key[str(account.moved_from)]
-        return Change("rename", account.key, account.provider, account.name,
-                      _field_changes(item, old), int(old["version"]),
-                      from_key=account.moved_from)
+        return Change(
+            "rename",
+            account.key,
+            account.provider,
+            account.name,
+            _field_changes(item, old),
+            int(old["version"]),
+            from_key=account.moved_from,
+        )
     current = live_by_key.get(account.key)
     if current is None:
-        return Change("create", account.key, account.provider, account.name,
-                      _creation_fields(item))
+        return Change("create", account.key, account.provider, account.name, _creation_fields(item))
     fields = _field_changes(item, current)
     if not fields:
         return None
-    return Change("update", account.key, account.provider, account.name, fields,
-                  int(current["version"]))
+    return Change(
+        "update", account.key, account.provider, account.name, fields, int(current["version"])
+    )
 
 
 def _creation_fields(item: Desired) -> tuple[FieldChange, ...]:
-    values = [FieldChange(name, None, value)
-              for name, value in item.account.plain_values().items()
-              if value is not None and value is not False]
+    values = [
+        FieldChange(name, None, value)
+        for name, value in item.account.plain_values().items()
+        if value is not None and value is not False
+    ]
     if item.account.logo is not None:
         values.append(FieldChange("logo", None, _logo_label(item.account)))
     for credential in item.provider.credentials:
@@ -273,8 +300,11 @@ def _credential_changes(item: Desired, live: Mapping[str, Any]) -> list[FieldCha
         else:
             changes.append(FieldChange(credential.name, stored.get("value"), value.reveal()))
     if not changes and live.get("applied_digest") != item.account.secret_digest:
-        changes.append(FieldChange(DIGEST_FIELD, _short(live.get("applied_digest")),
-                                   _short(item.account.secret_digest)))
+        changes.append(
+            FieldChange(
+                DIGEST_FIELD, _short(live.get("applied_digest")), _short(item.account.secret_digest)
+            )
+        )
     return changes
 
 

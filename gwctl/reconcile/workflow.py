@@ -32,18 +32,28 @@ def load_checked(settings: Settings) -> LoadedConfig:
     return config
 
 
-def make_plan(settings: Settings, config: LoadedConfig, client: StoreClient, *,
-              prune: bool | None = None,
-              progress: Callable[[int], Progress] | None = None) -> Planned:
+def make_plan(
+    settings: Settings,
+    config: LoadedConfig,
+    client: StoreClient,
+    *,
+    prune: bool | None = None,
+    progress: Callable[[int], Progress] | None = None,
+) -> Planned:
     """Diff a validated config with the live store, decrypting only what must be compared."""
     accounts = {loaded.account.key: loaded.account for loaded in config.accounts}
     in_sync = secrets_in_sync(list(accounts.values()))
-    live = [live_view(gateway, credentials=not in_sync(gateway),
-                      account=accounts.get(gateway["key"]))
-            for gateway in client.gateways()]
+    live = [
+        live_view(gateway, credentials=not in_sync(gateway), account=accounts.get(gateway["key"]))
+        for gateway in client.gateways()
+    ]
     desired, problems = desired_state(config.accounts, live, progress)
     if problems:
         raise ConfigError(problems)
-    plan = diff(desired, live, prune=settings.prune if prune is None else prune,
-                store=settings.store.describe())
+    plan = diff(
+        desired,
+        live,
+        prune=settings.prune if prune is None else prune,
+        store=settings.store.describe(),
+    )
     return Planned(plan, {item.account.key: item for item in desired}, live)

@@ -28,8 +28,14 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 class StoreError(GwctlError):
     """The store refused a request or could not be reached. Never carries a secret."""
 
-    def __init__(self, message: str, *, status: int | None = None, code: str = "store_error",
-                 details: list[Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str = "store_error",
+        details: list[Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -81,8 +87,9 @@ class Lock:
 class StoreClient:
     """Typed calls of the store API over any httpx.Client (HTTP, or in-process ASGI)."""
 
-    def __init__(self, http: httpx.Client, audit: AuditContext,
-                 retry: RetryPolicy | None = None) -> None:
+    def __init__(
+        self, http: httpx.Client, audit: AuditContext, retry: RetryPolicy | None = None
+    ) -> None:
         self.http = http
         self.audit = audit
         self.retry = retry or RetryPolicy()
@@ -106,8 +113,9 @@ class StoreClient:
 
     def read_credentials(self, key: str) -> dict[str, Secret]:
         """Admin only, audited by the store: the credentials of an account in clear."""
-        values = self._request("GET", f"{API}/gateways/{key}/credentials",
-                               headers=self.audit.headers()).json()
+        values = self._request(
+            "GET", f"{API}/gateways/{key}/credentials", headers=self.audit.headers()
+        ).json()
         return {str(name): Secret(str(value)) for name, value in values.items()}
 
     def audit_entries(self, **filters: Any) -> Iterator[dict[str, Any]]:
@@ -123,11 +131,15 @@ class StoreClient:
         return result
 
     # -- writes --------------------------------------------------------------------------
-    def apply_changeset(self, body: bytes, *, idempotency_key: str,
-                        lock_id: str | None) -> dict[str, Any]:
+    def apply_changeset(
+        self, body: bytes, *, idempotency_key: str, lock_id: str | None
+    ) -> dict[str, Any]:
         """POST a changeset encoded by `changeset_body` (every retry sends the same bytes)."""
-        headers = {**self.audit.headers(), "Idempotency-Key": idempotency_key,
-                   "Content-Type": "application/json"}
+        headers = {
+            **self.audit.headers(),
+            "Idempotency-Key": idempotency_key,
+            "Content-Type": "application/json",
+        }
         if lock_id:
             headers["X-Gwctl-Lock"] = lock_id
         result: dict[str, Any] = self._request(
@@ -137,39 +149,53 @@ class StoreClient:
 
     def update_gateway(self, key: str, body: dict[str, Any], version: int) -> dict[str, Any]:
         headers = {**self.audit.headers(), "If-Match": str(version)}
-        result: dict[str, Any] = self._request("PUT", f"{API}/gateways/{key}", json=body,
-                                               headers=headers).json()
+        result: dict[str, Any] = self._request(
+            "PUT", f"{API}/gateways/{key}", json=body, headers=headers
+        ).json()
         return result
 
-    def acquire_lock(self, *, holder: str, reason: str, ttl_seconds: int,
-                     ci_job: str | None, source_commit: str | None) -> Lock:
-        body = {"holder": holder, "reason": reason, "ttl_seconds": ttl_seconds,
-                "ci_job": ci_job, "source_commit": source_commit}
-        data = self._request("POST", f"{API}/lock", json=body,
-                             headers=self.audit.headers()).json()
+    def acquire_lock(
+        self,
+        *,
+        holder: str,
+        reason: str,
+        ttl_seconds: int,
+        ci_job: str | None,
+        source_commit: str | None,
+    ) -> Lock:
+        body = {
+            "holder": holder,
+            "reason": reason,
+            "ttl_seconds": ttl_seconds,
+            "ci_job": ci_job,
+            "source_commit": source_commit,
+        }
+        data = self._request("POST", f"{API}/lock", json=body, headers=self.audit.headers()).json()
         return _lock(data)
 
     def release_lock(self, lock_id: str) -> None:
-        self._request("DELETE", f"{API}/lock/{lock_id}", headers=self.audit.headers(),
-                      allow=(404,))
+        self._request("DELETE", f"{API}/lock/{lock_id}", headers=self.audit.headers(), allow=(404,))
 
     def force_release_lock(self) -> None:
-        self._request("DELETE", f"{API}/lock", params={"force": "true"},
-                      headers=self.audit.headers())
+        self._request(
+            "DELETE", f"{API}/lock", params={"force": "true"}, headers=self.audit.headers()
+        )
 
     # -- plumbing ------------------------------------------------------------------------
     def _pages(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
         cursor: str | None = None
         while True:
-            page = self._request("GET", path, params={**params, "cursor": cursor}
-                                 if cursor else params).json()
+            page = self._request(
+                "GET", path, params={**params, "cursor": cursor} if cursor else params
+            ).json()
             yield from page["items"]
             cursor = page.get("next_cursor")
             if not cursor:
                 return
 
-    def _request(self, method: str, path: str, *, allow: tuple[int, ...] = (),
-                 **kwargs: Any) -> httpx.Response:
+    def _request(
+        self, method: str, path: str, *, allow: tuple[int, ...] = (), **kwargs: Any
+    ) -> httpx.Response:
         last_error = "no attempt made"
         for attempt in range(self.retry.attempts):
             retry_after = None
@@ -186,15 +212,18 @@ class StoreClient:
                 retry_after = response.headers.get("Retry-After")
             if attempt + 1 < self.retry.attempts:
                 self.retry.sleep(self.retry.delay(attempt, retry_after))
-        raise StoreError(f"{last_error} after {self.retry.attempts} attempts: {method} {path}",
-                         code="unavailable")
+        raise StoreError(
+            f"{last_error} after {self.retry.attempts} attempts: {method} {path}",
+            code="unavailable",
+        )
 
 
 def changeset_body(changeset: Mapping[str, Any]) -> bytes:
     """A changeset's request body. Encoded once, up front: 10,000 operations weigh several
     times more as Python objects than as JSON, and the caller can drop them before sending."""
-    return json.dumps(changeset, ensure_ascii=False, separators=(",", ":"),
-                      allow_nan=False).encode("utf-8")
+    return json.dumps(changeset, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(
+        "utf-8"
+    )
 
 
 def new_idempotency_key() -> str:
@@ -202,9 +231,13 @@ def new_idempotency_key() -> str:
 
 
 def _lock(data: Mapping[str, Any]) -> Lock:
-    return Lock(id=str(data["id"]), holder=str(data.get("holder", "")),
-                reason=str(data.get("reason") or ""), expires_at=str(data.get("expires_at")),
-                raw=data)
+    return Lock(
+        id=str(data["id"]),
+        holder=str(data.get("holder", "")),
+        reason=str(data.get("reason") or ""),
+        expires_at=str(data.get("expires_at")),
+        raw=data,
+    )
 
 
 def _error(response: httpx.Response) -> StoreError:
@@ -214,8 +247,13 @@ def _error(response: httpx.Response) -> StoreError:
         error = {}
     message = error.get("message") or f"the store answered {response.status_code}"
     if response.status_code == 401:
-        message = ("the store refused the token (401): set GWCTL_TOKEN (or the variable "
-                   "gwctl.yaml names) to a valid token")
-    return StoreError(message, status=response.status_code,
-                      code=str(error.get("code", "store_error")),
-                      details=list(error.get("details") or []))
+        message = (
+            "the store refused the token (401): set GWCTL_TOKEN (or the variable "
+            "gwctl.yaml names) to a valid token"
+        )
+    return StoreError(
+        message,
+        status=response.status_code,
+        code=str(error.get("code", "store_error")),
+        details=list(error.get("details") or []),
+    )

@@ -33,12 +33,14 @@ class _ASGIBridge(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         async def send() -> httpx.Response:
             body = await request.aread()
-            forwarded = httpx.Request(request.method, request.url, headers=request.headers,
-                                      content=body)
+            forwarded = httpx.Request(
+                request.method, request.url, headers=request.headers, content=body
+            )
             response = await self._transport.handle_async_request(forwarded)
             content = await response.aread()
-            return httpx.Response(response.status_code, headers=response.headers,
-                                  content=content, request=request)
+            return httpx.Response(
+                response.status_code, headers=response.headers, content=content, request=request
+            )
 
         return self._portal.call(send)
 
@@ -46,8 +48,11 @@ class _ASGIBridge(httpx.BaseTransport):
 def store_paths(root: Path) -> tuple[str, Path, Path]:
     """Database URL, key file and token file of the embedded store of a config root."""
     directory = root / EMBEDDED_DIR
-    return (f"sqlite:///{directory / 'store.sqlite3'}", directory / "store.key",
-            directory / TOKEN_FILE)
+    return (
+        f"sqlite:///{directory / 'store.sqlite3'}",
+        directory / "store.key",
+        directory / TOKEN_FILE,
+    )
 
 
 @contextlib.contextmanager
@@ -66,10 +71,15 @@ def embedded_http(root: Path, timeout: float = 30.0) -> Iterator[httpx.Client]:
     app = create_app(database_url, key_file=key_file, web=False)  # gwctl uses the API only
     settle()  # the store's modules and app live as long as the command
     token = _embedded_token(database_url, token_file)
-    with start_blocking_portal() as portal, httpx.Client(
-        transport=_ASGIBridge(app, portal), base_url=BASE_URL, timeout=timeout,
-        headers={"Authorization": f"Bearer {token}"},
-    ) as client:
+    with (
+        start_blocking_portal() as portal,
+        httpx.Client(
+            transport=_ASGIBridge(app, portal),
+            base_url=BASE_URL,
+            timeout=timeout,
+            headers={"Authorization": f"Bearer {token}"},
+        ) as client,
+    ):
         yield client
 
 

@@ -43,8 +43,13 @@ def source_commit(root: Path) -> str | None:
         if os.environ.get(name):
             return os.environ[name]
     try:
-        completed = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"],  # noqa: S607
-                                   capture_output=True, text=True, timeout=10, check=False)
+        completed = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],  # noqa: S607
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return completed.stdout.strip() or None if completed.returncode == 0 else None
@@ -57,16 +62,19 @@ def _refuse_plain_http(url: str) -> None:
     """A bearer token sent over plain HTTP can be read on the way: only loopback may skip TLS."""
     parsed = httpx.URL(url)
     if parsed.scheme == "http" and parsed.host not in _LOOPBACK:
-        raise StoreError(f"refusing to send the store token over plain http to {parsed.host}: "
-                         "use an https:// URL", code="insecure_url")
+        raise StoreError(
+            f"refusing to send the store token over plain http to {parsed.host}: "
+            "use an https:// URL",
+            code="insecure_url",
+        )
     if parsed.scheme not in ("http", "https"):
-        raise StoreError(f"the store URL must start with https:// (got {url!r})",
-                         code="bad_url")
+        raise StoreError(f"the store URL must start with https:// (got {url!r})", code="bad_url")
 
 
 @contextlib.contextmanager
-def open_store(settings: Settings, plan_id: str | None = None,
-               timeout: float = 30.0) -> Iterator[StoreClient]:
+def open_store(
+    settings: Settings, plan_id: str | None = None, timeout: float = 30.0
+) -> Iterator[StoreClient]:
     """A StoreClient for the configured store: remote over HTTP, or the embedded one."""
     audit = AuditContext(actor(), source_commit(settings.root), plan_id)
     target = settings.store
@@ -79,8 +87,11 @@ def open_store(settings: Settings, plan_id: str | None = None,
     _refuse_plain_http(target.url)
     token = target.token()
     if token is None:
-        raise StoreError(f"no token for {target.url}: set the environment variable "
-                         f"{target.token_env}", code="no_token")
-    with httpx.Client(base_url=target.url, timeout=timeout,
-                      headers={"Authorization": f"Bearer {token}"}) as http:
+        raise StoreError(
+            f"no token for {target.url}: set the environment variable {target.token_env}",
+            code="no_token",
+        )
+    with httpx.Client(
+        base_url=target.url, timeout=timeout, headers={"Authorization": f"Bearer {token}"}
+    ) as http:
         yield StoreClient(http, audit)

@@ -85,16 +85,19 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def http_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         if exc.status_code == 400:  # FastAPI could not decode the body (not UTF-8 JSON)
-            return error_response(ValidationFailed(
-                "the body is not valid JSON", [{"pointer": "", "message": str(exc.detail)}]
-            ))
+            return error_response(
+                ValidationFailed(
+                    "the body is not valid JSON", [{"pointer": "", "message": str(exc.detail)}]
+                )
+            )
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
         body = {"error": {"code": code, "message": str(exc.detail), "details": []}}
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("internal error on %s %s: %s", request.method, request.url.path,
-                  type(exc).__name__)
+        log.error(
+            "internal error on %s %s: %s", request.method, request.url.path, type(exc).__name__
+        )
         body = {"error": {"code": "internal_error", "message": "internal error", "details": []}}
         return JSONResponse(body, status_code=500)
 
@@ -136,8 +139,6 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         schemas[model.__name__] = schema
     app.openapi_schema = document
     return document
-
-
 
 
 def _document_our_validation_errors(document: dict[str, Any], schemas: dict[str, Any]) -> None:

@@ -44,8 +44,13 @@ def parse_changeset(body: Any) -> Changeset:
     if unstorable:
         raise ValidationFailed.from_violations(unstorable)
     if not isinstance(body, dict) or "operations" not in body or set(body) - _BODY_FIELDS:
-        raise _invalid(Violation((), 'the body must be {"operations": [...]} with optional '
-                                     '"logos": {...} and nothing else'))
+        raise _invalid(
+            Violation(
+                (),
+                'the body must be {"operations": [...]} with optional '
+                '"logos": {...} and nothing else',
+            )
+        )
     return Changeset(_operations(body["operations"]), _logos(body.get("logos", {})))
 
 
@@ -61,15 +66,22 @@ def _operations(operations: Any) -> list[Any]:
 
 def _logos(logos: Any) -> dict[str, Logo]:
     if not isinstance(logos, dict):
-        raise _invalid(Violation(("logos",), "'logos' must map each image's SHA-256 to "
-                                             '{"content_type", "data"}'))
+        raise _invalid(
+            Violation(
+                ("logos",), '\'logos\' must map each image\'s SHA-256 to {"content_type", "data"}'
+            )
+        )
     parsed, problems = {}, []
     for digest, value in logos.items():
         logo, found = parse_logo_value(value, ("logos", digest))
         problems += found
         if logo is not None and logo.sha256 != digest:
-            problems.append(Violation(("logos", digest), "the image's SHA-256 is not its key: "
-                                                        "name each image by its hex SHA-256"))
+            problems.append(
+                Violation(
+                    ("logos", digest),
+                    "the image's SHA-256 is not its key: name each image by its hex SHA-256",
+                )
+            )
         elif logo is not None:
             parsed[digest] = logo
     if problems:

@@ -64,7 +64,8 @@ def gateway_view(
 
 
 def gateway_data(
-    row: GatewayRow | Row[Any] | SimpleNamespace, providers: Mapping[str, Provider],
+    row: GatewayRow | Row[Any] | SimpleNamespace,
+    providers: Mapping[str, Provider],
     cipher: CredentialCipher,
 ) -> dict[str, Any]:
     """`gateway_view` as plain data, keys in GatewayOut's order (validate many at once:
@@ -196,8 +197,9 @@ class GatewayWriter:
         """Replace a gateway's fields; left-out credentials, logo, managed_by, protect stay."""
         row = self._get_at_version(key, if_version)
         stored = self._stored_credentials(row)
-        write = parse_gateway_write(data, self.providers, key=key, stored=(row.provider, stored),
-                                    logos=self.logos)
+        write = parse_gateway_write(
+            data, self.providers, key=key, stored=(row.provider, stored), logos=self.logos
+        )
         changed = self._apply(row, write, stored)
         self._bump(row)
         self._audit("update", key, changed)
@@ -207,8 +209,9 @@ class GatewayWriter:
         """Change a gateway's key in place (and apply `data` as an update if given)."""
         problems = check_key(new_key)
         if problems:
-            raise ValidationFailed(problems[0].message, [{"parameter": "new_key",
-                                                          "message": problems[0].message}])
+            raise ValidationFailed(
+                problems[0].message, [{"parameter": "new_key", "message": problems[0].message}]
+            )
         row = self._get_at_version(key, if_version)
         if new_key != key and self.session.scalar(
             select(GatewayRow.id).where(GatewayRow.key == new_key)
@@ -222,7 +225,10 @@ class GatewayWriter:
         changed = ["key"]
         if data is not None:
             write = parse_gateway_write(
-                data, self.providers, key=new_key, stored=(row.provider, stored),
+                data,
+                self.providers,
+                key=new_key,
+                stored=(row.provider, stored),
                 logos=self.logos,
             )
             changed += self._apply(row, write, stored)

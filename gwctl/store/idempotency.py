@@ -43,8 +43,9 @@ def request_hash(cipher: CredentialCipher, changeset: Changeset) -> str:
     for operation in changeset.operations:
         mac.update(canonical_json(operation))
         mac.update(b"\n")
-    mac.update(canonical_json({digest: logo.content_type
-                               for digest, logo in changeset.logos.items()}))
+    mac.update(
+        canonical_json({digest: logo.content_type for digest, logo in changeset.logos.items()})
+    )
     return mac.hexdigest()
 
 

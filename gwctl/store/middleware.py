@@ -95,4 +95,3 @@ class ApiHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-

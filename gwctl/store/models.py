@@ -69,7 +69,6 @@ class CredentialOut(_Out):
     )
 
 
-
 class GatewayOut(_Out):
     """A gateway account as the API returns it (never a secret in clear)."""
 
@@ -130,8 +129,9 @@ class GatewayWrite(BaseModel):
     description: str | None = Field(default=None, max_length=500)
     signup_link: str | None = Field(default=None, max_length=2048)
     logo: LogoWrite | LogoRef | None = Field(
-        default=None, description="Left out: keep the stored logo (update); null: no logo; "
-        "{sha256}: an image of the changeset's 'logos' (in a changeset only)."
+        default=None,
+        description="Left out: keep the stored logo (update); null: no logo; "
+        "{sha256}: an image of the changeset's 'logos' (in a changeset only).",
     )
     credentials: dict[str, str] = Field(
         default_factory=dict,
@@ -181,7 +181,7 @@ class ChangesetRequest(BaseModel):
     logos: dict[str, LogoWrite] = Field(
         default_factory=dict,
         description="Images the operations name by SHA-256, each sent once: "
-        "{\"<hex sha256 of the image>\": {content_type, data}}.",
+        '{"<hex sha256 of the image>": {content_type, data}}.',
     )
 
 
@@ -222,7 +222,6 @@ class LockStatus(_Out):
     lock: LockOut | None = Field(
         default=None, exclude_if=lambda lock: lock is None, description="Present only while held."
     )
-
 
 
 class AuditEntryOut(_Out):

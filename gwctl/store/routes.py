@@ -62,8 +62,13 @@ def _principal(
     return found
 
 
-_CHECKED_HEADERS = ("x-gwctl-actor", "x-gwctl-source-commit", "x-gwctl-plan-id", "x-gwctl-lock",
-                    "idempotency-key")
+_CHECKED_HEADERS = (
+    "x-gwctl-actor",
+    "x-gwctl-source-commit",
+    "x-gwctl-plan-id",
+    "x-gwctl-lock",
+    "idempotency-key",
+)
 
 
 def _storable_parameters(request: Request) -> None:
@@ -231,9 +236,7 @@ def update_gateway(
     if_match: Annotated[str | None, Header(description="The version you read.")] = None,
 ) -> GatewayOut:
     """Update a gateway; credentials, logo, managed_by, protect left out are kept."""
-    gateway = store.update_gateway(
-        key, body, if_version=parse_if_match(if_match), context=context
-    )
+    gateway = store.update_gateway(key, body, if_version=parse_if_match(if_match), context=context)
     response.headers["ETag"] = f'"{gateway.version}"'
     return gateway
 
@@ -391,9 +394,7 @@ def release_lock(
     return Response(status_code=204)
 
 
-@router.delete(
-    f"{API}/lock", status_code=204, response_class=Response, responses=_errors(403, 422)
-)
+@router.delete(f"{API}/lock", status_code=204, response_class=Response, responses=_errors(403, 422))
 def force_release_lock(
     store: Store,
     context: Writer,
@@ -440,5 +441,3 @@ def list_audit(
 def verify_audit(store: Store, _caller: Caller) -> AuditVerification:
     """Recompute the hash chain; name the first broken entry."""
     return store.verify_audit()
-
-

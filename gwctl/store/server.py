@@ -47,7 +47,10 @@ def serve(
 
 
 def init_store(
-    database_url: str, *, key_file: Path | None = None, token_name: str = "admin"  # noqa: S107
+    database_url: str,
+    *,
+    key_file: Path | None = None,
+    token_name: str = "admin",  # noqa: S107
 ) -> str:
     """Migrate the database, create the key if needed, and return a new admin token.
 

@@ -145,9 +145,7 @@ class GatewayStore:
                 session.add(MetaRow(name=_KEY_CHECK, value=base64.b64encode(blob).decode()))
             return found
 
-        check = read_transaction(self.engine, stored) or write_transaction(
-            self.engine, store_check
-        )
+        check = read_transaction(self.engine, stored) or write_transaction(self.engine, store_check)
         if check is None:
             return
         try:
@@ -221,8 +219,10 @@ class GatewayStore:
             rows = [SimpleNamespace(**dict(zip(columns, row, strict=True))) for row in result]
             items = [gateway_data(row, self.providers, self.cipher) for row in rows[:limit]]
             more = len(rows) > limit
-            return {"items": items,
-                    "next_cursor": encode_cursor(items[-1]["key"]) if more else None}
+            return {
+                "items": items,
+                "next_cursor": encode_cursor(items[-1]["key"]) if more else None,
+            }
 
         return read_transaction(self.engine, work)
 
@@ -373,7 +373,10 @@ class GatewayStore:
     # -- helpers ------------------------------------------------------------------------------
 
     def _writer(
-        self, session: Session, context: WriteContext, changeset_id: str | None = None,
+        self,
+        session: Session,
+        context: WriteContext,
+        changeset_id: str | None = None,
         logos: Mapping[str, Logo] | None = None,
     ) -> GatewayWriter:
         return GatewayWriter(session, self.cipher, self.providers, context, changeset_id, logos)
@@ -387,4 +390,3 @@ class GatewayStore:
             return gateway_view(row, self.providers, self.cipher)
 
         return write_transaction(self.engine, work)
-

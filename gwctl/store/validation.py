@@ -96,8 +96,9 @@ def unstorable_text(data: Any, path: tuple[str | int, ...] = ()) -> list[Violati
         return []
     if isinstance(data, dict):
         found = [v for name in data for v in unstorable_text(str(name), (*path, str(name)))]
-        return found + [v for name, item in data.items()
-                        for v in unstorable_text(item, (*path, str(name)))]
+        return found + [
+            v for name, item in data.items() for v in unstorable_text(item, (*path, str(name)))
+        ]
     if isinstance(data, list):
         return [v for index, item in enumerate(data) for v in unstorable_text(item, (*path, index))]
     return []
@@ -262,8 +263,13 @@ def _parse_logo(
 def parse_logo_value(value: Any, at: tuple[str, ...]) -> tuple[Logo | None, list[Violation]]:
     """A logo written as `{"content_type", "data": base64}` at path `at` of a body."""
     if not isinstance(value, dict) or set(value) != {"content_type", "data"}:
-        return None, [Violation(at, "'logo' must be {\"content_type\", \"data\"}, null, or "
-                                    "{\"sha256\"} of an image in a changeset's 'logos'")]
+        return None, [
+            Violation(
+                at,
+                '\'logo\' must be {"content_type", "data"}, null, or '
+                "{\"sha256\"} of an image in a changeset's 'logos'",
+            )
+        ]
     content_type, encoded = value["content_type"], value["data"]
     if not isinstance(content_type, str) or content_type not in LOGO_TYPES:
         return None, [Violation((*at, "content_type"), "must be image/png or image/jpeg")]
@@ -281,8 +287,12 @@ def _logo_by_digest(digest: Any, logos: Mapping[str, Logo]) -> tuple[Logo | None
     """A logo named by its SHA-256: only a changeset carries images to name (`logos`)."""
     found = logos.get(digest) if isinstance(digest, str) else None
     if found is None:
-        return None, [Violation(("logo", "sha256"), "no image with this SHA-256 in the "
-                                "changeset's 'logos': send each image there once")]
+        return None, [
+            Violation(
+                ("logo", "sha256"),
+                "no image with this SHA-256 in the changeset's 'logos': send each image there once",
+            )
+        ]
     return found, []
 
 

@@ -16,7 +16,9 @@ __all__ = ["live_store", "repo"]  # fixtures this module uses from the reconcile
 
 @pytest.mark.browser
 def test_the_web_page_lists_what_gwctl_applied(
-    browser: Any, repo: Repo, live_store: LiveStore,
+    browser: Any,
+    repo: Repo,
+    live_store: LiveStore,
 ) -> None:
     result = repo.gwctl("apply", "--auto-approve")
     assert result.exit_code == 0, result.output

@@ -385,7 +385,8 @@ def test_unknown_provider_and_gateway(admin: TestClient) -> None:
 
 
 def test_oversized_form_is_refused_with_the_pages_own_message(
-    admin: TestClient, store: GatewayStore,
+    admin: TestClient,
+    store: GatewayStore,
 ) -> None:
     token = csrf_of(admin.get("/gateways/new/infobip").text)
     response = admin.post(

@@ -108,12 +108,20 @@ def test_bad_account_file_in_json_carries_the_same_location(
     assert report["valid"] is False
     [problem] = report["problems"]
     assert (problem["file"], problem["line"], problem["column"]) == (
-        f"gateways.d/{case.key}.yaml", case.line, case.column)
+        f"gateways.d/{case.key}.yaml",
+        case.line,
+        case.column,
+    )
     assert problem["code"]
 
 
-SUBPROCESS_CASES = ["duplicate-key", "python-object-tag", "infobip-secret-key-in-account",
-                    "not-utf-8", "twilio-with-batch"]
+SUBPROCESS_CASES = [
+    "duplicate-key",
+    "python-object-tag",
+    "infobip-secret-key-in-account",
+    "not-utf-8",
+    "twilio-with-batch",
+]
 
 
 @pytest.mark.parametrize("key", SUBPROCESS_CASES)

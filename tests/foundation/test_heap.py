@@ -52,11 +52,14 @@ def test_the_command_still_collects_garbage_cycles(restored_gc: None) -> None:
 
 
 def test_the_gwctl_entry_point_tunes_the_collector() -> None:
-    script = ("import gc, sys; sys.argv = ['gwctl', '--version']\n"
-              "from gwctl.cli.main import main\n"
-              "try:\n    main()\nexcept SystemExit:\n    pass\n"
-              "print(gc.get_threshold()[0], gc.get_freeze_count() > 0)")
-    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                               check=True, timeout=60)
+    script = (
+        "import gc, sys; sys.argv = ['gwctl', '--version']\n"
+        "from gwctl.cli.main import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(gc.get_threshold()[0], gc.get_freeze_count() > 0)"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
 
     assert completed.stdout.split()[-2:] == [str(heap.YOUNG_THRESHOLD), "True"]

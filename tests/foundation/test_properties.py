@@ -18,36 +18,82 @@ from gwctl.config.strict_yaml import load_bytes
 from gwctl.core.problems import ConfigError
 from tests.conftest import account
 
-BOUNDED = settings(max_examples=200, deadline=None,
-                   suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                          HealthCheck.too_slow])
+BOUNDED = settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
-SCALARS = (st.none() | st.booleans() | st.integers()
-           | st.floats(allow_nan=False) | st.text(max_size=20))
+SCALARS = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20)
+)
 KEYS = st.text(min_size=1, max_size=12)
 TREES = st.recursive(
     SCALARS,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(KEYS, children,
-                                                                      max_size=4),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(KEYS, children, max_size=4),
     max_leaves=12,
 )
 DOCUMENTS = st.dictionaries(KEYS, TREES, max_size=6)
 
 # Pieces of YAML syntax that make a parser or the strict rules work: indicators, tags,
 # anchors, aliases, document markers, control and odd characters.
-YAML_BITS = st.sampled_from([
-    ":", ": ", "- ", "? ", "&a ", "*a", "!tag ", "!!python/object:os.system ", "!!str ",
-    "!!binary ", "|", ">", "'", '"', "\n", "\n  ", "  ", "\t", "#", "{", "}", "[", "]", ",",
-    "%YAML 1.1\n", "---\n", "...\n", "<<: ", "~", "\x00", "\x07", "\ufeff", "\x85", "\u2028",
-    "\\", "@", "`", "2024-13-45", "0x", "1e400", ".nan", "=",
-])
+YAML_BITS = st.sampled_from(
+    [
+        ":",
+        ": ",
+        "- ",
+        "? ",
+        "&a ",
+        "*a",
+        "!tag ",
+        "!!python/object:os.system ",
+        "!!str ",
+        "!!binary ",
+        "|",
+        ">",
+        "'",
+        '"',
+        "\n",
+        "\n  ",
+        "  ",
+        "\t",
+        "#",
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        "%YAML 1.1\n",
+        "---\n",
+        "...\n",
+        "<<: ",
+        "~",
+        "\x00",
+        "\x07",
+        "\ufeff",
+        "\x85",
+        "\u2028",
+        "\\",
+        "@",
+        "`",
+        "2024-13-45",
+        "0x",
+        "1e400",
+        ".nan",
+        "=",
+    ]
+)
 
 
 @st.composite
 def yamlish_text(draw: st.DrawFn) -> str:
     """A real YAML dump of a nested structure, then a few random edits with YAML syntax."""
-    text = yaml.safe_dump(draw(DOCUMENTS), default_flow_style=draw(st.sampled_from(
-        [False, True, None])), allow_unicode=draw(st.booleans()), sort_keys=False)
+    text = yaml.safe_dump(
+        draw(DOCUMENTS),
+        default_flow_style=draw(st.sampled_from([False, True, None])),
+        allow_unicode=draw(st.booleans()),
+        sort_keys=False,
+    )
     for _ in range(draw(st.integers(0, 4))):
         at = draw(st.integers(0, len(text)))
         edit = draw(st.sampled_from(["insert", "delete", "replace", "duplicate line"]))
@@ -55,9 +101,9 @@ def yamlish_text(draw: st.DrawFn) -> str:
         if edit == "insert":
             text = text[:at] + bit + text[at:]
         elif edit == "delete":
-            text = text[:at] + text[at + draw(st.integers(1, 5)):]
+            text = text[:at] + text[at + draw(st.integers(1, 5)) :]
         elif edit == "replace":
-            text = text[:at] + bit + text[at + len(bit):]
+            text = text[:at] + bit + text[at + len(bit) :]
         else:
             lines = text.splitlines(keepends=True) or [""]
             index = draw(st.integers(0, len(lines) - 1))
@@ -96,8 +142,9 @@ def test_arbitrary_bytes_load_as_a_mapping_or_raise_only_config_error(data: byte
 
 
 # Fragments of YAML syntax glued together: more tags, anchors and markers than edits make.
-YAML_SOUP = st.lists(YAML_BITS | KEYS | st.sampled_from(["provider", "name", "infobip"]),
-                     max_size=30).map("".join)
+YAML_SOUP = st.lists(
+    YAML_BITS | KEYS | st.sampled_from(["provider", "name", "infobip"]), max_size=30
+).map("".join)
 
 
 @BOUNDED
@@ -163,7 +210,8 @@ def test_load_config_never_raises_whatever_the_secret_file_holds(
     fuzz_root: Path, content: bytes
 ) -> None:
     (fuzz_root / "gateways.d" / "fuzzed.yaml").write_text(
-        yaml.safe_dump(account(), sort_keys=False))
+        yaml.safe_dump(account(), sort_keys=False)
+    )
     (fuzz_root / "gateways.d" / "fuzzed.secret.yaml").write_bytes(content)
 
     config = load_config(fuzz_root)

@@ -63,8 +63,9 @@ def test_each_schema_file_is_a_valid_draft_2020_12_schema(path: Path) -> None:
     Draft202012Validator.check_schema(schema)
 
 
-@pytest.mark.parametrize(("provider", "name", "spec"), PROPERTIES,
-                         ids=[f"{p}.{n}" for p, n, _ in PROPERTIES])
+@pytest.mark.parametrize(
+    ("provider", "name", "spec"), PROPERTIES, ids=[f"{p}.{n}" for p, n, _ in PROPERTIES]
+)
 def test_every_field_has_a_title_and_a_description(
     provider: str, name: str, spec: dict[str, Any]
 ) -> None:
@@ -120,8 +121,9 @@ def _editor_registry() -> Registry[Any]:
     return registry
 
 
-@pytest.mark.parametrize("path", sorted((REPO_ROOT / "gateways.d").glob("*[!t].yaml")),
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", sorted((REPO_ROOT / "gateways.d").glob("*[!t].yaml")), ids=lambda p: p.name
+)
 def test_example_accounts_name_their_schema_for_editors_and_match_it(path: Path) -> None:
     first_line = path.read_text().splitlines()[0]
     data = yaml.safe_load(path.read_text())
@@ -134,11 +136,38 @@ def test_example_accounts_name_their_schema_for_editors_and_match_it(path: Path)
 
 # --- the fallback sender ID ---------------------------------------------------------------------
 
-ACCEPTED_SENDER_IDS = ["S", "SMSPLUS", "A" * 11, "SMS PLUS", "1234567890A", "A1", "a",
-                       "1", "1" * 15, "+1", "+" + "1" * 15, "447700900123"]
-REFUSED_SENDER_IDS = ["", "A" * 12, "SMS PLUS 123", "1" * 16, "+" + "1" * 16, "+", "++1",
-                      "+44A", "1 2", " ", "SMS-PLUS", "SMS_PLUS", "SMS.PLUS", "ÉCOLE",
-                      "SMSPLUS\n", "1+1"]
+ACCEPTED_SENDER_IDS = [
+    "S",
+    "SMSPLUS",
+    "A" * 11,
+    "SMS PLUS",
+    "1234567890A",
+    "A1",
+    "a",
+    "1",
+    "1" * 15,
+    "+1",
+    "+" + "1" * 15,
+    "447700900123",
+]
+REFUSED_SENDER_IDS = [
+    "",
+    "A" * 12,
+    "SMS PLUS 123",
+    "1" * 16,
+    "+" + "1" * 16,
+    "+",
+    "++1",
+    "+44A",
+    "1 2",
+    " ",
+    "SMS-PLUS",
+    "SMS_PLUS",
+    "SMS.PLUS",
+    "ÉCOLE",
+    "SMSPLUS\n",
+    "1+1",
+]
 
 
 @pytest.mark.parametrize("sender_id", ACCEPTED_SENDER_IDS)
@@ -161,22 +190,27 @@ def test_fallback_sender_id_refused_with_both_forms_explained(sender_id: str) ->
 
 def test_twilio_account_with_batch_is_refused_with_the_reason() -> None:
     [violation] = load_providers()["twilio"].validate_account(
-        account("twilio", sending_pattern="batch"))
+        account("twilio", sending_pattern="batch")
+    )
 
-    assert violation.message == ("'sending_pattern' (Sending Pattern) must be 'loop': Twilio "
-                                 "does not accept batches")
+    assert violation.message == (
+        "'sending_pattern' (Sending Pattern) must be 'loop': Twilio does not accept batches"
+    )
 
 
 @pytest.mark.parametrize("provider", ["infobip", "clickatell"])
 def test_batch_is_accepted_for_providers_that_take_batches(provider: str) -> None:
-    assert load_providers()[provider].validate_account(
-        account(provider, sending_pattern="batch")) == []
+    assert (
+        load_providers()[provider].validate_account(account(provider, sending_pattern="batch"))
+        == []
+    )
 
 
 def test_credential_messages_never_quote_the_value() -> None:
     value = "AC-not-a-sid-" + "z" * 20
     [violation] = load_providers()["twilio"].validate_credentials(
-        {"account_sid": value, "auth_token": "0" * 32})
+        {"account_sid": value, "auth_token": "0" * 32}
+    )
 
     assert value not in violation.message
 
@@ -187,33 +221,62 @@ VONAGE = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "Vonage gateway account",
     "description": "A Vonage account, authenticated with an API key and an API secret.",
-    "x-gwctl-provider": {"id": "vonage", "company_name": "Vonage",
-                         "signup_link": "https://dashboard.nexmo.com/sign-up"},
+    "x-gwctl-provider": {
+        "id": "vonage",
+        "company_name": "Vonage",
+        "signup_link": "https://dashboard.nexmo.com/sign-up",
+    },
     "type": "object",
     "properties": {
-        "provider": {"title": "Company Name", "description": "The gateway's company.",
-                     "const": "vonage"},
-        **{name: {"$ref": f"common.schema.json#/$defs/{name}"}
-           for name in ("name", "status", "sending_pattern", "fallback_sender_id", "logo",
-                        "description", "signup_link", "protect", "moved_from")},
+        "provider": {
+            "title": "Company Name",
+            "description": "The gateway's company.",
+            "const": "vonage",
+        },
+        **{
+            name: {"$ref": f"common.schema.json#/$defs/{name}"}
+            for name in (
+                "name",
+                "status",
+                "sending_pattern",
+                "fallback_sender_id",
+                "logo",
+                "description",
+                "signup_link",
+                "protect",
+                "moved_from",
+            )
+        },
     },
     "required": ["provider", "name", "status", "sending_pattern", "fallback_sender_id"],
     "additionalProperties": False,
-    "$defs": {"credentials": {
-        "title": "Vonage credentials",
-        "description": "The credentials of a Vonage account.",
-        "type": "object",
-        "properties": {
-            "api_key": {"title": "API Key", "description": "Your Vonage API key.",
-                        "type": "string", "pattern": "^[0-9a-f]{8}$",
-                        "x-gwctl-column": "api_key", "writeOnly": True},
-            "api_secret": {"title": "API Secret", "description": "Your Vonage API secret.",
-                           "type": "string", "minLength": 16,
-                           "x-gwctl-column": "secret_key", "writeOnly": True},
-        },
-        "required": ["api_key", "api_secret"],
-        "additionalProperties": False,
-    }},
+    "$defs": {
+        "credentials": {
+            "title": "Vonage credentials",
+            "description": "The credentials of a Vonage account.",
+            "type": "object",
+            "properties": {
+                "api_key": {
+                    "title": "API Key",
+                    "description": "Your Vonage API key.",
+                    "type": "string",
+                    "pattern": "^[0-9a-f]{8}$",
+                    "x-gwctl-column": "api_key",
+                    "writeOnly": True,
+                },
+                "api_secret": {
+                    "title": "API Secret",
+                    "description": "Your Vonage API secret.",
+                    "type": "string",
+                    "minLength": 16,
+                    "x-gwctl-column": "secret_key",
+                    "writeOnly": True,
+                },
+            },
+            "required": ["api_key", "api_secret"],
+            "additionalProperties": False,
+        }
+    },
 }
 
 
@@ -236,16 +299,20 @@ def with_vonage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
 def test_a_fourth_provider_is_one_new_schema_file(
     config_dir: ConfigDirFactory, sops_env: AgeIdentity
 ) -> None:
-    repo = config_dir({"vonage-eu": account("vonage", "Vonage EU", sending_pattern="batch")},
-                      secrets={"vonage-eu": {"api_key": "0a1b2c3d", "api_secret": "s" * 16}})
+    repo = config_dir(
+        {"vonage-eu": account("vonage", "Vonage EU", sending_pattern="batch")},
+        secrets={"vonage-eu": {"api_key": "0a1b2c3d", "api_secret": "s" * 16}},
+    )
 
     validated = repo.validate("--decrypt")
     listed = invoke("providers")
     printed = invoke("schema", "vonage")
 
     assert validated.exit_code == 0, validated.output
-    assert "vonage       Vonage       api_key (API Key; api_key column, secret), api_secret " \
-           "(API Secret; secret_key column, secret)" in listed.stdout
+    assert (
+        "vonage       Vonage       api_key (API Key; api_key column, secret), api_secret "
+        "(API Secret; secret_key column, secret)" in listed.stdout
+    )
     assert json.loads(printed.stdout)["x-gwctl-provider"]["id"] == "vonage"
 
 
@@ -253,12 +320,15 @@ def test_a_fourth_provider_is_one_new_schema_file(
 def test_the_fourth_providers_rules_come_from_its_file(
     config_dir: ConfigDirFactory, sops_env: AgeIdentity
 ) -> None:
-    repo = config_dir({"vonage-eu": account("vonage", "Vonage EU")},
-                      secrets={"vonage-eu": {"api_key": "NOT-HEX!", "api_secret": "s" * 16}})
+    repo = config_dir(
+        {"vonage-eu": account("vonage", "Vonage EU")},
+        secrets={"vonage-eu": {"api_key": "NOT-HEX!", "api_secret": "s" * 16}},
+    )
 
     outcome = repo.validate("--decrypt")
 
     assert outcome.exit_code == 1
-    assert outcome.stdout.startswith("gateways.d/vonage-eu.secret.yaml:1:10: 'api_key' "
-                                     "(API Key) is not valid")
+    assert outcome.stdout.startswith(
+        "gateways.d/vonage-eu.secret.yaml:1:10: 'api_key' (API Key) is not valid"
+    )
     assert "NOT-HEX!" not in outcome.output

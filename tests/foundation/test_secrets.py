@@ -36,8 +36,7 @@ from tests.conftest import (
 VALUES = {"api_key": "infobip-api-key-0001", "secret_key": CANARY}
 
 
-def _secret_file(repo: ConfigRepo, key: str = "acct",
-                 values: dict[str, str] | None = None) -> Path:
+def _secret_file(repo: ConfigRepo, key: str = "acct", values: dict[str, str] | None = None) -> Path:
     return repo.write_secret(key, values or VALUES)
 
 
@@ -51,8 +50,14 @@ def _log_line(value: object) -> str:
 def test_secret_repr_and_str_never_show_the_value() -> None:
     secret = Secret(CANARY)
 
-    shown = [repr(secret), str(secret), f"{secret!r}", repr([secret]), _log_line(secret),
-             repr({"k": secret})]
+    shown = [
+        repr(secret),
+        str(secret),
+        f"{secret!r}",
+        repr([secret]),
+        _log_line(secret),
+        repr({"k": secret}),
+    ]
 
     assert_no_secret(*shown)
     assert repr(secret) == "Secret('••••')"
@@ -220,9 +225,11 @@ def test_a_missing_sops_binary_is_a_clear_error_on_decrypt(
     with pytest.raises(SopsNotFoundError) as caught:
         decrypt_file(path, "gateways.d/acct.secret.yaml")
 
-    assert str(caught.value) == ("the sops binary '/nonexistent/sops' named by GWCTL_SOPS "
-                                 "could not be run: fix GWCTL_SOPS or unset it to use the "
-                                 "bundled sops")
+    assert str(caught.value) == (
+        "the sops binary '/nonexistent/sops' named by GWCTL_SOPS "
+        "could not be run: fix GWCTL_SOPS or unset it to use the "
+        "bundled sops"
+    )
 
 
 def test_a_missing_sops_binary_is_a_clear_error_on_encrypt(
@@ -232,8 +239,7 @@ def test_a_missing_sops_binary_is_a_clear_error_on_encrypt(
     monkeypatch.setenv("GWCTL_SOPS", "/nonexistent/sops")
 
     with pytest.raises(SopsNotFoundError, match="could not be run"):
-        encrypt_to_file({"secret_key": Secret(CANARY)}, repo.gateways / "x.secret.yaml",
-                        repo.root)
+        encrypt_to_file({"secret_key": Secret(CANARY)}, repo.gateways / "x.secret.yaml", repo.root)
 
     assert not (repo.gateways / "x.secret.yaml").exists()
 
@@ -282,8 +288,9 @@ def test_encrypt_to_file_replaces_an_existing_file_whole(config_dir: ConfigDirFa
     repo = config_dir()
     target = _secret_file(repo)
 
-    encrypt_to_file({"api_key": Secret("replaced-key-01"), "secret_key": Secret("s" * 8)},
-                    target, repo.root)
+    encrypt_to_file(
+        {"api_key": Secret("replaced-key-01"), "secret_key": Secret("s" * 8)}, target, repo.root
+    )
 
     assert sorted(p.name for p in repo.gateways.glob("acct*")) == ["acct.secret.yaml"]
     assert decrypt_file(target, "x")["api_key"].reveal() == "replaced-key-01"
@@ -308,7 +315,8 @@ def test_encrypt_without_a_matching_creation_rule_fails_cleanly(
 ) -> None:
     repo = config_dir()
     (repo.root / ".sops.yaml").write_text(
-        "creation_rules:\n  - path_regex: elsewhere/.*\n    age: age1nobody\n")
+        "creation_rules:\n  - path_regex: elsewhere/.*\n    age: age1nobody\n"
+    )
     target = repo.gateways / "x.secret.yaml"
     before = _tree(repo.root)
 

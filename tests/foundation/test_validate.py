@@ -22,9 +22,14 @@ from tests.conftest import (
 DEMO_KEY = REPO_ROOT / "demo-keys" / "DEMO-ONLY-age-key.txt"
 
 THREE_PROVIDERS = {
-    "infobip-eu": account("infobip", "Infobip I", sending_pattern="batch",
-                          logo="logos/logo.png", description="EU marketing",
-                          signup_link="https://www.infobip.com/signup"),
+    "infobip-eu": account(
+        "infobip",
+        "Infobip I",
+        sending_pattern="batch",
+        logo="logos/logo.png",
+        description="EU marketing",
+        signup_link="https://www.infobip.com/signup",
+    ),
     "clickatell-africa": account("clickatell", "Clickatell", status="inactive"),
     "twilio-us": account("twilio", "Twilio US", fallback_sender_id="+15005550006"),
 }
@@ -60,9 +65,14 @@ def test_shipped_example_with_decrypt_but_no_key_names_each_file_it_cannot_open(
     assert_clean(outcome)
     lines = outcome.stdout.splitlines()
     assert len(lines) == 5
-    assert all(line.endswith("(or SOPS_AGE_KEY) to the age identity of one of its recipients, "
-                             "or ask a recipient to re-encrypt it with `sops updatekeys` for "
-                             "yours") for line in lines[:4])
+    assert all(
+        line.endswith(
+            "(or SOPS_AGE_KEY) to the age identity of one of its recipients, "
+            "or ask a recipient to re-encrypt it with `sops updatekeys` for "
+            "yours"
+        )
+        for line in lines[:4]
+    )
     assert lines[-1] == "4 problems in 4 files"
 
 
@@ -86,7 +96,8 @@ def test_a_directory_without_gateways_d_is_one_clear_problem(tmp_path: Path) -> 
     assert outcome.exit_code == 1
     assert outcome.stdout.splitlines()[0] == (
         f"gateways.d: no gateways.d/ directory in {tmp_path}: run gwctl in the config "
-        "repository's root or pass it as an argument")
+        "repository's root or pass it as an argument"
+    )
 
 
 # --- generated repositories ---------------------------------------------------------------------
@@ -117,7 +128,9 @@ def test_accounts_of_all_three_providers_validate_with_decrypt(
 
 
 def test_the_key_given_in_sops_age_key_decrypts_too(
-    config_dir: ConfigDirFactory, no_sops_key: None, age_identity: AgeIdentity,
+    config_dir: ConfigDirFactory,
+    no_sops_key: None,
+    age_identity: AgeIdentity,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("SOPS_AGE_KEY", age_identity.secret_key)
@@ -130,13 +143,19 @@ def test_the_key_given_in_sops_age_key_decrypts_too(
 
 @pytest.mark.usefixtures("no_sops_key")
 def test_boundary_values_are_accepted(config_dir: ConfigDirFactory) -> None:
-    repo = config_dir({
-        "longest": account(name="N" * 64, description="d" * 500,
-                           fallback_sender_id="A" * 11, signup_link="http://example.com"),
-        "numeric": account(name="Numeric", fallback_sender_id="+" + "1" * 15),
-        "spaced": account(name="Spaced", fallback_sender_id="SMS PLUS 1"),
-        "one-char": account(name="x", fallback_sender_id="X"),
-    })
+    repo = config_dir(
+        {
+            "longest": account(
+                name="N" * 64,
+                description="d" * 500,
+                fallback_sender_id="A" * 11,
+                signup_link="http://example.com",
+            ),
+            "numeric": account(name="Numeric", fallback_sender_id="+" + "1" * 15),
+            "spaced": account(name="Spaced", fallback_sender_id="SMS PLUS 1"),
+            "one-char": account(name="x", fallback_sender_id="X"),
+        }
+    )
 
     outcome = repo.validate()
 
@@ -174,9 +193,12 @@ def test_a_symlink_that_stays_inside_the_config_dir_is_accepted(
     config_dir: ConfigDirFactory,
 ) -> None:
     repo = config_dir()
-    shared = repo.write_plain("shared/infobip.yaml", "provider: infobip\nname: Linked\n"
-                              "status: active\nsending_pattern: loop\n"
-                              "fallback_sender_id: SMSPLUS\n")
+    shared = repo.write_plain(
+        "shared/infobip.yaml",
+        "provider: infobip\nname: Linked\n"
+        "status: active\nsending_pattern: loop\n"
+        "fallback_sender_id: SMSPLUS\n",
+    )
     (repo.gateways / "linked.yaml").symlink_to(shared)
     repo.write_secret("linked", {"api_key": "infobip-api-key-0001", "secret_key": "s" * 8})
 
@@ -220,7 +242,10 @@ def test_loaded_accounts_carry_every_field_and_their_files(config_dir: ConfigDir
     assert sorted(by_key) == ["clickatell-africa", "infobip-eu", "twilio-us"]
     infobip = by_key["infobip-eu"]
     assert (infobip.provider, infobip.name, infobip.sending_pattern) == (
-        "infobip", "Infobip I", "batch")
+        "infobip",
+        "Infobip I",
+        "batch",
+    )
     assert infobip.account_file == "gateways.d/infobip-eu.yaml"
     assert infobip.secret_file == "gateways.d/infobip-eu.secret.yaml"
     assert infobip.account_digest.startswith("sha256:")
@@ -292,7 +317,11 @@ def test_json_format_of_a_valid_repository(config_dir: ConfigDirFactory) -> None
 
     assert outcome.exit_code == 0
     assert json.loads(outcome.stdout) == {
-        "format_version": 1, "valid": True, "accounts": 3, "problems": []}
+        "format_version": 1,
+        "valid": True,
+        "accounts": 3,
+        "problems": [],
+    }
 
 
 def test_github_format_writes_one_error_annotation_per_problem(broken_repo: Path) -> None:
@@ -302,9 +331,11 @@ def test_github_format_writes_one_error_annotation_per_problem(broken_repo: Path
     lines = outcome.stdout.splitlines()
     assert lines[0].startswith(
         "::error file=gateways.d/a-infobip.yaml,line=5,col=21,title=gwctl validate::"
-        "'fallback_sender_id' (Fallback Sender ID) must be an alphanumeric sender ID")
+        "'fallback_sender_id' (Fallback Sender ID) must be an alphanumeric sender ID"
+    )
     assert lines[3].startswith(
-        "::error file=gateways.d/c-orphanless.yaml,title=gwctl validate::no secret file")
+        "::error file=gateways.d/c-orphanless.yaml,title=gwctl validate::no secret file"
+    )
     assert sum(line.startswith("::error file=") for line in lines) == 6
     assert lines[-1] == "6 problems in 5 files"
 
@@ -318,5 +349,7 @@ def test_github_format_escapes_newlines_and_percent_signs(config_dir: ConfigDirF
 
     lines = outcome.stdout.splitlines()
     assert len(lines) == 2
-    assert lines[0].startswith("::error file=gateways.d/odd.yaml,line=6,col=3,title=gwctl "
-                               "validate::unknown field '50%25%0Arate'")
+    assert lines[0].startswith(
+        "::error file=gateways.d/odd.yaml,line=6,col=3,title=gwctl "
+        "validate::unknown field '50%25%0Arate'"
+    )

@@ -37,11 +37,18 @@ class Distribution:
 
 
 def _run(*command: str | Path, cwd: Path | None = None) -> None:
-    completed = subprocess.run([str(part) for part in command], cwd=cwd, capture_output=True,
-                               text=True, timeout=600, check=False)
+    completed = subprocess.run(
+        [str(part) for part in command],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     if completed.returncode != 0:
-        pytest.fail(f"{' '.join(map(str, command))} failed:\n{completed.stdout}\n"
-                    f"{completed.stderr}")
+        pytest.fail(
+            f"{' '.join(map(str, command))} failed:\n{completed.stdout}\n{completed.stderr}"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -37,17 +37,35 @@ def user_env(tmp_path: Path, age_identity: AgeIdentity) -> dict[str, str]:
     """A shell of the user's: the venv's gwctl on PATH, their age key, nothing of ours."""
     home = tmp_path / "home"
     home.mkdir()
-    keep = {name: value for name, value in os.environ.items()
-            if name in ("PATH", "LANG", "LC_ALL", "TMPDIR")}
-    return {**keep, "HOME": str(home), "SOPS_AGE_KEY_FILE": str(age_identity.key_file),
-            "GIT_AUTHOR_NAME": "u", "GIT_AUTHOR_EMAIL": "u@example.com",
-            "GIT_COMMITTER_NAME": "u", "GIT_COMMITTER_EMAIL": "u@example.com"}
+    keep = {
+        name: value
+        for name, value in os.environ.items()
+        if name in ("PATH", "LANG", "LC_ALL", "TMPDIR")
+    }
+    return {
+        **keep,
+        "HOME": str(home),
+        "SOPS_AGE_KEY_FILE": str(age_identity.key_file),
+        "GIT_AUTHOR_NAME": "u",
+        "GIT_AUTHOR_EMAIL": "u@example.com",
+        "GIT_COMMITTER_NAME": "u",
+        "GIT_COMMITTER_EMAIL": "u@example.com",
+    }
 
 
-def gwctl(dist: Distribution, root: Path, env: dict[str, str], *args: str,
-          stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(dist.gwctl), *args], cwd=root, env=env, input=stdin,
-                          capture_output=True, text=True, timeout=120, check=False)
+def gwctl(
+    dist: Distribution, root: Path, env: dict[str, str], *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(dist.gwctl), *args],
+        cwd=root,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def ok(result: subprocess.CompletedProcess[str], code: int = 0) -> str:
@@ -67,57 +85,97 @@ def test_the_wheel_and_the_sdist_carry_every_runtime_file(distribution: Distribu
 
 
 def test_the_base_install_has_no_database_server_drivers(distribution: Distribution) -> None:
-    listed = subprocess.run([str(distribution.venv / "bin" / "pip"), "list"],
-                            capture_output=True, text=True, check=True).stdout.lower()
+    listed = subprocess.run(
+        [str(distribution.venv / "bin" / "pip"), "list"], capture_output=True, text=True, check=True
+    ).stdout.lower()
     assert "psycopg" not in listed
     assert "pymysql" not in listed
 
 
 def test_a_server_database_without_its_driver_names_the_extra(
-    distribution: Distribution, user_repo: Path, user_env: dict[str, str],
+    distribution: Distribution,
+    user_repo: Path,
+    user_env: dict[str, str],
 ) -> None:
-    result = gwctl(distribution, user_repo, user_env, "store", "token", "list",
-                   "--db", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    result = gwctl(
+        distribution,
+        user_repo,
+        user_env,
+        "store",
+        "token",
+        "list",
+        "--db",
+        "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    )
     assert result.returncode == 1
     assert "pip install 'gwctl[postgres]'" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_a_new_user_goes_from_init_to_a_converged_store(
-    distribution: Distribution, user_repo: Path, user_env: dict[str, str],
+    distribution: Distribution,
+    user_repo: Path,
+    user_env: dict[str, str],
     age_identity: AgeIdentity,
 ) -> None:
     ok(gwctl(distribution, user_repo, user_env, "init"))
     assert age_identity.public_key in (user_repo / ".sops.yaml").read_text()
     (user_repo / "gateways.d" / "logos").mkdir()
     (user_repo / "gateways.d" / "logos" / "twilio.png").write_bytes(png_bytes())
-    ok(gwctl(distribution, user_repo, user_env, "add", "twilio", "twilio-us", "--name",
-             "Twilio US", "--status", "active", "--fallback-sender-id", "+15005550006",
-             "--logo", "logos/twilio.png", "--no-protect", "--description", "",
-             "--signup-link", "", "--credentials-stdin",
-             stdin=f"account_sid={TWILIO_SID}\nauth_token={CANARY_HEX}\n"))
+    ok(
+        gwctl(
+            distribution,
+            user_repo,
+            user_env,
+            "add",
+            "twilio",
+            "twilio-us",
+            "--name",
+            "Twilio US",
+            "--status",
+            "active",
+            "--fallback-sender-id",
+            "+15005550006",
+            "--logo",
+            "logos/twilio.png",
+            "--no-protect",
+            "--description",
+            "",
+            "--signup-link",
+            "",
+            "--credentials-stdin",
+            stdin=f"account_sid={TWILIO_SID}\nauth_token={CANARY_HEX}\n",
+        )
+    )
     assert "valid: 1 account" in ok(gwctl(distribution, user_repo, user_env, "validate"))
-    assert "1 to create" in ok(gwctl(distribution, user_repo, user_env, "plan",
-                                     "--detailed-exitcode"), code=2)
+    assert "1 to create" in ok(
+        gwctl(distribution, user_repo, user_env, "plan", "--detailed-exitcode"), code=2
+    )
     ok(gwctl(distribution, user_repo, user_env, "apply", "--auto-approve"))
-    assert "No changes" in ok(gwctl(distribution, user_repo, user_env, "plan",
-                                    "--detailed-exitcode"))
+    assert "No changes" in ok(
+        gwctl(distribution, user_repo, user_env, "plan", "--detailed-exitcode")
+    )
     assert_nothing_private_is_staged(user_repo, user_env)
     assert_nothing_on_disk_holds(user_repo, CANARY_HEX)
 
 
 def test_the_installed_store_serves_the_page_to_a_signed_in_admin(
-    distribution: Distribution, user_repo: Path, user_env: dict[str, str],
+    distribution: Distribution,
+    user_repo: Path,
+    user_env: dict[str, str],
 ) -> None:
     ok(gwctl(distribution, user_repo, user_env, "init"))
-    with served(distribution, user_repo, user_env) as (base_url, token), httpx.Client(
-        base_url=base_url, timeout=10,
-    ) as browser:
+    with (
+        served(distribution, user_repo, user_env) as (base_url, token),
+        httpx.Client(
+            base_url=base_url,
+            timeout=10,
+        ) as browser,
+    ):
         form = browser.get("/signin").raise_for_status().text
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
         assert csrf is not None
-        signed_in = browser.post("/signin", data={"token": token,
-                                                  "csrf_token": csrf.group(1)})
+        signed_in = browser.post("/signin", data={"token": token, "csrf_token": csrf.group(1)})
         assert signed_in.status_code == 303
         page = browser.get(signed_in.headers["location"])
         assert page.status_code == 200
@@ -132,8 +190,13 @@ class served:
     def __init__(self, dist: Distribution, root: Path, env: dict[str, str]) -> None:
         self.port = free_port()
         self.process = subprocess.Popen(
-            [str(dist.gwctl), "serve", "--init", "--port", str(self.port)], cwd=root, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            [str(dist.gwctl), "serve", "--init", "--port", str(self.port)],
+            cwd=root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
 
     def __enter__(self) -> tuple[str, str]:
         assert self.process.stdout is not None
@@ -156,8 +219,14 @@ class served:
 
 def assert_nothing_private_is_staged(root: Path, env: dict[str, str]) -> None:
     subprocess.run(["git", "add", "-A"], cwd=root, env=env, check=True)
-    status = subprocess.run(["git", "status", "--porcelain"], cwd=root, env=env,
-                            capture_output=True, text=True, check=True).stdout
+    status = subprocess.run(
+        ["git", "status", "--porcelain"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert (root / ".gwctl").is_dir()
     assert ".gwctl" not in status
     assert "gateways.d/" in status or "gwctl.yaml" in status  # the rest is staged

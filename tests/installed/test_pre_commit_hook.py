@@ -22,15 +22,33 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def try_repo(repo: ConfigRepo, home: Path) -> subprocess.CompletedProcess[str]:
     for command in (["init", "-q"], ["add", "-A"]):
         subprocess.run(["git", "-C", str(repo.root), *command], check=True)
-    env = {**os.environ, "PRE_COMMIT_HOME": str(home),
-           "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(REPO_ROOT),
-                           "gwctl-validate", "--all-files"], cwd=repo.root, env=env,
-                          capture_output=True, text=True, timeout=900, check=False)
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(home),
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+    }
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pre_commit",
+            "try-repo",
+            str(REPO_ROOT),
+            "gwctl-validate",
+            "--all-files",
+        ],
+        cwd=repo.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
 
 
-def test_the_hook_passes_a_valid_repository(config_dir: ConfigDirFactory, no_sops_key: None,
-                                            pre_commit_home: Path) -> None:
+def test_the_hook_passes_a_valid_repository(
+    config_dir: ConfigDirFactory, no_sops_key: None, pre_commit_home: Path
+) -> None:
     repo = config_dir({"twilio-us": account("twilio", "Twilio US")})
     result = try_repo(repo, pre_commit_home)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -39,7 +57,9 @@ def test_the_hook_passes_a_valid_repository(config_dir: ConfigDirFactory, no_sop
 
 
 def test_the_hook_fails_a_broken_repository_at_file_line_and_column(
-    config_dir: ConfigDirFactory, no_sops_key: None, pre_commit_home: Path,
+    config_dir: ConfigDirFactory,
+    no_sops_key: None,
+    pre_commit_home: Path,
 ) -> None:
     repo = config_dir({"twilio-us": account("twilio", "Twilio US", sending_pattern="batch")})
     result = try_repo(repo, pre_commit_home)

@@ -125,27 +125,52 @@ class Runner:
         return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
 
     def base_env(self) -> dict[str, str]:
-        inherited = {name: value for name, value in os.environ.items()
-                     if not name.startswith(_INHERITED_NOT)}
+        inherited = {
+            name: value for name, value in os.environ.items() if not name.startswith(_INHERITED_NOT)
+        }
         path = f"{self.bin}:{Path(sys.executable).parent}:{inherited.get('PATH', '/usr/bin:/bin')}"
-        return {**inherited, "PATH": path, "FAKE_GH_STATE": str(self.gh_state),
-                "RUNNER_TEMP": str(self.work), **self.variables}
+        return {
+            **inherited,
+            "PATH": path,
+            "FAKE_GH_STATE": str(self.gh_state),
+            "RUNNER_TEMP": str(self.work),
+            **self.variables,
+        }
 
     def bash(self, script: str, env: Mapping[str, str], cwd: Path | None = None) -> Outcome:
         output, summary = self.work / "github_output", self.work / "step_summary"
         for path in (output, summary):
             path.write_text("")
-        full_env = {**self.base_env(), **env, "GITHUB_OUTPUT": str(output),
-                    "GITHUB_STEP_SUMMARY": str(summary)}
-        done = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script],
-                              cwd=cwd or self.cwd, env=full_env, text=True,
-                              capture_output=True, timeout=300, check=False)
+        full_env = {
+            **self.base_env(),
+            **env,
+            "GITHUB_OUTPUT": str(output),
+            "GITHUB_STEP_SUMMARY": str(summary),
+        }
+        done = subprocess.run(
+            ["bash", "-e", "-o", "pipefail", "-c", script],
+            cwd=cwd or self.cwd,
+            env=full_env,
+            text=True,
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
         pairs = (line.partition("=") for line in output.read_text().splitlines())
-        return Outcome(done.returncode, done.stdout, done.stderr,
-                       {key: value for key, _, value in pairs}, summary.read_text())
+        return Outcome(
+            done.returncode,
+            done.stdout,
+            done.stderr,
+            {key: value for key, _, value in pairs},
+            summary.read_text(),
+        )
 
-    def github(self, step: Mapping[str, Any], contexts: Mapping[str, Any],
-               env: Mapping[str, Any] | None = None) -> Outcome:
+    def github(
+        self,
+        step: Mapping[str, Any],
+        contexts: Mapping[str, Any],
+        env: Mapping[str, Any] | None = None,
+    ) -> Outcome:
         """Run a `run:` step: `env` is the workflow's env, then the step's own."""
         script = str(step["run"])
         assert "${{" not in script, "expressions belong in env:, never inside run: scripts"
@@ -154,13 +179,21 @@ class Runner:
         cwd = self.cwd / evaluate(str(step.get("working-directory", ".")), contexts)
         return self.bash(script, values, cwd)
 
-    def gitlab(self, pipeline: Mapping[str, Any], job: str,
-               project_variables: Mapping[str, str], *, part: str = "script") -> Outcome:
+    def gitlab(
+        self,
+        pipeline: Mapping[str, Any],
+        job: str,
+        project_variables: Mapping[str, str],
+        *,
+        part: str = "script",
+    ) -> Outcome:
         """Run a job's script lines in one shell, as the runner does, with the pipeline's and
         the job's `variables:` (GitLab expands $NAME in them) and the project's variables."""
         env = {**self.base_env(), **project_variables}
-        for name, value in {**(pipeline.get("variables") or {}),
-                            **(pipeline[job].get("variables") or {})}.items():
+        for name, value in {
+            **(pipeline.get("variables") or {}),
+            **(pipeline[job].get("variables") or {}),
+        }.items():
             env[name] = re.sub(r"\$(\w+)", lambda m: env.get(m.group(1), ""), str(value))
         lines = pipeline[job].get(part) or pipeline["default"][part]
         return self.bash("\n".join(str(line) for line in lines), env)
@@ -185,8 +218,14 @@ def serve_gitlab() -> Iterator[GitLabApi]:
         def _answer(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode() if length else ""
-            api.requests.append({"method": self.command, "path": self.path,
-                                 "headers": dict(self.headers), "body": body})
+            api.requests.append(
+                {
+                    "method": self.command,
+                    "path": self.path,
+                    "headers": dict(self.headers),
+                    "body": body,
+                }
+            )
             status, data = api.canned.get(self.path, (404, b'{"message": "404 Not Found"}'))
             if self.command in ("POST", "PUT"):
                 status, data = 201 if self.command == "POST" else 200, b'{"id": 901}'

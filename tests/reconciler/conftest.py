@@ -29,8 +29,10 @@ CANARY = "CANARY-9d2f6b1e-never-print-me"
 SECRETS: dict[str, dict[str, str]] = {
     "clickatell-africa": {"username": "smsplus-test", "password": "clickatell-pass-0042"},
     "infobip-eu": {"api_key": "infobip-eu-api-key-1111", "secret_key": CANARY},
-    "infobip-transactional": {"api_key": "infobip-tx-api-key-2222",
-                              "secret_key": "infobip-tx-secret-3333"},
+    "infobip-transactional": {
+        "api_key": "infobip-tx-api-key-2222",
+        "secret_key": "infobip-tx-secret-3333",
+    },
     "twilio-us": {"account_sid": "AC" + "ab" * 16, "auth_token": "cd" * 16},
 }
 
@@ -43,8 +45,9 @@ class Repo:
     runner: CliRunner = field(default_factory=CliRunner)
 
     def gwctl(self, *args: str, input: str | None = None) -> Result:
-        return self.runner.invoke(cli, ["-C", str(self.root), *args], input=input,
-                                  catch_exceptions=False)
+        return self.runner.invoke(
+            cli, ["-C", str(self.root), *args], input=input, catch_exceptions=False
+        )
 
     def account_path(self, key: str) -> Path:
         return self.root / "gateways.d" / f"{key}.yaml"
@@ -60,8 +63,11 @@ class Repo:
         self.write_account(key, {**self.read_account(key), **changes})
 
     def write_secret(self, key: str, values: dict[str, str]) -> None:
-        encrypt_to_file({name: Secret(value) for name, value in values.items()},
-                        self.root / "gateways.d" / f"{key}.secret.yaml", self.root)
+        encrypt_to_file(
+            {name: Secret(value) for name, value in values.items()},
+            self.root / "gateways.d" / f"{key}.secret.yaml",
+            self.root,
+        )
 
     def remove(self, key: str) -> None:
         for suffix in (".yaml", ".secret.yaml"):
@@ -103,9 +109,11 @@ class LiveStore:
 
     def client(self, token_name: str) -> httpx.Client:
         token = create_admin_token(self.database_url, token_name)
-        client = httpx.Client(base_url=self.server.base_url, timeout=30,
-                              headers={"Authorization": f"Bearer {token}",
-                                       "X-Gwctl-Actor": f"{token_name}@web"})
+        client = httpx.Client(
+            base_url=self.server.base_url,
+            timeout=30,
+            headers={"Authorization": f"Bearer {token}", "X-Gwctl-Actor": f"{token_name}@web"},
+        )
         self.clients.append(client)
         return client
 

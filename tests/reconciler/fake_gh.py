@@ -36,8 +36,13 @@ def options(args: list[str]) -> tuple[list[str], dict[str, list[str]]]:
 
 def answer(data: Any, named: dict[str, list[str]]) -> None:
     if "--jq" in named:
-        out = subprocess.run(["jq", "-r", named["--jq"][0]], input=json.dumps(data), text=True,
-                             capture_output=True, check=True).stdout
+        out = subprocess.run(
+            ["jq", "-r", named["--jq"][0]],
+            input=json.dumps(data),
+            text=True,
+            capture_output=True,
+            check=True,
+        ).stdout
         sys.stdout.write(out)
     else:
         sys.stdout.write(json.dumps(data) + "\n")
@@ -72,11 +77,21 @@ def main(args: list[str]) -> int:
         print("https://github.com/example/pull/1#issuecomment-1")
         return 0
     if command == ["run", "list"]:
-        wanted = {"headSha": "--commit", "event": "--event", "conclusion": "--status",
-                  "workflow": "--workflow"}
-        runs = [run for run in canned["runs"]
-                if all(run[field] == named[option][0]
-                       for field, option in wanted.items() if option in named)]
+        wanted = {
+            "headSha": "--commit",
+            "event": "--event",
+            "conclusion": "--status",
+            "workflow": "--workflow",
+        }
+        runs = [
+            run
+            for run in canned["runs"]
+            if all(
+                run[field] == named[option][0]
+                for field, option in wanted.items()
+                if option in named
+            )
+        ]
         answer([{"databaseId": run["databaseId"]} for run in runs], named)
         return 0
     if command == ["run", "download"]:

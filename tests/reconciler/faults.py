@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 _CANNED = {
     "error_500": b"HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/json\r\n"
-                 b"content-length: 2\r\nconnection: close\r\n\r\n{}",
+    b"content-length: 2\r\nconnection: close\r\n\r\n{}",
     "error_429": b"HTTP/1.1 429 Too Many Requests\r\nretry-after: 1\r\n"
-                 b"content-type: application/json\r\ncontent-length: 2\r\n"
-                 b"connection: close\r\n\r\n{}",
+    b"content-type: application/json\r\ncontent-length: 2\r\n"
+    b"connection: close\r\n\r\n{}",
 }
 
 
@@ -51,8 +51,7 @@ class FaultProxy:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
-        server = self._loop.run_until_complete(
-            asyncio.start_server(self._handle, "127.0.0.1", 0))
+        server = self._loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", 0))
         self.port = server.sockets[0].getsockname()[1]
         self._started.set()
         self._loop.run_forever()

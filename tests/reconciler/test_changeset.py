@@ -20,8 +20,9 @@ def test_accounts_sharing_a_logo_send_the_image_once_and_name_it_by_sha256() -> 
 
     body = changeset(plan, {item.account.key: item for item in items})
 
-    assert body["logos"] == {LOGO.sha256: {"content_type": "image/png",
-                                           "data": base64.b64encode(PNG).decode()}}
+    assert body["logos"] == {
+        LOGO.sha256: {"content_type": "image/png", "data": base64.b64encode(PNG).decode()}
+    }
     assert [op["gateway"]["logo"] for op in body["operations"]] == [{"sha256": LOGO.sha256}] * 2
 
 

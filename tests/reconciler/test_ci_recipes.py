@@ -42,35 +42,49 @@ PLAN_MARKER = "<!-- gwctl plan -->"
 
 # --- fixtures and helpers ----------------------------------------------------------------------
 
+
 @pytest.fixture
 def tokens(repo: Repo, live_store: LiveStore) -> dict[str, str]:
-    return {"read": create_named_token(repo.database_url, "ci-read", "read"),
-            "admin": create_admin_token(repo.database_url, "ci-admin")}
+    return {
+        "read": create_named_token(repo.database_url, "ci-read", "read"),
+        "admin": create_admin_token(repo.database_url, "ci-admin"),
+    }
 
 
 @pytest.fixture
 def secrets(sops_env: AgeIdentity, tokens: dict[str, str]) -> dict[str, str]:
     """The repository's secrets as a CI system holds them."""
-    return {"SOPS_AGE_KEY": sops_env.secret_key, "GWCTL_READ_TOKEN": tokens["read"],
-            "GWCTL_ADMIN_TOKEN": tokens["admin"]}
+    return {
+        "SOPS_AGE_KEY": sops_env.secret_key,
+        "GWCTL_READ_TOKEN": tokens["read"],
+        "GWCTL_ADMIN_TOKEN": tokens["admin"],
+    }
 
 
 @pytest.fixture
 def contexts(secrets: dict[str, str], live_store: LiveStore) -> dict[str, Any]:
     """GitHub's expression contexts for a pull request of this repository."""
-    return {"secrets": secrets, "vars": {"GWCTL_STORE_URL": live_store.server.base_url},
-            "github": {"token": "ghs_fake_workflow_token", "repository": "acme/gateways",
-                       "sha": SHA, "workflow_ref":
-                       "acme/gateways/.github/workflows/gateways.yaml@refs/heads/main",
-                       "event": {"pull_request": {"number": 5}}},
-            "inputs": {}}
+    return {
+        "secrets": secrets,
+        "vars": {"GWCTL_STORE_URL": live_store.server.base_url},
+        "github": {
+            "token": "ghs_fake_workflow_token",
+            "repository": "acme/gateways",
+            "sha": SHA,
+            "workflow_ref": "acme/gateways/.github/workflows/gateways.yaml@refs/heads/main",
+            "event": {"pull_request": {"number": 5}},
+        },
+        "inputs": {},
+    }
 
 
 @pytest.fixture
 def ci(repo: Repo, tmp_path: Path) -> Runner:
-    return Runner(repo.root, tmp_path / "ci", {"GITHUB_ACTIONS": "true",
-                                              "GITHUB_REPOSITORY": "acme/gateways",
-                                              "GITHUB_SHA": SHA})
+    return Runner(
+        repo.root,
+        tmp_path / "ci",
+        {"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "acme/gateways", "GITHUB_SHA": SHA},
+    )
 
 
 def workflow_env() -> dict[str, Any]:
@@ -101,11 +115,24 @@ def edit_live(live_store: LiveStore, key: str, **changes: Any) -> None:
     """Someone changes an account in the store, outside gwctl (the API, as the web page)."""
     web = live_store.client("web-admin")
     gateway = web.get(f"/api/v1/gateways/{key}").json()
-    body = {name: gateway[name] for name in (
-        "key", "provider", "name", "status", "sending_pattern", "fallback_sender_id",
-        "description", "signup_link")}
-    response = web.put(f"/api/v1/gateways/{key}", json={**body, **changes},
-                       headers={"If-Match": str(gateway["version"])})
+    body = {
+        name: gateway[name]
+        for name in (
+            "key",
+            "provider",
+            "name",
+            "status",
+            "sending_pattern",
+            "fallback_sender_id",
+            "description",
+            "signup_link",
+        )
+    }
+    response = web.put(
+        f"/api/v1/gateways/{key}",
+        json={**body, **changes},
+        headers={"If-Match": str(gateway["version"])},
+    )
     assert response.status_code == 200, response.text
 
 
@@ -122,13 +149,25 @@ def plan_pull_request(ci: Runner, contexts: dict[str, Any]) -> Outcome:
     artifact.mkdir(parents=True)
     for name in ("plan.json", "plan.md"):
         shutil.move(ci.cwd / name, artifact / name)  # the apply job has a fresh checkout
-    ci.canned_gh({
-        "api": {f"repos/acme/gateways/commits/{SHA}/pulls": [
-            {"number": 5, "merged_at": "2026-01-01T00:00:00Z", "head": {"sha": HEAD_SHA}}]},
-        "runs": [{"databaseId": int(RUN_ID), "headSha": HEAD_SHA, "event": "pull_request",
-                  "conclusion": "success", "workflow": "gateways.yaml"}],
-        "artifacts": {RUN_ID: {"gwctl-plan": str(artifact)}},
-    })
+    ci.canned_gh(
+        {
+            "api": {
+                f"repos/acme/gateways/commits/{SHA}/pulls": [
+                    {"number": 5, "merged_at": "2026-01-01T00:00:00Z", "head": {"sha": HEAD_SHA}}
+                ]
+            },
+            "runs": [
+                {
+                    "databaseId": int(RUN_ID),
+                    "headSha": HEAD_SHA,
+                    "event": "pull_request",
+                    "conclusion": "success",
+                    "workflow": "gateways.yaml",
+                }
+            ],
+            "artifacts": {RUN_ID: {"gwctl-plan": str(artifact)}},
+        }
+    )
     return outcome
 
 
@@ -147,6 +186,7 @@ def secret_free_env(call: dict[str, Any], contexts: dict[str, Any]) -> None:
 
 
 # --- the packaged templates, the docs and the static rules --------------------------------------
+
 
 def test_ci_files_are_the_packaged_templates_with_this_version() -> None:
     assert set(ci_files("github")) == {".github/workflows/gateways.yaml"}
@@ -219,11 +259,15 @@ def test_merge_and_replan_apply_the_same_way() -> None:
 def test_the_pre_commit_hook_runs_gwctl_validate_from_a_clone() -> None:
     (hook,) = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
     assert (hook["language"], hook["entry"], hook["pass_filenames"]) == (
-        "python", "gwctl validate", False)
+        "python",
+        "gwctl validate",
+        False,
+    )
     assert re.search(hook["files"], "gateways.d/twilio-us.yaml")
 
 
 # --- GitHub: pull request -----------------------------------------------------------------------
+
 
 def test_github_validate_passes_on_a_valid_config(ci: Runner, contexts: dict[str, Any]) -> None:
     outcome = run_step(ci, "validate", "validate", contexts)
@@ -231,7 +275,9 @@ def test_github_validate_passes_on_a_valid_config(ci: Runner, contexts: dict[str
 
 
 def test_github_validate_annotates_and_fails_on_errors(
-    repo: Repo, ci: Runner, contexts: dict[str, Any],
+    repo: Repo,
+    ci: Runner,
+    contexts: dict[str, Any],
 ) -> None:
     repo.edit_account("twilio-us", sending_pattern="batch")
     outcome = run_step(ci, "validate", "validate", contexts)
@@ -240,7 +286,9 @@ def test_github_validate_annotates_and_fails_on_errors(
 
 
 def test_github_plan_saves_the_plan_and_reports_changes(
-    repo: Repo, ci: Runner, contexts: dict[str, Any],
+    repo: Repo,
+    ci: Runner,
+    contexts: dict[str, Any],
 ) -> None:
     outcome = run_step(ci, "plan", "plan", contexts)
     assert outcome.returncode == 0, outcome.output
@@ -251,7 +299,9 @@ def test_github_plan_saves_the_plan_and_reports_changes(
 
 
 def test_github_plan_reports_no_changes_once_applied(
-    repo: Repo, ci: Runner, contexts: dict[str, Any],
+    repo: Repo,
+    ci: Runner,
+    contexts: dict[str, Any],
 ) -> None:
     apply_everything(repo)
     outcome = run_step(ci, "plan", "plan", contexts)
@@ -260,18 +310,23 @@ def test_github_plan_reports_no_changes_once_applied(
 
 
 def test_github_plan_fails_on_an_invalid_config(
-    repo: Repo, ci: Runner, contexts: dict[str, Any],
+    repo: Repo,
+    ci: Runner,
+    contexts: dict[str, Any],
 ) -> None:
     repo.edit_account("twilio-us", fallback_sender_id="TOO-LONG-SENDER")
     assert run_step(ci, "plan", "plan", contexts).returncode == 1
 
 
 def test_github_comment_posts_the_plan_without_key_or_token(
-    repo: Repo, ci: Runner, contexts: dict[str, Any],
+    repo: Repo,
+    ci: Runner,
+    contexts: dict[str, Any],
 ) -> None:
     run_step(ci, "plan", "plan", contexts)
-    ci.canned_gh({"api": {"repos/acme/gateways/issues/5/comments": []}, "runs": [],
-                  "artifacts": {}})
+    ci.canned_gh(
+        {"api": {"repos/acme/gateways/issues/5/comments": []}, "runs": [], "artifacts": {}}
+    )
     outcome = run_step(ci, "plan", "comment the plan on the pull request", contexts)
     assert outcome.returncode == 0, outcome.output
     *_, comment = ci.gh_calls()
@@ -285,26 +340,43 @@ def test_github_comment_posts_the_plan_without_key_or_token(
 
 
 def test_github_comment_updates_its_previous_comment(
-    ci: Runner, contexts: dict[str, Any],
+    ci: Runner,
+    contexts: dict[str, Any],
 ) -> None:
     run_step(ci, "plan", "plan", contexts)
-    ci.canned_gh({"api": {"repos/acme/gateways/issues/5/comments": [
-        {"id": 11, "user": {"type": "Bot"}, "body": f"{PLAN_MARKER}\nold plan"},
-        {"id": 12, "user": {"type": "User"}, "body": f"{PLAN_MARKER}\nnot ours"},
-        {"id": 13, "user": {"type": "Bot"}, "body": "another bot"}]}, "runs": [],
-        "artifacts": {}})
+    ci.canned_gh(
+        {
+            "api": {
+                "repos/acme/gateways/issues/5/comments": [
+                    {"id": 11, "user": {"type": "Bot"}, "body": f"{PLAN_MARKER}\nold plan"},
+                    {"id": 12, "user": {"type": "User"}, "body": f"{PLAN_MARKER}\nnot ours"},
+                    {"id": 13, "user": {"type": "Bot"}, "body": "another bot"},
+                ]
+            },
+            "runs": [],
+            "artifacts": {},
+        }
+    )
     outcome = run_step(ci, "plan", "comment the plan on the pull request", contexts)
     assert outcome.returncode == 0, outcome.output
     *_, update = ci.gh_calls()
-    assert update["argv"][:4] == ["api", "--method", "PATCH",
-                                  "repos/acme/gateways/issues/comments/11"]
+    assert update["argv"][:4] == [
+        "api",
+        "--method",
+        "PATCH",
+        "repos/acme/gateways/issues/comments/11",
+    ]
     assert update["files"]["body"].startswith(f"{PLAN_MARKER}\n")
 
 
 # --- GitHub: merge to main ----------------------------------------------------------------------
 
+
 def test_github_apply_applies_the_reviewed_plan_and_converges(
-    repo: Repo, ci: Runner, contexts: dict[str, Any], live_store: LiveStore,
+    repo: Repo,
+    ci: Runner,
+    contexts: dict[str, Any],
+    live_store: LiveStore,
 ) -> None:
     plan_pull_request(ci, contexts)
     outcome = merge_and_apply(ci, contexts)
@@ -318,7 +390,10 @@ def test_github_apply_applies_the_reviewed_plan_and_converges(
 
 
 def test_github_apply_refuses_a_plan_the_store_changed_since(
-    repo: Repo, ci: Runner, contexts: dict[str, Any], live_store: LiveStore,
+    repo: Repo,
+    ci: Runner,
+    contexts: dict[str, Any],
+    live_store: LiveStore,
 ) -> None:
     apply_everything(repo)
     repo.edit_account("twilio-us", description="reviewed change")
@@ -334,7 +409,10 @@ def test_github_apply_refuses_a_plan_the_store_changed_since(
 
 
 def test_github_apply_refuses_a_plan_the_files_changed_since(
-    repo: Repo, ci: Runner, contexts: dict[str, Any], live_store: LiveStore,
+    repo: Repo,
+    ci: Runner,
+    contexts: dict[str, Any],
+    live_store: LiveStore,
 ) -> None:
     plan_pull_request(ci, contexts)
     repo.edit_account("twilio-us", description="merged after the plan")
@@ -346,10 +424,13 @@ def test_github_apply_refuses_a_plan_the_files_changed_since(
 
 
 def test_github_apply_refuses_a_commit_no_pull_request_reviewed(
-    ci: Runner, contexts: dict[str, Any], live_store: LiveStore,
+    ci: Runner,
+    contexts: dict[str, Any],
+    live_store: LiveStore,
 ) -> None:
-    ci.canned_gh({"api": {f"repos/acme/gateways/commits/{SHA}/pulls": []}, "runs": [],
-                  "artifacts": {}})
+    ci.canned_gh(
+        {"api": {f"repos/acme/gateways/commits/{SHA}/pulls": []}, "runs": [], "artifacts": {}}
+    )
     outcome = merge_and_apply(ci, contexts)
     assert outcome.returncode == 1
     assert "::error title=No reviewed plan::" in outcome.stdout
@@ -358,8 +439,11 @@ def test_github_apply_refuses_a_commit_no_pull_request_reviewed(
 
 # --- GitHub: drift ------------------------------------------------------------------------------
 
+
 def test_github_drift_passes_when_the_store_matches_git(
-    repo: Repo, ci: Runner, contexts: dict[str, Any],
+    repo: Repo,
+    ci: Runner,
+    contexts: dict[str, Any],
 ) -> None:
     apply_everything(repo)
     outcome = run_step(ci, "drift", "drift", contexts)
@@ -367,7 +451,10 @@ def test_github_drift_passes_when_the_store_matches_git(
 
 
 def test_github_drift_fails_when_the_store_was_changed_outside_gwctl(
-    repo: Repo, ci: Runner, contexts: dict[str, Any], live_store: LiveStore,
+    repo: Repo,
+    ci: Runner,
+    contexts: dict[str, Any],
+    live_store: LiveStore,
 ) -> None:
     apply_everything(repo)
     edit_live(live_store, "twilio-us", status="inactive")
@@ -379,6 +466,7 @@ def test_github_drift_fails_when_the_store_was_changed_outside_gwctl(
 
 # --- the GitHub Action --------------------------------------------------------------------------
 
+
 def run_action(ci: Runner, contexts: dict[str, Any], name: str, **given: str) -> Outcome:
     outcome = ci.github(action_step(name), {**contexts, "inputs": action_inputs(given)})
     assert_no_secrets(outcome.output, contexts)
@@ -386,20 +474,25 @@ def run_action(ci: Runner, contexts: dict[str, Any], name: str, **given: str) ->
 
 
 def action_secrets(contexts: dict[str, Any], token: str) -> dict[str, str]:
-    return {"age-key": contexts["secrets"]["SOPS_AGE_KEY"], "token": contexts["secrets"][token],
-            "store-url": contexts["vars"]["GWCTL_STORE_URL"]}
+    return {
+        "age-key": contexts["secrets"]["SOPS_AGE_KEY"],
+        "token": contexts["secrets"][token],
+        "store-url": contexts["vars"]["GWCTL_STORE_URL"],
+    }
 
 
 def test_action_plan_sets_its_outputs_and_comments_without_secrets(
-    repo: Repo, ci: Runner, contexts: dict[str, Any],
+    repo: Repo,
+    ci: Runner,
+    contexts: dict[str, Any],
 ) -> None:
-    given = {"command": "plan", "comment": "true",
-             **action_secrets(contexts, "GWCTL_READ_TOKEN")}
+    given = {"command": "plan", "comment": "true", **action_secrets(contexts, "GWCTL_READ_TOKEN")}
     planned = run_action(ci, contexts, "gwctl", **given)
     assert planned.returncode == 0, planned.output
     assert planned.outputs == {"changes": "true", "exit-code": "2"}
-    ci.canned_gh({"api": {"repos/acme/gateways/issues/5/comments": []}, "runs": [],
-                  "artifacts": {}})
+    ci.canned_gh(
+        {"api": {"repos/acme/gateways/issues/5/comments": []}, "runs": [], "artifacts": {}}
+    )
     commented = run_action(ci, contexts, "comment the plan on the pull request", **given)
     assert commented.returncode == 0, commented.output
     (comment,) = [call for call in ci.gh_calls() if call["argv"][:2] == ["pr", "comment"]]
@@ -408,13 +501,18 @@ def test_action_plan_sets_its_outputs_and_comments_without_secrets(
 
 
 def test_action_apply_refuses_a_stale_plan(
-    repo: Repo, ci: Runner, contexts: dict[str, Any], live_store: LiveStore,
+    repo: Repo,
+    ci: Runner,
+    contexts: dict[str, Any],
+    live_store: LiveStore,
 ) -> None:
-    run_action(ci, contexts, "gwctl", command="plan",
-               **action_secrets(contexts, "GWCTL_READ_TOKEN"))
+    run_action(
+        ci, contexts, "gwctl", command="plan", **action_secrets(contexts, "GWCTL_READ_TOKEN")
+    )
     repo.edit_account("twilio-us", description="changed after the plan")
-    outcome = run_action(ci, contexts, "gwctl", command="apply",
-                         **action_secrets(contexts, "GWCTL_ADMIN_TOKEN"))
+    outcome = run_action(
+        ci, contexts, "gwctl", command="apply", **action_secrets(contexts, "GWCTL_ADMIN_TOKEN")
+    )
     assert outcome.returncode == 1
     assert outcome.outputs == {"changes": "false", "exit-code": "1"}
     assert "The reviewed plan is out of date" in outcome.stdout
@@ -422,29 +520,39 @@ def test_action_apply_refuses_a_stale_plan(
 
 
 def test_action_apply_applies_the_plan_file(
-    repo: Repo, ci: Runner, contexts: dict[str, Any], live_store: LiveStore,
+    repo: Repo,
+    ci: Runner,
+    contexts: dict[str, Any],
+    live_store: LiveStore,
 ) -> None:
-    run_action(ci, contexts, "gwctl", command="plan",
-               **action_secrets(contexts, "GWCTL_READ_TOKEN"))
-    outcome = run_action(ci, contexts, "gwctl", command="apply",
-                         **action_secrets(contexts, "GWCTL_ADMIN_TOKEN"))
+    run_action(
+        ci, contexts, "gwctl", command="plan", **action_secrets(contexts, "GWCTL_READ_TOKEN")
+    )
+    outcome = run_action(
+        ci, contexts, "gwctl", command="apply", **action_secrets(contexts, "GWCTL_ADMIN_TOKEN")
+    )
     assert outcome.returncode == 0, outcome.output
     assert outcome.outputs == {"changes": "true", "exit-code": "0"}
     assert len(live_gateways(live_store)) == 4
 
 
 def test_action_drift_fails_and_says_so_in_its_outputs(
-    repo: Repo, ci: Runner, contexts: dict[str, Any], live_store: LiveStore,
+    repo: Repo,
+    ci: Runner,
+    contexts: dict[str, Any],
+    live_store: LiveStore,
 ) -> None:
     apply_everything(repo)
     edit_live(live_store, "infobip-eu", description="by hand")
-    outcome = run_action(ci, contexts, "gwctl", command="drift",
-                         **action_secrets(contexts, "GWCTL_READ_TOKEN"))
+    outcome = run_action(
+        ci, contexts, "gwctl", command="drift", **action_secrets(contexts, "GWCTL_READ_TOKEN")
+    )
     assert outcome.returncode == 2
     assert outcome.outputs == {"changes": "true", "exit-code": "2"}
 
 
 # --- GitLab -------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def gitlab_api() -> Iterator[GitLabApi]:
@@ -452,14 +560,22 @@ def gitlab_api() -> Iterator[GitLabApi]:
 
 
 @pytest.fixture
-def gitlab_vars(secrets: dict[str, str], live_store: LiveStore, gitlab_api: GitLabApi,
-                repo: Repo) -> dict[str, str]:
+def gitlab_vars(
+    secrets: dict[str, str], live_store: LiveStore, gitlab_api: GitLabApi, repo: Repo
+) -> dict[str, str]:
     """The project's CI/CD variables and the predefined ones of a merge request pipeline."""
-    return {**secrets, "GWCTL_GITLAB_TOKEN": "glpat-fake-note-token",
-            "GWCTL_STORE_URL": live_store.server.base_url, "GITLAB_CI": "true",
-            "CI_API_V4_URL": gitlab_api.url, "CI_PROJECT_ID": "7",
-            "CI_MERGE_REQUEST_IID": "3", "CI_COMMIT_SHA": SHA, "CI_JOB_ID": "99",
-            "CI_PROJECT_DIR": str(repo.root)}
+    return {
+        **secrets,
+        "GWCTL_GITLAB_TOKEN": "glpat-fake-note-token",
+        "GWCTL_STORE_URL": live_store.server.base_url,
+        "GITLAB_CI": "true",
+        "CI_API_V4_URL": gitlab_api.url,
+        "CI_PROJECT_ID": "7",
+        "CI_MERGE_REQUEST_IID": "3",
+        "CI_COMMIT_SHA": SHA,
+        "CI_JOB_ID": "99",
+        "CI_PROJECT_DIR": str(repo.root),
+    }
 
 
 NOTES = "/api/v4/projects/7/merge_requests/3/notes"
@@ -479,13 +595,15 @@ def gitlab_job(ci: Runner, job: str, variables: dict[str, str]) -> Outcome:
     return outcome
 
 
-def test_gitlab_validate_passes_on_a_valid_config(ci: Runner, gitlab_vars: dict[str, str]
-                                                  ) -> None:
+def test_gitlab_validate_passes_on_a_valid_config(ci: Runner, gitlab_vars: dict[str, str]) -> None:
     assert gitlab_job(ci, "validate", gitlab_vars).returncode == 0
 
 
 def test_gitlab_plan_posts_a_note_without_key_or_token(
-    repo: Repo, ci: Runner, gitlab_vars: dict[str, str], gitlab_api: GitLabApi,
+    repo: Repo,
+    ci: Runner,
+    gitlab_vars: dict[str, str],
+    gitlab_api: GitLabApi,
 ) -> None:
     gitlab_notes(gitlab_api, [])
     outcome = gitlab_job(ci, "plan", gitlab_vars)
@@ -499,33 +617,49 @@ def test_gitlab_plan_posts_a_note_without_key_or_token(
     for request in gitlab_api.requests:
         text = repr(request)
         assert CANARY not in text
-        assert all(gitlab_vars[name] not in text
-                   for name in ("SOPS_AGE_KEY", "GWCTL_READ_TOKEN", "GWCTL_ADMIN_TOKEN"))
+        assert all(
+            gitlab_vars[name] not in text
+            for name in ("SOPS_AGE_KEY", "GWCTL_READ_TOKEN", "GWCTL_ADMIN_TOKEN")
+        )
 
 
 def test_gitlab_plan_updates_its_previous_note(
-    ci: Runner, gitlab_vars: dict[str, str], gitlab_api: GitLabApi,
+    ci: Runner,
+    gitlab_vars: dict[str, str],
+    gitlab_api: GitLabApi,
 ) -> None:
-    gitlab_notes(gitlab_api, [
-        {"id": 5, "author": {"id": 8}, "body": f"{PLAN_MARKER}\nsomeone else's"},
-        {"id": 6, "author": {"id": 42}, "body": f"{PLAN_MARKER}\nold plan"}])
+    gitlab_notes(
+        gitlab_api,
+        [
+            {"id": 5, "author": {"id": 8}, "body": f"{PLAN_MARKER}\nsomeone else's"},
+            {"id": 6, "author": {"id": 42}, "body": f"{PLAN_MARKER}\nold plan"},
+        ],
+    )
     outcome = gitlab_job(ci, "plan", gitlab_vars)
     assert outcome.returncode == 0, outcome.output
     assert [(r["method"], r["path"]) for r in gitlab_api.requests if r["method"] != "GET"] == [
-        ("PUT", f"{NOTES}/6")]
+        ("PUT", f"{NOTES}/6")
+    ]
 
 
 def gitlab_merge(gitlab_api: GitLabApi, plan: bytes | None) -> None:
     """The default branch's commit came from merge request !3, whose plan job kept `plan`."""
-    gitlab_api.json(f"/api/v4/projects/7/repository/commits/{SHA}/merge_requests",
-                    [{"iid": 3, "state": "merged"}])
+    gitlab_api.json(
+        f"/api/v4/projects/7/repository/commits/{SHA}/merge_requests",
+        [{"iid": 3, "state": "merged"}],
+    )
     if plan is not None:
-        gitlab_api.canned["/api/v4/projects/7/jobs/artifacts/refs%2Fmerge-requests%2F3%2Fhead"
-                          "/raw/plan.json?job=plan"] = (200, plan)
+        gitlab_api.canned[
+            "/api/v4/projects/7/jobs/artifacts/refs%2Fmerge-requests%2F3%2Fhead"
+            "/raw/plan.json?job=plan"
+        ] = (200, plan)
 
 
 def test_gitlab_apply_applies_the_reviewed_plan(
-    repo: Repo, ci: Runner, gitlab_vars: dict[str, str], gitlab_api: GitLabApi,
+    repo: Repo,
+    ci: Runner,
+    gitlab_vars: dict[str, str],
+    gitlab_api: GitLabApi,
     live_store: LiveStore,
 ) -> None:
     gitlab_notes(gitlab_api, [])
@@ -539,7 +673,10 @@ def test_gitlab_apply_applies_the_reviewed_plan(
 
 
 def test_gitlab_apply_refuses_a_stale_plan(
-    repo: Repo, ci: Runner, gitlab_vars: dict[str, str], gitlab_api: GitLabApi,
+    repo: Repo,
+    ci: Runner,
+    gitlab_vars: dict[str, str],
+    gitlab_api: GitLabApi,
     live_store: LiveStore,
 ) -> None:
     apply_everything(repo)
@@ -557,7 +694,10 @@ def test_gitlab_apply_refuses_a_stale_plan(
 
 
 def test_gitlab_apply_refuses_when_the_plan_artifact_is_gone(
-    ci: Runner, gitlab_vars: dict[str, str], gitlab_api: GitLabApi, live_store: LiveStore,
+    ci: Runner,
+    gitlab_vars: dict[str, str],
+    gitlab_api: GitLabApi,
+    live_store: LiveStore,
 ) -> None:
     gitlab_merge(gitlab_api, None)
     outcome = gitlab_job(ci, "apply", gitlab_vars)
@@ -567,7 +707,10 @@ def test_gitlab_apply_refuses_when_the_plan_artifact_is_gone(
 
 
 def test_gitlab_drift_fails_when_the_store_was_changed_outside_gwctl(
-    repo: Repo, ci: Runner, gitlab_vars: dict[str, str], live_store: LiveStore,
+    repo: Repo,
+    ci: Runner,
+    gitlab_vars: dict[str, str],
+    live_store: LiveStore,
 ) -> None:
     apply_everything(repo)
     assert gitlab_job(ci, "drift", gitlab_vars).returncode == 0
@@ -577,6 +720,7 @@ def test_gitlab_drift_fails_when_the_store_was_changed_outside_gwctl(
 
 # --- installing the pinned gwctl ----------------------------------------------------------------
 
+
 def build_wheel(out: Path, work: Path) -> Path:
     """A wheel of this checkout, built from a copy (the shared tree stays untouched)."""
     source = work / "src"
@@ -584,10 +728,18 @@ def build_wheel(out: Path, work: Path) -> Path:
         (source / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO / name, source / name)
     shutil.copytree(REPO / "schema", source / "schema")
-    shutil.copytree(REPO / "gwctl", source / "gwctl", symlinks=True,
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out),
-                    str(source)], check=True, capture_output=True, timeout=600)
+    shutil.copytree(
+        REPO / "gwctl",
+        source / "gwctl",
+        symlinks=True,
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     (wheel,) = out.glob("gwctl-*.whl")
     return wheel
 
@@ -597,16 +749,37 @@ def test_the_install_step_installs_the_pinned_gwctl(tmp_path: Path) -> None:
     venv = tmp_path / "runner-python"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     install = github_step("plan", "install gwctl")
-    done = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", install["run"]],
-                          cwd=tmp_path, text=True, capture_output=True, timeout=900, check=False,
-                          env={"PATH": f"{venv / 'bin'}:/usr/bin:/bin",
-                               "HOME": str(Path.home()), "GWCTL_SPEC": f"gwctl @ {wheel.as_uri()}"})
+    done = subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", install["run"]],
+        cwd=tmp_path,
+        text=True,
+        capture_output=True,
+        timeout=900,
+        check=False,
+        env={
+            "PATH": f"{venv / 'bin'}:/usr/bin:/bin",
+            "HOME": str(Path.home()),
+            "GWCTL_SPEC": f"gwctl @ {wheel.as_uri()}",
+        },
+    )
     assert done.returncode == 0, done.stderr
-    version = subprocess.run([str(venv / "bin" / "gwctl"), "--version"], text=True,
-                             capture_output=True, check=True, timeout=60)
+    version = subprocess.run(
+        [str(venv / "bin" / "gwctl"), "--version"],
+        text=True,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
     assert gwctl.__version__ in version.stdout
     packaged = subprocess.run(
-        [str(venv / "bin" / "python"), "-c",
-         "from gwctl.config.ci_templates import ci_files; print(sorted(ci_files('gitlab')))"],
-        text=True, capture_output=True, check=True, timeout=60)
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "from gwctl.config.ci_templates import ci_files; print(sorted(ci_files('gitlab')))",
+        ],
+        text=True,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
     assert ".gitlab-ci.yml" in packaged.stdout

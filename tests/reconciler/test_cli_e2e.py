@@ -50,7 +50,8 @@ def test_a_changed_field_is_the_only_change_in_the_plan(repo: Repo, store_kind: 
     plan = json.loads(result.stdout)
     assert [(c["action"], c["key"]) for c in plan["changes"]] == [("update", "twilio-us")]
     assert plan["changes"][0]["fields"] == [
-        {"field": "status", "sensitive": False, "old": "active", "new": "inactive"}]
+        {"field": "status", "sensitive": False, "old": "active", "new": "inactive"}
+    ]
 
 
 def test_a_rotated_secret_shows_only_a_sensitive_change(repo: Repo, store_kind: str) -> None:
@@ -67,16 +68,30 @@ def test_a_rotated_secret_shows_only_a_sensitive_change(repo: Repo, store_kind: 
 
 
 def test_an_edit_through_the_api_is_drift_naming_field_and_actor(
-    repo: Repo, live_store: LiveStore,
+    repo: Repo,
+    live_store: LiveStore,
 ) -> None:
     applied(repo)
     web = live_store.client("web-admin")
     gateway = web.get("/api/v1/gateways/twilio-us").json()
-    body = {name: gateway[name] for name in (
-        "key", "provider", "name", "status", "sending_pattern", "fallback_sender_id",
-        "description", "signup_link")}
-    response = web.put("/api/v1/gateways/twilio-us", json={**body, "status": "inactive"},
-                       headers={"If-Match": str(gateway["version"])})
+    body = {
+        name: gateway[name]
+        for name in (
+            "key",
+            "provider",
+            "name",
+            "status",
+            "sending_pattern",
+            "fallback_sender_id",
+            "description",
+            "signup_link",
+        )
+    }
+    response = web.put(
+        "/api/v1/gateways/twilio-us",
+        json={**body, "status": "inactive"},
+        headers={"If-Match": str(gateway["version"])},
+    )
     assert response.status_code == 200, response.text
     drift = repo.gwctl("drift")
     assert drift.exit_code == 2, drift.output
@@ -88,7 +103,9 @@ def test_an_edit_through_the_api_is_drift_naming_field_and_actor(
 
 
 def test_a_saved_plan_is_refused_after_someone_elses_change(
-    repo: Repo, live_store: LiveStore, tmp_path: Any,
+    repo: Repo,
+    live_store: LiveStore,
+    tmp_path: Any,
 ) -> None:
     applied(repo)
     repo.edit_account("twilio-us", description="reviewed change")
@@ -96,11 +113,24 @@ def test_a_saved_plan_is_refused_after_someone_elses_change(
     assert repo.gwctl("plan", "-o", str(plan_file)).exit_code == 0
     web = live_store.client("web-admin")
     gateway = web.get("/api/v1/gateways/infobip-eu").json()
-    body = {name: gateway[name] for name in (
-        "key", "provider", "name", "status", "sending_pattern", "fallback_sender_id",
-        "description", "signup_link")}
-    web.put("/api/v1/gateways/infobip-eu", json={**body, "description": "by hand"},
-            headers={"If-Match": str(gateway["version"])}).raise_for_status()
+    body = {
+        name: gateway[name]
+        for name in (
+            "key",
+            "provider",
+            "name",
+            "status",
+            "sending_pattern",
+            "fallback_sender_id",
+            "description",
+            "signup_link",
+        )
+    }
+    web.put(
+        "/api/v1/gateways/infobip-eu",
+        json={**body, "description": "by hand"},
+        headers={"If-Match": str(gateway["version"])},
+    ).raise_for_status()
     before = web.get("/api/v1/gateways").json()
     result = repo.gwctl("apply", str(plan_file))
     assert result.exit_code == 1
@@ -128,11 +158,13 @@ def test_a_saved_plan_is_refused_when_the_files_changed(repo: Repo, tmp_path: An
 
 
 def test_apply_while_another_holds_the_lock_fails_naming_the_holder(
-    repo: Repo, live_store: LiveStore,
+    repo: Repo,
+    live_store: LiveStore,
 ) -> None:
     other = live_store.client("other-ci")
-    held = other.post("/api/v1/lock", json={"holder": "bob@ci-runner", "reason": "deploy",
-                                            "ttl_seconds": 300})
+    held = other.post(
+        "/api/v1/lock", json={"holder": "bob@ci-runner", "reason": "deploy", "ttl_seconds": 300}
+    )
     assert held.status_code == 201, held.text
     result = repo.gwctl("apply", "--auto-approve")
     assert result.exit_code == 1
@@ -172,11 +204,20 @@ def test_a_protected_account_is_never_deleted_even_with_force(repo: Repo) -> Non
 
 def test_deleting_5_of_12_managed_accounts_needs_force(repo: Repo) -> None:
     for number in range(8):
-        repo.write_account(f"extra-{number}", {
-            "provider": "infobip", "name": f"Extra {number}", "status": "active",
-            "sending_pattern": "loop", "fallback_sender_id": "SMSPLUS"})
-        repo.write_secret(f"extra-{number}", {"api_key": f"extra-api-{number:04d}",
-                                              "secret_key": f"extra-secret-{number:04d}"})
+        repo.write_account(
+            f"extra-{number}",
+            {
+                "provider": "infobip",
+                "name": f"Extra {number}",
+                "status": "active",
+                "sending_pattern": "loop",
+                "fallback_sender_id": "SMSPLUS",
+            },
+        )
+        repo.write_secret(
+            f"extra-{number}",
+            {"api_key": f"extra-api-{number:04d}", "secret_key": f"extra-secret-{number:04d}"},
+        )
     applied(repo)
     for number in range(5):
         repo.remove(f"extra-{number}")
@@ -203,10 +244,18 @@ def test_moved_from_renames_in_place(repo: Repo) -> None:
 
 def test_import_adopts_accounts_made_by_hand(repo: Repo, live_store: LiveStore) -> None:
     web = live_store.client("web-admin")
-    response = web.post("/api/v1/gateways", json={
-        "key": "made-by-hand", "provider": "clickatell", "name": "Clickatell Manual",
-        "status": "active", "sending_pattern": "batch", "fallback_sender_id": "SMSPLUS",
-        "credentials": {"username": "manual-user", "password": CANARY + "-manual"}})
+    response = web.post(
+        "/api/v1/gateways",
+        json={
+            "key": "made-by-hand",
+            "provider": "clickatell",
+            "name": "Clickatell Manual",
+            "status": "active",
+            "sending_pattern": "batch",
+            "fallback_sender_id": "SMSPLUS",
+            "credentials": {"username": "manual-user", "password": CANARY + "-manual"},
+        },
+    )
     assert response.status_code == 201, response.text
     applied(repo)
     assert "Unmanaged" in repo.gwctl("plan").output
@@ -246,13 +295,14 @@ def test_history_filters_by_actor_and_time(repo: Repo, live_store: LiveStore) ->
     applied(repo)
     web = live_store.client("web-admin")
     gateway = web.get("/api/v1/gateways/twilio-us").json()
-    web.delete("/api/v1/gateways/twilio-us",
-               headers={"If-Match": str(gateway["version"])}).raise_for_status()
-    by_web = json.loads(repo.gwctl("history", "--actor", "web-admin@web", "--format",
-                                   "json").stdout)
+    web.delete(
+        "/api/v1/gateways/twilio-us", headers={"If-Match": str(gateway["version"])}
+    ).raise_for_status()
+    by_web = json.loads(
+        repo.gwctl("history", "--actor", "web-admin@web", "--format", "json").stdout
+    )
     assert [(e["action"], e["key"]) for e in by_web] == [("delete", "twilio-us")]
-    later = json.loads(repo.gwctl("history", "--since", by_web[0]["at"], "--format",
-                                  "json").stdout)
+    later = json.loads(repo.gwctl("history", "--since", by_web[0]["at"], "--format", "json").stdout)
     assert ("delete", "twilio-us") in [(e["action"], e["key"]) for e in later]
     assert all(e["at"] >= by_web[0]["at"] for e in later)
 
@@ -261,8 +311,9 @@ def test_an_account_deleted_live_is_drift_naming_who(repo: Repo, live_store: Liv
     applied(repo)
     web = live_store.client("web-admin")
     gateway = web.get("/api/v1/gateways/twilio-us").json()
-    web.delete("/api/v1/gateways/twilio-us",
-               headers={"If-Match": str(gateway["version"])}).raise_for_status()
+    web.delete(
+        "/api/v1/gateways/twilio-us", headers={"If-Match": str(gateway["version"])}
+    ).raise_for_status()
     drift = repo.gwctl("drift")
     assert drift.exit_code == 2
     assert "twilio-us deleted by web-admin@web" in drift.output
@@ -281,8 +332,9 @@ def test_a_saved_plan_keeps_its_prune_setting(repo: Repo, tmp_path: Any) -> None
 
 
 @pytest.mark.parametrize("content", ["not json", "{}", '{"format_version": 99}', "[]"])
-def test_a_file_that_is_not_a_plan_is_refused_clearly(repo: Repo, tmp_path: Any,
-                                                      content: str) -> None:
+def test_a_file_that_is_not_a_plan_is_refused_clearly(
+    repo: Repo, tmp_path: Any, content: str
+) -> None:
     plan_file = tmp_path / "plan.json"
     plan_file.write_text(content)
     result = repo.gwctl("apply", str(plan_file))
@@ -292,8 +344,7 @@ def test_a_file_that_is_not_a_plan_is_refused_clearly(repo: Repo, tmp_path: Any,
 
 
 @pytest.mark.parametrize("command", [("plan",), ("apply", "--auto-approve"), ("drift",)])
-def test_a_config_with_errors_never_reaches_the_store(repo: Repo, command: tuple[str, ...]
-                                                      ) -> None:
+def test_a_config_with_errors_never_reaches_the_store(repo: Repo, command: tuple[str, ...]) -> None:
     repo.edit_account("twilio-us", sending_pattern="batch")
     result = repo.gwctl(*command)
     assert result.exit_code == 1

@@ -60,8 +60,9 @@ def test_a_4xx_is_never_retried(proxied: tuple[FaultProxy, httpx.Client]) -> Non
 
 
 def test_a_bad_token_says_which_variable_to_set(live_store: LiveStore) -> None:
-    http = httpx.Client(base_url=live_store.server.base_url,
-                        headers={"Authorization": "Bearer wrong"})
+    http = httpx.Client(
+        base_url=live_store.server.base_url, headers={"Authorization": "Bearer wrong"}
+    )
     with pytest.raises(StoreError, match="GWCTL_TOKEN"):
         client_with(http, []).list_gateways()
 
@@ -75,12 +76,14 @@ def test_an_unreachable_store_fails_after_the_attempts(repo: Repo) -> None:
 
 
 def test_environments_pick_their_url_and_token_variable(
-    repo: Repo, monkeypatch: pytest.MonkeyPatch,
+    repo: Repo,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     (repo.root / "gwctl.yaml").write_text(
         "store: {url: https://default.example}\n"
         "environments:\n"
-        "  staging: {store: {url: https://staging.example, token_env: STAGING_TOKEN}}\n")
+        "  staging: {store: {url: https://staging.example, token_env: STAGING_TOKEN}}\n"
+    )
     monkeypatch.setenv("STAGING_TOKEN", "tok")
     settings = load_settings(repo.root, "staging")
     assert settings.store.url == "https://staging.example"
@@ -103,7 +106,8 @@ def test_an_unknown_environment_lists_the_known_ones(repo: Repo) -> None:
 
 
 def test_a_token_is_never_sent_over_plain_http_beyond_loopback(
-    repo: Repo, monkeypatch: pytest.MonkeyPatch,
+    repo: Repo,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("GWCTL_STORE_URL", "http://gateways.example.com")
     monkeypatch.setenv("GWCTL_TOKEN", "a-token")

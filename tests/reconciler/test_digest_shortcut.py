@@ -57,17 +57,31 @@ def test_a_re_encrypted_identical_secret_is_decrypted_but_changes_no_value(repo:
 
 
 def test_a_live_credential_change_is_detected_through_the_fingerprint(
-    repo: Repo, remote: LiveStore, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    repo: Repo,
+    remote: LiveStore,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     _apply(repo)
     web = remote.client("web-admin")  # another token, as the web page would write
     live = web.get("/api/v1/gateways/infobip-eu").json()
     assert live["applied_digest"]
-    body = {name: live[name] for name in ("provider", "name", "status", "sending_pattern",
-                                          "fallback_sender_id", "description", "signup_link")}
+    body = {
+        name: live[name]
+        for name in (
+            "provider",
+            "name",
+            "status",
+            "sending_pattern",
+            "fallback_sender_id",
+            "description",
+            "signup_link",
+        )
+    }
     body["credentials"] = {"secret_key": "changed-on-the-web-page"}
-    response = web.put("/api/v1/gateways/infobip-eu", json=body,
-                       headers={"If-Match": str(live["version"])})
+    response = web.put(
+        "/api/v1/gateways/infobip-eu", json=body, headers={"If-Match": str(live["version"])}
+    )
     assert response.status_code == 200, response.text
     assert response.json()["applied_digest"] is None  # a write that is not gwctl's resets it
 
@@ -87,7 +101,9 @@ def test_a_live_credential_change_is_detected_through_the_fingerprint(
 
 
 def test_an_unchanged_secret_file_is_not_decrypted(
-    repo: Repo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    repo: Repo,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     _apply(repo)
     _no_sops(monkeypatch, tmp_path)
@@ -108,7 +124,10 @@ def test_an_unchanged_secret_file_is_not_decrypted(
 
 
 def test_an_unchanged_secret_file_is_not_decrypted_against_a_remote_store(
-    repo: Repo, remote: LiveStore, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    repo: Repo,
+    remote: LiveStore,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     _apply(repo)
     _no_sops(monkeypatch, tmp_path)

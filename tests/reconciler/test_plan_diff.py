@@ -21,8 +21,12 @@ CANARY = "CANARY-secret-7f3a9c1e"
 
 def account(key: str = "infobip-eu", **overrides: Any) -> Account:
     fields: dict[str, Any] = {
-        "key": key, "provider": "infobip", "name": f"Infobip {key}", "status": "active",
-        "sending_pattern": "batch", "fallback_sender_id": "SMSPLUS",
+        "key": key,
+        "provider": "infobip",
+        "name": f"Infobip {key}",
+        "status": "active",
+        "sending_pattern": "batch",
+        "fallback_sender_id": "SMSPLUS",
         "secret_digest": f"sha256:{key}-secret-v1",
     }
     return Account(**{**fields, **overrides})
@@ -38,15 +42,28 @@ def desired(acc: Account, creds: dict[str, Secret] | None = None) -> Desired:
 
 def live_of(acc: Account, creds: dict[str, Secret], **overrides: Any) -> dict[str, Any]:
     gateway: dict[str, Any] = {
-        "key": acc.key, "provider": acc.provider, "name": acc.name, "status": acc.status,
-        "sending_pattern": acc.sending_pattern, "fallback_sender_id": acc.fallback_sender_id,
-        "description": None, "signup_link": None, "protect": False, "logo": None,
+        "key": acc.key,
+        "provider": acc.provider,
+        "name": acc.name,
+        "status": acc.status,
+        "sending_pattern": acc.sending_pattern,
+        "fallback_sender_id": acc.fallback_sender_id,
+        "description": None,
+        "signup_link": None,
+        "protect": False,
+        "logo": None,
         "credentials": {
-            name: {"column": name, "secret": True, "mask": "••••",
-                   "fingerprint": fingerprint(value, SALT)}
+            name: {
+                "column": name,
+                "secret": True,
+                "mask": "••••",
+                "fingerprint": fingerprint(value, SALT),
+            }
             for name, value in creds.items()
         },
-        "managed_by": "gwctl", "applied_digest": acc.secret_digest, "version": 3,
+        "managed_by": "gwctl",
+        "applied_digest": acc.secret_digest,
+        "version": 3,
     }
     return {**gateway, **overrides}
 
@@ -101,7 +118,8 @@ def test_a_rotated_secret_is_a_sensitive_change_without_values() -> None:
     plan = plan_for([desired(acc, credentials(secret_key="rotated-value"))], [live])
     (change,) = plan.changes
     assert [(f.field, f.sensitive, f.old, f.new) for f in change.fields] == [
-        ("secret_key", True, None, None)]
+        ("secret_key", True, None, None)
+    ]
 
 
 def test_a_re_encrypted_secret_file_with_equal_values_only_records_its_digest() -> None:
@@ -135,8 +153,7 @@ def test_a_managed_account_without_file_is_deleted_with_prune() -> None:
 
 def test_moved_from_is_a_rename_not_a_delete_and_create() -> None:
     old = account("old-key")
-    new = account("new-key", name=old.name, moved_from="old-key",
-                  secret_digest=old.secret_digest)
+    new = account("new-key", name=old.name, moved_from="old-key", secret_digest=old.secret_digest)
     plan = plan_for([desired(new, None)], [live_of(old, credentials())], prune=True)
     (change,) = plan.changes
     assert (change.action, change.from_key, change.key) == ("rename", "old-key", "new-key")
@@ -147,8 +164,7 @@ def test_an_account_made_by_hand_with_a_file_is_taken_over_visibly() -> None:
     acc = account()
     plan = plan_for([desired(acc, None)], [live_of(acc, credentials(), managed_by="manual")])
     (change,) = plan.changes
-    assert [(f.field, f.old, f.new) for f in change.fields] == [
-        ("managed_by", "manual", "gwctl")]
+    assert [(f.field, f.old, f.new) for f in change.fields] == [("managed_by", "manual", "gwctl")]
 
 
 def test_changes_are_sorted_by_key() -> None:
@@ -194,8 +210,10 @@ def test_deleting_a_protected_account_is_refused_even_with_force() -> None:
 @pytest.mark.parametrize("render", [plan_text, plan_json, plan_markdown])
 def test_no_rendering_shows_a_secret_value(render: Any) -> None:
     acc = account(secret_digest="sha256:rotated")
-    items = [desired(acc, credentials(secret_key=CANARY + "-new")),
-             desired(account("fresh"), credentials())]
+    items = [
+        desired(acc, credentials(secret_key=CANARY + "-new")),
+        desired(account("fresh"), credentials()),
+    ]
     plan = plan_for(items, [live_of(acc, credentials(), applied_digest="sha256:before")])
     output = render(plan)
     assert "sensitive" in output
@@ -230,16 +248,18 @@ def test_a_gateway_written_live_since_gwctl_applied_keeps_its_credentials() -> N
 
 def test_the_gateway_a_rename_moves_from_keeps_credentials_when_the_file_changed() -> None:
     old = account("infobip-old")
-    renamed = account("infobip-new", moved_from="infobip-old",
-                      secret_digest="sha256:infobip-new-secret-v2")
+    renamed = account(
+        "infobip-new", moved_from="infobip-old", secret_digest="sha256:infobip-new-secret-v2"
+    )
 
     assert not secrets_in_sync([renamed])(live_of(old, credentials()))
 
 
 def test_a_gateway_that_two_accounts_diff_against_keeps_credentials_if_either_changed() -> None:
     kept = account("infobip-eu")
-    moved = account("infobip-us", moved_from="infobip-eu",
-                    secret_digest="sha256:infobip-us-secret-v1")
+    moved = account(
+        "infobip-us", moved_from="infobip-eu", secret_digest="sha256:infobip-us-secret-v1"
+    )
 
     assert not secrets_in_sync([kept, moved])(live_of(kept, credentials()))
 
@@ -250,8 +270,10 @@ def test_a_gateway_no_account_declares_needs_no_credentials() -> None:
 
 def test_views_without_in_sync_credentials_plan_the_same_as_full_gateways() -> None:
     unchanged, rotated = account("infobip-eu"), account("infobip-us")
-    live = [live_of(unchanged, credentials()),
-            live_of(rotated, credentials(), applied_digest="sha256:infobip-us-secret-v0")]
+    live = [
+        live_of(unchanged, credentials()),
+        live_of(rotated, credentials(), applied_digest="sha256:infobip-us-secret-v0"),
+    ]
     items = [desired(unchanged), desired(rotated, credentials(secret_key="rotated-0002"))]
     in_sync = secrets_in_sync([unchanged, rotated])
     views = [live_view(gateway, credentials=not in_sync(gateway)) for gateway in live]
@@ -265,8 +287,13 @@ def test_views_without_in_sync_credentials_plan_the_same_as_full_gateways() -> N
 
 def test_a_live_value_equal_to_gits_is_held_once() -> None:
     acc = account(description="Primary EU route")
-    gateway = live_of(acc, credentials(), description="primary eu route",
-                      name=_copy(acc.name), applied_digest=_copy(acc.secret_digest))
+    gateway = live_of(
+        acc,
+        credentials(),
+        description="primary eu route",
+        name=_copy(acc.name),
+        applied_digest=_copy(acc.secret_digest),
+    )
 
     view = live_view(gateway, account=acc)
 

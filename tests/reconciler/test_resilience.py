@@ -22,8 +22,9 @@ from tests.reconciler.faults import FaultProxy
 
 
 @pytest.fixture
-def proxy(repo: Repo, live_store: LiveStore,
-          monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultProxy]:
+def proxy(
+    repo: Repo, live_store: LiveStore, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[FaultProxy]:
     upstream = int(live_store.server.base_url.rsplit(":", 1)[1])
     fault_proxy = FaultProxy(upstream).start()
     monkeypatch.setenv("GWCTL_STORE_URL", fault_proxy.url)
@@ -33,12 +34,17 @@ def proxy(repo: Repo, live_store: LiveStore,
 
 
 def audit_actions(client: httpx.Client) -> list[str]:
-    return [f"{e['action']} {e['key']}" for e in client.get("/api/v1/audit?limit=1000").json()[
-        "items"] if e["action"] in ("create", "update", "delete", "rename")]
+    return [
+        f"{e['action']} {e['key']}"
+        for e in client.get("/api/v1/audit?limit=1000").json()["items"]
+        if e["action"] in ("create", "update", "delete", "rename")
+    ]
 
 
 def test_a_lost_response_is_retried_and_applied_once(
-    repo: Repo, live_store: LiveStore, proxy: FaultProxy,
+    repo: Repo,
+    live_store: LiveStore,
+    proxy: FaultProxy,
 ) -> None:
     proxy.faults.append("drop_response")
     result = repo.gwctl("apply", "--auto-approve")
@@ -47,8 +53,9 @@ def test_a_lost_response_is_retried_and_applied_once(
     assert changesets == ["/api/v1/changesets drop_response", "/api/v1/changesets ok"]
     auditor = live_store.client("auditor")
     assert sorted(audit_actions(auditor)) == sorted(
-        f"create {key}" for key in ("clickatell-africa", "infobip-eu", "infobip-transactional",
-                                    "twilio-us"))
+        f"create {key}"
+        for key in ("clickatell-africa", "infobip-eu", "infobip-transactional", "twilio-us")
+    )
     assert repo.gwctl("plan", "--detailed-exitcode").exit_code == 0
 
 
@@ -60,7 +67,9 @@ def test_a_500_is_retried(repo: Repo, live_store: LiveStore, proxy: FaultProxy) 
 
 
 def test_a_store_that_keeps_failing_leaves_everything_as_before(
-    repo: Repo, live_store: LiveStore, proxy: FaultProxy,
+    repo: Repo,
+    live_store: LiveStore,
+    proxy: FaultProxy,
 ) -> None:
     proxy.faults.extend(["error_500"] * 10)
     result = repo.gwctl("apply", "--auto-approve")
@@ -77,25 +86,35 @@ def test_a_store_that_keeps_failing_leaves_everything_as_before(
 def _gwctl_process(repo: Repo, *args: str, env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "gwctl", "-C", str(repo.root), *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
 
 
 @pytest.fixture
 def remote_env(repo: Repo, live_store: LiveStore) -> dict[str, str]:
-    return {**os.environ, "GWCTL_STORE_URL": live_store.server.base_url,
-            "GWCTL_TOKEN": create_admin_token(repo.database_url, "ci")}
+    return {
+        **os.environ,
+        "GWCTL_STORE_URL": live_store.server.base_url,
+        "GWCTL_TOKEN": create_admin_token(repo.database_url, "ci"),
+    }
 
 
 def test_two_applies_at_once_never_both_apply(
-    repo: Repo, live_store: LiveStore, remote_env: dict[str, str],
+    repo: Repo,
+    live_store: LiveStore,
+    remote_env: dict[str, str],
 ) -> None:
-    processes = [_gwctl_process(repo, "apply", "--auto-approve", env=remote_env)
-                 for _ in range(2)]
+    processes = [_gwctl_process(repo, "apply", "--auto-approve", env=remote_env) for _ in range(2)]
     outputs = [process.communicate(timeout=120) for process in processes]
     codes = [process.returncode for process in processes]
-    applied = [out for (out, _err), code in zip(outputs, codes, strict=True)
-               if code == 0 and "Applied in one changeset" in out]
+    applied = [
+        out
+        for (out, _err), code in zip(outputs, codes, strict=True)
+        if code == 0 and "Applied in one changeset" in out
+    ]
     assert len(applied) == 1, outputs
     for (out, err), code in zip(outputs, codes, strict=True):
         if out not in applied:
@@ -104,10 +123,14 @@ def test_two_applies_at_once_never_both_apply(
 
 
 def test_a_second_apply_waits_for_the_lock_with_a_timeout(
-    repo: Repo, live_store: LiveStore, remote_env: dict[str, str],
+    repo: Repo,
+    live_store: LiveStore,
+    remote_env: dict[str, str],
 ) -> None:
-    processes = [_gwctl_process(repo, "apply", "--auto-approve", "--lock-timeout", "60",
-                                env=remote_env) for _ in range(2)]
+    processes = [
+        _gwctl_process(repo, "apply", "--auto-approve", "--lock-timeout", "60", env=remote_env)
+        for _ in range(2)
+    ]
     outputs = [process.communicate(timeout=120) for process in processes]
     assert [process.returncode for process in processes] == [0, 0], outputs
     assert sum("Applied in one changeset" in out for out, _ in outputs) == 1
@@ -123,7 +146,10 @@ def _wait_for_lock(client: httpx.Client, timeout: float = 30) -> None:
 
 @pytest.mark.parametrize("moment", ["0.3s", "0.8s", "1.5s", "holding the lock"])
 def test_gwctl_killed_during_apply_then_rerun_converges(
-    repo: Repo, live_store: LiveStore, remote_env: dict[str, str], moment: str,
+    repo: Repo,
+    live_store: LiveStore,
+    remote_env: dict[str, str],
+    moment: str,
 ) -> None:
     auditor = live_store.client("auditor")
     victim = _gwctl_process(repo, "apply", "--auto-approve", "--lock-ttl", "5", env=remote_env)
@@ -134,28 +160,29 @@ def test_gwctl_killed_during_apply_then_rerun_converges(
     victim.send_signal(signal.SIGKILL)
     victim.communicate(timeout=30)
     assert len(auditor.get("/api/v1/gateways").json()["items"]) in (0, 4)  # before or after
-    rerun = _gwctl_process(repo, "apply", "--auto-approve", "--lock-timeout", "30",
-                           env=remote_env)
+    rerun = _gwctl_process(repo, "apply", "--auto-approve", "--lock-timeout", "30", env=remote_env)
     out, err = rerun.communicate(timeout=120)
     assert rerun.returncode == 0, (out, err)
     plan = _gwctl_process(repo, "plan", "--detailed-exitcode", env=remote_env)
     plan.communicate(timeout=60)
     assert plan.returncode == 0
     assert sorted(audit_actions(auditor)) == sorted(
-        f"create {key}" for key in ("clickatell-africa", "infobip-eu", "infobip-transactional",
-                                    "twilio-us"))
+        f"create {key}"
+        for key in ("clickatell-africa", "infobip-eu", "infobip-transactional", "twilio-us")
+    )
     assert auditor.get("/api/v1/audit/verify").json()["ok"] is True
 
 
 def test_the_canary_never_reaches_the_store_log_or_the_database_file(
-    repo: Repo, live_store: LiveStore, remote_env: dict[str, str],
+    repo: Repo,
+    live_store: LiveStore,
+    remote_env: dict[str, str],
 ) -> None:
     process = _gwctl_process(repo, "apply", "--auto-approve", env=remote_env)
     out, err = process.communicate(timeout=120)
     assert process.returncode == 0, err
     auditor = live_store.client("auditor")
-    dumps: list[Any] = [auditor.get("/api/v1/gateways").json(),
-                        auditor.get("/api/v1/audit").json()]
+    dumps: list[Any] = [auditor.get("/api/v1/gateways").json(), auditor.get("/api/v1/audit").json()]
     for text in (out, err, live_store.server.log(), json.dumps(dumps)):
         assert CANARY not in text
     database = Path(repo.database_url.removeprefix("sqlite:///"))

@@ -15,9 +15,13 @@ from tests.reconciler.conftest import Repo
 def run_in_terminal(repo: Repo, *args: str, env: dict[str, str] | None = None) -> str:
     """Run gwctl with stdin, stdout and stderr on a pseudo-terminal; return what it shows."""
     leader, follower = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "gwctl", "-C", str(repo.root), *args],
-                               stdin=follower, stdout=follower, stderr=follower,
-                               env={**os.environ, **(env or {})})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gwctl", "-C", str(repo.root), *args],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env={**os.environ, **(env or {})},
+    )
     os.close(follower)
     chunks = []
     while True:
@@ -36,11 +40,20 @@ def run_in_terminal(repo: Repo, *args: str, env: dict[str, str] | None = None) -
 @pytest.fixture
 def many_accounts(repo: Repo) -> Repo:
     for number in range(20):
-        repo.write_account(f"bulk-{number:02d}", {
-            "provider": "infobip", "name": f"Bulk {number}", "status": "active",
-            "sending_pattern": "batch", "fallback_sender_id": "SMSPLUS"})
-        repo.write_secret(f"bulk-{number:02d}", {"api_key": f"bulk-api-{number:04d}",
-                                                 "secret_key": f"bulk-secret-{number:04d}"})
+        repo.write_account(
+            f"bulk-{number:02d}",
+            {
+                "provider": "infobip",
+                "name": f"Bulk {number}",
+                "status": "active",
+                "sending_pattern": "batch",
+                "fallback_sender_id": "SMSPLUS",
+            },
+        )
+        repo.write_secret(
+            f"bulk-{number:02d}",
+            {"api_key": f"bulk-api-{number:04d}", "secret_key": f"bulk-secret-{number:04d}"},
+        )
     return repo
 
 

@@ -21,9 +21,14 @@ def repo(config_dir: ConfigDirFactory, sops_env: AgeIdentity) -> ConfigRepo:
 
 
 def spawn(repo: ConfigRepo, *args: str) -> pexpect.spawn:
-    terminal = pexpect.spawn(str(GWCTL), ["-C", str(repo.root), "add", *args],
-                             env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
-                             encoding="utf-8", timeout=30, dimensions=(50, 200))
+    terminal = pexpect.spawn(
+        str(GWCTL),
+        ["-C", str(repo.root), "add", *args],
+        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(50, 200),
+    )
     terminal.logfile_read = _Screen()
     return terminal
 
@@ -74,9 +79,26 @@ def test_add_asks_for_every_field_and_hides_the_secret(repo: ConfigRepo) -> None
 
 
 def test_add_at_a_terminal_still_takes_the_values_given_as_options(repo: ConfigRepo) -> None:
-    terminal = spawn(repo, "infobip", "infobip-eu", "--name", "Infobip I", "--status",
-                     "active", "--sending-pattern", "batch", "--fallback-sender-id", "SMSPLUS",
-                     "--logo", "", "--description", "", "--signup-link", "", "--protect")
+    terminal = spawn(
+        repo,
+        "infobip",
+        "infobip-eu",
+        "--name",
+        "Infobip I",
+        "--status",
+        "active",
+        "--sending-pattern",
+        "batch",
+        "--fallback-sender-id",
+        "SMSPLUS",
+        "--logo",
+        "",
+        "--description",
+        "",
+        "--signup-link",
+        "",
+        "--protect",
+    )
     for prompt, value in (("API Key:", "infobip-api-key-0001"), ("Secret Key:", CANARY_HEX)):
         answer(terminal, prompt, value)
         answer(terminal, "Repeat for confirmation:", value)

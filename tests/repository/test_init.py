@@ -9,8 +9,13 @@ import yaml
 
 from tests.conftest import AgeIdentity, invoke
 
-EXPECTED = (".sops.yaml", "gwctl.yaml", ".gitignore", "schema/common.schema.json",
-            "schema/twilio.schema.json")
+EXPECTED = (
+    ".sops.yaml",
+    "gwctl.yaml",
+    ".gitignore",
+    "schema/common.schema.json",
+    "schema/twilio.schema.json",
+)
 
 
 def test_init_makes_a_repository_that_validates(tmp_path: Path, sops_env: AgeIdentity) -> None:
@@ -23,7 +28,8 @@ def test_init_makes_a_repository_that_validates(tmp_path: Path, sops_env: AgeIde
 
 
 def test_init_encrypts_to_the_identity_in_sops_age_key_file(
-    tmp_path: Path, sops_env: AgeIdentity,
+    tmp_path: Path,
+    sops_env: AgeIdentity,
 ) -> None:
     invoke("init", tmp_path)
     rules = yaml.safe_load((tmp_path / ".sops.yaml").read_text())
@@ -31,19 +37,22 @@ def test_init_encrypts_to_the_identity_in_sops_age_key_file(
 
 
 def test_init_encrypts_to_exactly_the_recipients_given(
-    tmp_path: Path, age_identity: AgeIdentity, other_age_identity: AgeIdentity,
+    tmp_path: Path,
+    age_identity: AgeIdentity,
+    other_age_identity: AgeIdentity,
     no_sops_key: None,
 ) -> None:
-    outcome = invoke("init", tmp_path, "--age", age_identity.public_key,
-                     "--age", other_age_identity.public_key)
+    outcome = invoke(
+        "init", tmp_path, "--age", age_identity.public_key, "--age", other_age_identity.public_key
+    )
     assert outcome.exit_code == 0, outcome.output
     rules = yaml.safe_load((tmp_path / ".sops.yaml").read_text())
     assert rules["creation_rules"][0]["age"] == (
-        f"{age_identity.public_key},{other_age_identity.public_key}")
+        f"{age_identity.public_key},{other_age_identity.public_key}"
+    )
 
 
-def test_init_refuses_a_recipient_that_is_not_an_age_key(tmp_path: Path,
-                                                          no_sops_key: None) -> None:
+def test_init_refuses_a_recipient_that_is_not_an_age_key(tmp_path: Path, no_sops_key: None) -> None:
     outcome = invoke("init", tmp_path / "repo", "--age", "age1notakey")
     assert outcome.exit_code == 1
     assert "is not an age public key" in outcome.stderr
@@ -67,10 +76,12 @@ def test_init_writes_nothing_when_a_file_exists(tmp_path: Path, sops_env: AgeIde
     assert sorted(path.name for path in root.iterdir()) == [".gitignore"]
 
 
-@pytest.mark.parametrize(("kind", "path"), [("github", ".github/workflows/gateways.yaml"),
-                                            ("gitlab", ".gitlab-ci.yml")])
-def test_init_writes_the_ci_files_asked_for(tmp_path: Path, sops_env: AgeIdentity, kind: str,
-                                            path: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "path"), [("github", ".github/workflows/gateways.yaml"), ("gitlab", ".gitlab-ci.yml")]
+)
+def test_init_writes_the_ci_files_asked_for(
+    tmp_path: Path, sops_env: AgeIdentity, kind: str, path: str
+) -> None:
     outcome = invoke("init", tmp_path, "--ci", kind)
     assert outcome.exit_code == 0, outcome.output
     assert "gwctl" in (tmp_path / path).read_text()

@@ -10,8 +10,9 @@ from tests.conftest import ConfigDirFactory, account, invoke
 
 
 def git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(
+        ["git", "-C", str(root), *args], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def test_a_new_private_dir_ignores_everything_in_it(tmp_path: Path) -> None:
@@ -32,7 +33,8 @@ def test_an_existing_gwctl_folder_gets_its_gitignore(tmp_path: Path) -> None:
 
 
 def test_the_embedded_store_leaves_nothing_for_git_to_stage(
-    config_dir: ConfigDirFactory, sops_env: object,
+    config_dir: ConfigDirFactory,
+    sops_env: object,
 ) -> None:
     repo = config_dir({"twilio-us": account("twilio", "Twilio US")})
     git(repo.root, "init", "-q")
@@ -43,7 +45,8 @@ def test_the_embedded_store_leaves_nothing_for_git_to_stage(
 
 
 def test_validate_reports_each_tracked_private_file_and_how_to_recover(
-    config_dir: ConfigDirFactory, sops_env: object,
+    config_dir: ConfigDirFactory,
+    sops_env: object,
 ) -> None:
     repo = config_dir({"twilio-us": account("twilio", "Twilio US")})
     git(repo.root, "init", "-q")
@@ -58,7 +61,8 @@ def test_validate_reports_each_tracked_private_file_and_how_to_recover(
 
 
 def test_validate_outside_a_git_work_tree_checks_no_tracking(
-    config_dir: ConfigDirFactory, no_sops_key: None,
+    config_dir: ConfigDirFactory,
+    no_sops_key: None,
 ) -> None:
     repo = config_dir({"twilio-us": account("twilio", "Twilio US")})
     assert invoke("validate", repo.root).exit_code == 0

@@ -126,9 +126,7 @@ def dump_database(engine: sa.Engine) -> dict[str, list[tuple[Any, ...]]]:
     metadata.reflect(engine)
     with engine.connect() as connection:
         return {
-            name: sorted(
-                (tuple(row) for row in connection.execute(sa.select(table))), key=repr
-            )
+            name: sorted((tuple(row) for row in connection.execute(sa.select(table))), key=repr)
             for name, table in sorted(metadata.tables.items())
         }
 
@@ -157,8 +155,14 @@ def _inprocess(database_url: str, key_file: Path) -> Iterator[Api]:
     ]
     store: GatewayStore = app.state.store
     try:
-        yield Api(clients[0], clients[1], clients[2], engine=store.engine,
-                  database_url=database_url, extra={"app": app, "admin_token": admin_token})
+        yield Api(
+            clients[0],
+            clients[1],
+            clients[2],
+            engine=store.engine,
+            database_url=database_url,
+            extra={"app": app, "admin_token": admin_token},
+        )
     finally:
         for client in clients:
             client.close()
@@ -198,8 +202,19 @@ def start_server(database_url: str, key_file: Path, log_path: Path) -> Server:
     port = free_port()
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gwctl.store.server", "--db", database_url,
-             "--port", str(port), "--key-file", str(key_file), "--log-level", "info"],
+            [
+                sys.executable,
+                "-m",
+                "gwctl.store.server",
+                "--db",
+                database_url,
+                "--port",
+                str(port),
+                "--key-file",
+                str(key_file),
+                "--log-level",
+                "info",
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -229,14 +244,24 @@ def _served(database_url: str, key_file: Path, tmp_path: Path) -> Iterator[Api]:
     admin_token, read_token = make_tokens(database_url, key_file)
     server = start_server(database_url, key_file, tmp_path / "server.log")
     clients = [
-        httpx.Client(base_url=server.base_url, timeout=30,
-                     headers={"Authorization": f"Bearer {token}"} if token else {})
+        httpx.Client(
+            base_url=server.base_url,
+            timeout=30,
+            headers={"Authorization": f"Bearer {token}"} if token else {},
+        )
         for token in (admin_token, read_token, None)
     ]
     engine = sa.create_engine(database_url)
     try:
-        yield Api(clients[0], clients[1], clients[2], engine=engine, database_url=database_url,
-                  log_path=server.log_path, extra={"server": server, "admin_token": admin_token})
+        yield Api(
+            clients[0],
+            clients[1],
+            clients[2],
+            engine=engine,
+            database_url=database_url,
+            log_path=server.log_path,
+            extra={"server": server, "admin_token": admin_token},
+        )
     finally:
         for client in clients:
             client.close()
@@ -245,8 +270,9 @@ def _served(database_url: str, key_file: Path, tmp_path: Path) -> Iterator[Api]:
 
 
 @pytest.fixture(params=["asgi", "uvicorn"])
-def api(request: pytest.FixtureRequest, database_url: str, key_file: Path,
-        tmp_path: Path) -> Iterator[Api]:
+def api(
+    request: pytest.FixtureRequest, database_url: str, key_file: Path, tmp_path: Path
+) -> Iterator[Api]:
     """The store through each transport: in-process ASGI and a real uvicorn server."""
     if request.param == "asgi":
         yield from _inprocess(database_url, key_file)

@@ -23,8 +23,11 @@ def png(width: int = 2, height: int = 2, padding: int = 0) -> bytes:
     pixels = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
     extra = chunk(b"tEXt", b"pad\x00" + b"x" * padding) if padding else b""
     return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + extra
-        + chunk(b"IDAT", zlib.compress(pixels)) + chunk(b"IEND", b"")
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + extra
+        + chunk(b"IDAT", zlib.compress(pixels))
+        + chunk(b"IEND", b"")
     )
 
 

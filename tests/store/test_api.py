@@ -30,7 +30,9 @@ def test_crud_round_trip(api: Api) -> None:
     assert tw["credentials"]["account_sid"]["value"] == tw["credentials"]["account_sid"]["value"]
     assert tw["credentials"]["account_sid"]["column"] == "api_key"
     assert tw["credentials"]["auth_token"] == {
-        "column": "secret_key", "secret": True, "mask": "••••3210",
+        "column": "secret_key",
+        "secret": True,
+        "mask": "••••3210",
         "fingerprint": tw["credentials"]["auth_token"]["fingerprint"],
     }
     assert tw["managed_by"] == "manual"
@@ -83,8 +85,9 @@ def test_tokens_and_roles(api: Api) -> None:
         api.reader.post(GW, json=twilio()),
         api.reader.put(f"{GW}/infobip-primary", json=infobip(), headers={"If-Match": "1"}),
         api.reader.delete(f"{GW}/infobip-primary", headers={"If-Match": "1"}),
-        api.reader.post("/api/v1/changesets", json={"operations": []},
-                        headers={"Idempotency-Key": "r1"}),
+        api.reader.post(
+            "/api/v1/changesets", json={"operations": []}, headers={"Idempotency-Key": "r1"}
+        ),
         api.reader.post("/api/v1/lock", json={"holder": "auditor"}),
         api.reader.get(f"{GW}/infobip-primary/credentials"),
     ]
@@ -99,8 +102,9 @@ def test_if_match_is_required_and_checked(api: Api) -> None:
     without_version = api.admin.put(f"{GW}/infobip-primary", json=infobip())
     assert without_version.status_code == 428
     assert without_version.json()["error"]["code"] == "precondition_required"
-    api.admin.put(f"{GW}/infobip-primary", json=infobip(status="inactive"),
-                  headers={"If-Match": "1"}).raise_for_status()
+    api.admin.put(
+        f"{GW}/infobip-primary", json=infobip(status="inactive"), headers={"If-Match": "1"}
+    ).raise_for_status()
     stale = api.admin.put(f"{GW}/infobip-primary", json=infobip(), headers={"If-Match": '"1"'})
     assert stale.status_code == 412
     error = stale.json()["error"]
@@ -124,11 +128,17 @@ def test_validation_errors_carry_pointers(api: Api) -> None:
 
     several = api.admin.post(
         GW,
-        json=infobip(fallback_sender_id="THIS IS TOO LONG", signup_link="ftp://x",
-                     credentials={"api_key": "short"}),
+        json=infobip(
+            fallback_sender_id="THIS IS TOO LONG",
+            signup_link="ftp://x",
+            credentials={"api_key": "short"},
+        ),
     )
     assert sorted(d["pointer"] for d in several.json()["error"]["details"]) == [
-        "/credentials/api_key", "/credentials/secret_key", "/fallback_sender_id", "/signup_link",
+        "/credentials/api_key",
+        "/credentials/secret_key",
+        "/fallback_sender_id",
+        "/signup_link",
     ]
     assert api.admin.post(GW, json=infobip(key="Not A Key")).status_code == 422
     assert api.admin.post(GW, json=[1, 2]).status_code == 422
@@ -149,8 +159,9 @@ def test_conflicts_on_names_keys_and_the_lock(api: Api) -> None:
     assert same_key.status_code == 409
     assert same_key.json()["error"]["details"][0]["pointer"] == "/key"
 
-    lock = api.admin.post("/api/v1/lock", json={"holder": "ci:job-1", "reason": "apply",
-                                                "ttl_seconds": 300})
+    lock = api.admin.post(
+        "/api/v1/lock", json={"holder": "ci:job-1", "reason": "apply", "ttl_seconds": 300}
+    )
     assert lock.status_code == 201
     lock_id = lock.json()["id"]
     again = api.admin.post("/api/v1/lock", json={"holder": "bob@laptop"})
@@ -173,27 +184,40 @@ def test_a_failing_changeset_changes_nothing(api: Api) -> None:
     response = api.admin.post(
         "/api/v1/changesets",
         headers={"Idempotency-Key": "8e0c0b1e-0000-4000-8000-000000000001"},
-        json={"operations": [
-            {"op": "create", "gateway": clickatell()},
-            {"op": "update", "key": "infobip-primary", "if_version": 1,
-             "gateway": infobip(status="inactive")},
-            {"op": "create", "gateway": twilio(sending_pattern="batch")},
-            {"op": "delete", "key": "infobip-primary", "if_version": 2},
-        ]},
+        json={
+            "operations": [
+                {"op": "create", "gateway": clickatell()},
+                {
+                    "op": "update",
+                    "key": "infobip-primary",
+                    "if_version": 1,
+                    "gateway": infobip(status="inactive"),
+                },
+                {"op": "create", "gateway": twilio(sending_pattern="batch")},
+                {"op": "delete", "key": "infobip-primary", "if_version": 2},
+            ]
+        },
     )
     assert response.status_code == 422
     error = response.json()["error"]
-    assert error["details"] == [{
-        "pointer": "/operations/2/gateway/sending_pattern",
-        "message": error["details"][0]["message"],
-        "operation": 2,
-    }]
+    assert error["details"] == [
+        {
+            "pointer": "/operations/2/gateway/sending_pattern",
+            "message": error["details"][0]["message"],
+            "operation": 2,
+        }
+    ]
     assert api.dump() == before
 
     stale = api.admin.post(
-        "/api/v1/changesets", headers={"Idempotency-Key": "k-stale"},
-        json={"operations": [{"op": "create", "gateway": twilio()},
-                             {"op": "delete", "key": "infobip-primary", "if_version": 7}]},
+        "/api/v1/changesets",
+        headers={"Idempotency-Key": "k-stale"},
+        json={
+            "operations": [
+                {"op": "create", "gateway": twilio()},
+                {"op": "delete", "key": "infobip-primary", "if_version": 7},
+            ]
+        },
     )
     assert stale.status_code == 412
     assert stale.json()["error"]["details"][0]["operation"] == 1
@@ -201,14 +225,23 @@ def test_a_failing_changeset_changes_nothing(api: Api) -> None:
 
 
 def test_the_same_idempotency_key_applies_once(api: Api) -> None:
-    body = {"operations": [{"op": "create", "gateway": infobip()},
-                           {"op": "create", "gateway": twilio()}]}
-    headers = {"Idempotency-Key": "5f1d7c3a-1111-4222-8333-444455556666",
-               "X-Gwctl-Plan-Id": "plan-1", "X-Gwctl-Source-Commit": "abc123"}
+    body = {
+        "operations": [
+            {"op": "create", "gateway": infobip()},
+            {"op": "create", "gateway": twilio()},
+        ]
+    }
+    headers = {
+        "Idempotency-Key": "5f1d7c3a-1111-4222-8333-444455556666",
+        "X-Gwctl-Plan-Id": "plan-1",
+        "X-Gwctl-Source-Commit": "abc123",
+    }
     first = api.admin.post("/api/v1/changesets", json=body, headers=headers)
     assert first.status_code == 200, first.text
     assert [(r["op"], r["key"], r["version"]) for r in first.json()["results"]] == [
-        ("create", "infobip-primary", 1), ("create", "twilio-us", 1)]
+        ("create", "infobip-primary", 1),
+        ("create", "twilio-us", 1),
+    ]
     second = api.admin.post("/api/v1/changesets", json=body, headers=headers)
     assert second.status_code == 200
     assert second.json() == first.json()
@@ -230,7 +263,10 @@ def test_a_tampered_audit_row_is_detected(api: Api) -> None:
     for body in (infobip(), twilio(), clickatell()):
         api.admin.post(GW, json=body).raise_for_status()
     assert api.reader.get("/api/v1/audit/verify").json() == {
-        "ok": True, "entries": 5, "first_broken": None}  # 2 token_create + 3 create
+        "ok": True,
+        "entries": 5,
+        "first_broken": None,
+    }  # 2 token_create + 3 create
     with api.engine.begin() as connection:
         connection.execute(sa.text("UPDATE audit_log SET actor = 'mallory' WHERE seq = 4"))
     verdict = api.reader.get("/api/v1/audit/verify").json()
@@ -247,7 +283,8 @@ def test_credentials_in_clear_are_admin_only_and_audited(api: Api) -> None:
     assert api.reader.get(f"{GW}/twilio-us/credentials").status_code == 403
     reads = api.reader.get("/api/v1/audit", params={"action": "credentials_read"}).json()
     assert [(e["actor"], e["key"], e["fields"]) for e in reads["items"]] == [
-        ("import", "twilio-us", ["credentials.account_sid", "credentials.auth_token"])]
+        ("import", "twilio-us", ["credentials.account_sid", "credentials.auth_token"])
+    ]
 
 
 def test_logo_upload_is_checked_and_served_safely(api: Api) -> None:
@@ -262,26 +299,34 @@ def test_logo_upload_is_checked_and_served_safely(api: Api) -> None:
     assert served.headers["x-content-type-options"] == "nosniff"
 
     url = f"{GW}/infobip-primary/logo"
-    jpeg = api.admin.put(url, content=JPEG, headers={"Content-Type": "image/jpeg",
-                                                      "If-Match": "1"})
+    jpeg = api.admin.put(url, content=JPEG, headers={"Content-Type": "image/jpeg", "If-Match": "1"})
     assert jpeg.status_code == 200, jpeg.text
     assert jpeg.json()["logo"]["content_type"] == "image/jpeg"
     assert api.reader.get(url).headers["content-type"] == "image/jpeg"
-    html = api.admin.put(url, content=b"<html><script>alert(1)</script>",
-                         headers={"Content-Type": "image/png", "If-Match": "2"})
+    html = api.admin.put(
+        url,
+        content=b"<html><script>alert(1)</script>",
+        headers={"Content-Type": "image/png", "If-Match": "2"},
+    )
     assert html.status_code == 422
-    mislabeled = api.admin.put(url, content=image, headers={"Content-Type": "image/jpeg",
-                                                           "If-Match": "2"})
+    mislabeled = api.admin.put(
+        url, content=image, headers={"Content-Type": "image/jpeg", "If-Match": "2"}
+    )
     assert mislabeled.status_code == 422
     huge = png(padding=300 * 1024)
-    assert api.admin.put(url, content=huge, headers={"Content-Type": "image/png",
-                                                     "If-Match": "2"}).status_code == 413
+    assert (
+        api.admin.put(
+            url, content=huge, headers={"Content-Type": "image/png", "If-Match": "2"}
+        ).status_code
+        == 413
+    )
     too_big = api.admin.post(GW, json=twilio(logo=logo_field(huge)))
     assert too_big.status_code == 422
     assert too_big.json()["error"]["details"][0]["pointer"] == "/logo/data"
     fake = api.admin.post(GW, json=twilio(logo=logo_field(b"GIF89a....")))
     assert fake.status_code == 422
-    removed = api.admin.put(f"{GW}/infobip-primary", json=infobip(logo=None),
-                            headers={"If-Match": "2"})
+    removed = api.admin.put(
+        f"{GW}/infobip-primary", json=infobip(logo=None), headers={"If-Match": "2"}
+    )
     assert removed.json()["logo"] is None
     assert api.reader.get(url).status_code == 404

@@ -21,57 +21,129 @@ TWILIO_CANARY = CANARY.encode().hex()[:32]  # 32 hex characters: a valid Auth To
 
 def _leaks(response: httpx.Response) -> list[str]:
     headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
-    return [needle for needle in (CANARY, TWILIO_CANARY)
-            if needle in response.text or needle in headers]
+    return [
+        needle for needle in (CANARY, TWILIO_CANARY) if needle in response.text or needle in headers
+    ]
 
 
 def _exercise(api: Api) -> list[httpx.Response]:
     """Every endpoint, with canary values written as credentials and in refused writes."""
     responses = [
-        api.admin.post(GW, json=infobip(credentials={"api_key": CANARY,
-                                                     "secret_key": CANARY + "-s"},
-                                        logo=logo_field(png()))),
-        api.admin.post(GW, json=clickatell(credentials={"username": "ops",
-                                                        "password": CANARY})),
-        api.admin.post(GW, json=twilio(credentials={"account_sid": twilio()["credentials"][
-            "account_sid"], "auth_token": TWILIO_CANARY})),
+        api.admin.post(
+            GW,
+            json=infobip(
+                credentials={"api_key": CANARY, "secret_key": CANARY + "-s"}, logo=logo_field(png())
+            ),
+        ),
+        api.admin.post(GW, json=clickatell(credentials={"username": "ops", "password": CANARY})),
+        api.admin.post(
+            GW,
+            json=twilio(
+                credentials={
+                    "account_sid": twilio()["credentials"]["account_sid"],
+                    "auth_token": TWILIO_CANARY,
+                }
+            ),
+        ),
         # refused writes that carry the canary: errors must not echo it
-        api.admin.post(GW, json=twilio(key="tw2", name="T2",
-                                       credentials={"account_sid": CANARY,
-                                                    "auth_token": CANARY})),
-        api.admin.post(GW, json=infobip(key="ib2", name="I2", credentials={"api_key": CANARY},
-                                        extra_field=CANARY)),
-        api.admin.post(GW, json=infobip(key="ib3", name="Infobip I",
-                                        credentials={"api_key": CANARY, "secret_key": CANARY})),
-        api.admin.put(f"{GW}/infobip-primary",
-                      json=infobip(credentials={"api_key": CANARY + " with spaces"}),
-                      headers={"If-Match": "1"}),
-        api.admin.put(f"{GW}/infobip-primary", json=infobip(credentials={"api_key": CANARY}),
-                      headers={"If-Match": "9"}),
-        api.admin.post("/api/v1/changesets", headers={"Idempotency-Key": "canary-1"},
-                       json={"operations": [
-                           {"op": "update", "key": "clickatell-main", "if_version": 1,
-                            "gateway": clickatell(credentials={"password": CANARY + "-2"})},
-                           {"op": "create", "gateway": twilio(key="x", name="x",
-                                                              sending_pattern="batch",
-                                                              credentials={"auth_token": CANARY})},
-                       ]}),
-        api.admin.post("/api/v1/changesets", headers={"Idempotency-Key": "canary-2"},
-                       json={"operations": [
-                           {"op": "update", "key": "clickatell-main", "if_version": 1,
-                            "gateway": clickatell(credentials={"password": CANARY + "-3"})}]}),
-        api.admin.post("/api/v1/changesets", headers={"Idempotency-Key": "canary-2"},
-                       json={"operations": [
-                           {"op": "update", "key": "clickatell-main", "if_version": 1,
-                            "gateway": clickatell(credentials={"password": CANARY + "-3"})}]}),
-        api.admin.post(GW, content=b'{"credentials": {"api_key": "' + CANARY.encode() + b'"',
-                       headers={"Content-Type": "application/json"}),
+        api.admin.post(
+            GW,
+            json=twilio(
+                key="tw2", name="T2", credentials={"account_sid": CANARY, "auth_token": CANARY}
+            ),
+        ),
+        api.admin.post(
+            GW,
+            json=infobip(key="ib2", name="I2", credentials={"api_key": CANARY}, extra_field=CANARY),
+        ),
+        api.admin.post(
+            GW,
+            json=infobip(
+                key="ib3", name="Infobip I", credentials={"api_key": CANARY, "secret_key": CANARY}
+            ),
+        ),
+        api.admin.put(
+            f"{GW}/infobip-primary",
+            json=infobip(credentials={"api_key": CANARY + " with spaces"}),
+            headers={"If-Match": "1"},
+        ),
+        api.admin.put(
+            f"{GW}/infobip-primary",
+            json=infobip(credentials={"api_key": CANARY}),
+            headers={"If-Match": "9"},
+        ),
+        api.admin.post(
+            "/api/v1/changesets",
+            headers={"Idempotency-Key": "canary-1"},
+            json={
+                "operations": [
+                    {
+                        "op": "update",
+                        "key": "clickatell-main",
+                        "if_version": 1,
+                        "gateway": clickatell(credentials={"password": CANARY + "-2"}),
+                    },
+                    {
+                        "op": "create",
+                        "gateway": twilio(
+                            key="x",
+                            name="x",
+                            sending_pattern="batch",
+                            credentials={"auth_token": CANARY},
+                        ),
+                    },
+                ]
+            },
+        ),
+        api.admin.post(
+            "/api/v1/changesets",
+            headers={"Idempotency-Key": "canary-2"},
+            json={
+                "operations": [
+                    {
+                        "op": "update",
+                        "key": "clickatell-main",
+                        "if_version": 1,
+                        "gateway": clickatell(credentials={"password": CANARY + "-3"}),
+                    }
+                ]
+            },
+        ),
+        api.admin.post(
+            "/api/v1/changesets",
+            headers={"Idempotency-Key": "canary-2"},
+            json={
+                "operations": [
+                    {
+                        "op": "update",
+                        "key": "clickatell-main",
+                        "if_version": 1,
+                        "gateway": clickatell(credentials={"password": CANARY + "-3"}),
+                    }
+                ]
+            },
+        ),
+        api.admin.post(
+            GW,
+            content=b'{"credentials": {"api_key": "' + CANARY.encode() + b'"',
+            headers={"Content-Type": "application/json"},
+        ),
     ]
     for client in (api.admin, api.reader, api.anon):
-        for path in (GW, f"{GW}/infobip-primary", f"{GW}/twilio-us", f"{GW}/clickatell-main",
-                     f"{GW}/infobip-primary/logo", "/api/v1/audit", "/api/v1/audit/verify",
-                     "/api/v1/providers", "/api/v1/lock", "/openapi.json", "/healthz",
-                     f"{GW}/twilio-us/credentials"):
+        for path in (
+            GW,
+            f"{GW}/infobip-primary",
+            f"{GW}/twilio-us",
+            f"{GW}/clickatell-main",
+            f"{GW}/infobip-primary/logo",
+            "/api/v1/audit",
+            "/api/v1/audit/verify",
+            "/api/v1/providers",
+            "/api/v1/lock",
+            "/openapi.json",
+            "/healthz",
+            f"{GW}/twilio-us/credentials",
+        ):
             responses.append(client.get(path))
     responses.append(api.admin.delete(f"{GW}/twilio-us", headers={"If-Match": "1"}))
     return responses

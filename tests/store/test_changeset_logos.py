@@ -25,9 +25,13 @@ def _create(key: str, logo: Any) -> dict[str, Any]:
 
 
 def test_gateways_share_an_image_the_changeset_sends_once(api: Api) -> None:
-    body = {"operations": [_create("infobip-a", {"sha256": DIGEST}),
-                           _create("infobip-b", {"sha256": DIGEST})],
-            "logos": {DIGEST: logo_field(IMAGE)}}
+    body = {
+        "operations": [
+            _create("infobip-a", {"sha256": DIGEST}),
+            _create("infobip-b", {"sha256": DIGEST}),
+        ],
+        "logos": {DIGEST: logo_field(IMAGE)},
+    }
 
     response = _post(api, "logos-1", body)
 
@@ -54,8 +58,10 @@ def test_a_logo_named_by_a_sha256_the_changeset_lacks_is_refused_where_it_stands
 
 def test_an_image_filed_under_another_sha256_is_refused(inprocess_api: Api) -> None:
     wrong = "0" * 64
-    body = {"operations": [_create("infobip-a", {"sha256": wrong})],
-            "logos": {wrong: logo_field(IMAGE)}}
+    body = {
+        "operations": [_create("infobip-a", {"sha256": wrong})],
+        "logos": {wrong: logo_field(IMAGE)},
+    }
 
     response = _post(inprocess_api, "logos-3", body)
 

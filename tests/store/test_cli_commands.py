@@ -32,8 +32,9 @@ def test_a_read_token_reads_and_cannot_write_until_revoked(tmp_path: Path) -> No
     url, key_file, _ = store_paths(tmp_path)
     server = start_server(url, key_file, tmp_path / "server.log")
     try:
-        client = httpx.Client(base_url=server.base_url,
-                              headers={"Authorization": f"Bearer {token}"})
+        client = httpx.Client(
+            base_url=server.base_url, headers={"Authorization": f"Bearer {token}"}
+        )
         assert client.get("/api/v1/gateways").status_code == 200
         lock = {"holder": "x", "reason": "test", "ttl_seconds": 60}
         assert client.post("/api/v1/lock", json=lock).status_code == 403
@@ -52,9 +53,22 @@ def test_revoking_an_unknown_token_is_a_clear_error(tmp_path: Path) -> None:
 def test_serve_init_prints_an_admin_token_once_and_serves(tmp_path: Path) -> None:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gwctl", "-C", str(tmp_path), "serve", "--init", "--port",
-         str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        [
+            sys.executable,
+            "-m",
+            "gwctl",
+            "-C",
+            str(tmp_path),
+            "serve",
+            "--init",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
@@ -69,8 +83,9 @@ def test_serve_init_prints_an_admin_token_once_and_serves(tmp_path: Path) -> Non
                 assert time.monotonic() < deadline, "gwctl serve did not start"
                 time.sleep(0.1)
         assert health.status_code == 200
-        listed = httpx.get(f"http://127.0.0.1:{port}/api/v1/gateways",
-                           headers={"Authorization": f"Bearer {token}"})
+        listed = httpx.get(
+            f"http://127.0.0.1:{port}/api/v1/gateways", headers={"Authorization": f"Bearer {token}"}
+        )
         assert listed.status_code == 200
         assert (tmp_path / ".gwctl" / "store.sqlite3").is_file()
     finally:

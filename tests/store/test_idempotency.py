@@ -15,14 +15,14 @@ DELETE = {"op": "delete", "key": "twilio-us", "if_version": 3}
 PNG = Logo(b"\x89PNG\r\n\x1a\n-pixels", "image/png")
 
 
-def request_hash(cipher: CredentialCipher, operations: list[Any],
-                 logos: dict[str, Logo] | None = None) -> str:
+def request_hash(
+    cipher: CredentialCipher, operations: list[Any], logos: dict[str, Logo] | None = None
+) -> str:
     return digest_of(cipher, Changeset(operations, logos or {}))
 
 
 def test_the_same_operations_in_another_key_order_have_the_same_digest() -> None:
-    reordered = {"gateway": {"credentials": {"api_key": "v1"}, "key": "infobip-eu"},
-                 "op": "create"}
+    reordered = {"gateway": {"credentials": {"api_key": "v1"}, "key": "infobip-eu"}, "op": "create"}
 
     assert request_hash(CIPHER, [CREATE, DELETE]) == request_hash(CIPHER, [reordered, DELETE])
 

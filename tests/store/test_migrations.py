@@ -46,32 +46,65 @@ def test_upgrading_from_the_first_revision_keeps_the_data(
     at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     sid, token = twilio()["credentials"]["account_sid"], twilio()["credentials"]["auth_token"]
     entry = {
-        "seq": 1, "at": "2026-01-02T03:04:05Z", "actor": "alice", "token_name": "old",
-        "action": "create", "key": "twilio-us", "fields": ["name"], "source_commit": None,
-        "plan_id": None, "changeset_id": None, "details": {}, "prev_hash": "0" * 64,
+        "seq": 1,
+        "at": "2026-01-02T03:04:05Z",
+        "actor": "alice",
+        "token_name": "old",
+        "action": "create",
+        "key": "twilio-us",
+        "fields": ["name"],
+        "source_commit": None,
+        "plan_id": None,
+        "changeset_id": None,
+        "details": {},
+        "prev_hash": "0" * 64,
     }
     entry["hash"] = audit.entry_hash(entry)
     naive = at.replace(tzinfo=None)
     with engine.begin() as connection:  # the rows as version 0001 of gwctl wrote them
-        _insert(connection, "gateways", {
-            "key": "twilio-us", "provider": "twilio", "name": "Twilio US",
-            "name_normalized": "twilio us", "status": "active", "sending_pattern": "loop",
-            "fallback_sender_id": "SMSPLUS",
-            "api_key": cipher.encrypt(sid, gateway_key="twilio-us", column="api_key"),
-            "api_key_fingerprint": fingerprint(sid),
-            "secret_key": cipher.encrypt(token, gateway_key="twilio-us", column="secret_key"),
-            "secret_key_fingerprint": fingerprint(token),
-            "managed_by": "gwctl", "protect": True, "version": 4,
-            "created_at": naive, "created_by": "alice", "updated_at": naive, "updated_by": "alice",
-        })
-        _insert(connection, "tokens", {
-            "name": "old", "role": "admin", "token_hash": hash_token("gwst_old-token"),
-            "created_at": naive, "created_by": "cli",
-        })
-        _insert(connection, "audit_log", {**entry, "at": naive, "details": "{}",
-                                          "fields": json.dumps(entry["fields"])})
-        connection.execute(sa.text("UPDATE audit_head SET seq = 1, hash = :hash"),
-                           {"hash": entry["hash"]})
+        _insert(
+            connection,
+            "gateways",
+            {
+                "key": "twilio-us",
+                "provider": "twilio",
+                "name": "Twilio US",
+                "name_normalized": "twilio us",
+                "status": "active",
+                "sending_pattern": "loop",
+                "fallback_sender_id": "SMSPLUS",
+                "api_key": cipher.encrypt(sid, gateway_key="twilio-us", column="api_key"),
+                "api_key_fingerprint": fingerprint(sid),
+                "secret_key": cipher.encrypt(token, gateway_key="twilio-us", column="secret_key"),
+                "secret_key_fingerprint": fingerprint(token),
+                "managed_by": "gwctl",
+                "protect": True,
+                "version": 4,
+                "created_at": naive,
+                "created_by": "alice",
+                "updated_at": naive,
+                "updated_by": "alice",
+            },
+        )
+        _insert(
+            connection,
+            "tokens",
+            {
+                "name": "old",
+                "role": "admin",
+                "token_hash": hash_token("gwst_old-token"),
+                "created_at": naive,
+                "created_by": "cli",
+            },
+        )
+        _insert(
+            connection,
+            "audit_log",
+            {**entry, "at": naive, "details": "{}", "fields": json.dumps(entry["fields"])},
+        )
+        connection.execute(
+            sa.text("UPDATE audit_head SET seq = 1, hash = :hash"), {"hash": entry["hash"]}
+        )
     engine.dispose()
 
     store = GatewayStore.open(database_url, key_file=key_file)  # upgrades to the head
@@ -87,7 +120,8 @@ def test_upgrading_from_the_first_revision_keeps_the_data(
         context = WriteContext(token_name="old", actor="alice")
         result = store.apply_changeset(
             {"operations": [{"op": "delete", "key": "twilio-us", "if_version": 4}]},
-            idempotency_key="after-upgrade", context=context,
+            idempotency_key="after-upgrade",
+            context=context,
         )
         assert result.body["results"] == [{"op": "delete", "key": "twilio-us", "version": None}]
         assert store.verify_audit().entries == 2

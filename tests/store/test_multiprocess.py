@@ -18,21 +18,27 @@ CREATES_PER_WRITER = 4
 def _writer(base_url: str, token: str, index: int) -> list[str]:
     """Create, update and batch-create gateways; return the keys it wrote."""
     keys = []
-    with httpx.Client(base_url=base_url, timeout=60,
-                      headers={"Authorization": f"Bearer {token}",
-                               "X-Gwctl-Actor": f"writer-{index}"}) as client:
+    with httpx.Client(
+        base_url=base_url,
+        timeout=60,
+        headers={"Authorization": f"Bearer {token}", "X-Gwctl-Actor": f"writer-{index}"},
+    ) as client:
         for n in range(CREATES_PER_WRITER):
             key = f"w{index}-gw{n}"
             body = infobip(key=key, name=f"Writer {index} gateway {n}")
             client.post("/api/v1/gateways", json=body).raise_for_status()
-            client.put(f"/api/v1/gateways/{key}", json={**body, "status": "inactive"},
-                       headers={"If-Match": "1"}).raise_for_status()
+            client.put(
+                f"/api/v1/gateways/{key}",
+                json={**body, "status": "inactive"},
+                headers={"If-Match": "1"},
+            ).raise_for_status()
             keys.append(key)
-        batch = [infobip(key=f"w{index}-cs{n}", name=f"Writer {index} batch {n}")
-                 for n in range(2)]
-        client.post("/api/v1/changesets",
-                    json={"operations": [{"op": "create", "gateway": g} for g in batch]},
-                    headers={"Idempotency-Key": f"writer-{index}"}).raise_for_status()
+        batch = [infobip(key=f"w{index}-cs{n}", name=f"Writer {index} batch {n}") for n in range(2)]
+        client.post(
+            "/api/v1/changesets",
+            json={"operations": [{"op": "create", "gateway": g} for g in batch]},
+            headers={"Idempotency-Key": f"writer-{index}"},
+        ).raise_for_status()
         keys += [g["key"] for g in batch]
     return keys
 
@@ -41,8 +47,9 @@ def test_two_servers_share_the_lock_and_one_audit_chain(
     database_url: str, key_file: Path, tmp_path: Path
 ) -> None:
     token, _ = make_tokens(database_url, key_file)
-    servers = [start_server(database_url, key_file, tmp_path / f"server-{n}.log")
-               for n in ("a", "b")]
+    servers = [
+        start_server(database_url, key_file, tmp_path / f"server-{n}.log") for n in ("a", "b")
+    ]
     auth = {"Authorization": f"Bearer {token}"}
     try:
         a, b = (httpx.Client(base_url=s.base_url, headers=auth, timeout=60) for s in servers)
@@ -59,12 +66,14 @@ def test_two_servers_share_the_lock_and_one_audit_chain(
         assert a.get("/api/v1/lock").json() == {"held": False}
 
         with ThreadPoolExecutor(WRITERS) as pool:
-            futures = [pool.submit(_writer, servers[i % 2].base_url, token, i)
-                       for i in range(WRITERS)]
+            futures = [
+                pool.submit(_writer, servers[i % 2].base_url, token, i) for i in range(WRITERS)
+            ]
             written = [key for future in futures for key in future.result()]
 
-        listed = {g["key"] for g in a.get("/api/v1/gateways", params={"limit": 1000}).json()[
-            "items"]}
+        listed = {
+            g["key"] for g in a.get("/api/v1/gateways", params={"limit": 1000}).json()["items"]
+        }
         assert listed == {*written, "infobip-primary"}
         per_writer = CREATES_PER_WRITER * 2 + 2  # create + update each, then 2 in a changeset
         expected_entries = 2 + 2 + 1 + WRITERS * per_writer  # tokens, lock events, locked create

@@ -63,8 +63,13 @@ def test_every_response_matches_the_openapi_document(app_and_token: tuple[Any, s
     for operation in operations:
 
         @given(case=_strategies(operation))
-        @settings(max_examples=EXAMPLES, deadline=None, derandomize=DERANDOMIZE, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            derandomize=DERANDOMIZE,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def run(case: Any) -> None:
             case.call_and_validate(headers=headers, checks=CHECKS)
 
@@ -81,8 +86,11 @@ def _strategies(operation: Any) -> Any:
     strategies = [operation.as_strategy(generation_mode=mode) for mode in modes]
     if "{key}" in operation.path:
         strategies += [
-            operation.as_strategy(generation_mode=GenerationMode.POSITIVE,
-                                  path_parameters={"key": key}, headers={"If-Match": "1"})
+            operation.as_strategy(
+                generation_mode=GenerationMode.POSITIVE,
+                path_parameters={"key": key},
+                headers={"If-Match": "1"},
+            )
             for key in SEEDED
         ]
     return st.one_of(strategies)

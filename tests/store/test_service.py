@@ -46,7 +46,9 @@ def test_tokens_are_stored_hashed_and_verified(store: GatewayStore) -> None:
     with pytest.raises(ValidationFailed):
         store.create_token("x", "root")
     assert [(t.name, t.role) for t in tokens.list_tokens(store.engine)] == [
-        ("auditor", "read"), ("ci", "admin")]
+        ("auditor", "read"),
+        ("ci", "admin"),
+    ]
     entries = store.list_audit(action="token_create").items
     assert (entries[0].actor, entries[0].details) == ("ops@host", {"name": "ci", "role": "admin"})
     assert all(token not in e.model_dump_json() for e in entries)
@@ -91,8 +93,10 @@ def test_init_store_prints_a_new_admin_token_each_time(tmp_path: Path) -> None:
     store = GatewayStore.open(url)
     try:
         assert [store.authenticate(t) for t in (first, second, third)] == [
-            Principal("admin", "admin"), Principal("admin-2", "admin"),
-            Principal("embedded", "admin")]
+            Principal("admin", "admin"),
+            Principal("admin-2", "admin"),
+            Principal("embedded", "admin"),
+        ]
     finally:
         store.close()
     assert (tmp_path / ".gwctl" / "store.key").is_file()
@@ -111,11 +115,16 @@ def test_the_service_renames_with_the_same_rules_as_changesets(store: GatewaySto
 def test_the_api_list_is_the_page_model_serialized(store: GatewayStore) -> None:
     """The list endpoint serializes gateway_data's dicts directly: the same bytes as the
     GatewayPage model (the OpenAPI document describes), for every kind of value."""
-    context = WriteContext(token_name="web", actor="ålice \"the\" admin\\")
+    context = WriteContext(token_name="web", actor='ålice "the" admin\\')
     store.create_gateway(infobip(logo=logo_field(png())), context)
-    store.create_gateway(infobip("infobip-eu", "Infobip Ωmega ☎ \U0001F4E8",
-                                 description="tab\there, new\nline, \x7f, </script>"),
-                         context)
+    store.create_gateway(
+        infobip(
+            "infobip-eu",
+            "Infobip Ωmega ☎ \U0001f4e8",
+            description="tab\there, new\nline, \x7f, </script>",
+        ),
+        context,
+    )
     store.create_gateway(twilio(protect=True), context)
     store.create_gateway(clickatell(description=None, signup_link=None), context)
     pages, cursor = [], None
@@ -128,5 +137,7 @@ def test_the_api_list_is_the_page_model_serialized(store: GatewayStore) -> None:
             break
     assert [len(page.items) for page in pages] == [2, 2]
     for provider, status in [("twilio", None), (None, "inactive"), ("infobip", "active")]:
-        assert (store.list_gateways_json(provider=provider, status=status) == store.list_gateways(
-            provider=provider, status=status).model_dump_json().encode())
+        assert (
+            store.list_gateways_json(provider=provider, status=status)
+            == store.list_gateways(provider=provider, status=status).model_dump_json().encode()
+        )

@@ -13,17 +13,32 @@ from gwctl.reconcile.plan import FieldChange
 def render_drift(drifts: Sequence[Drift], fmt: str) -> str:
     """Text for people (live value, then what git says) or JSON for tools; no secret values."""
     if fmt == "json":
-        return json.dumps([{"key": d.key, "what": d.what, "actor": d.actor, "at": d.at,
-                            "fields": [f.field for f in d.fields]} for d in drifts], indent=2)
+        return json.dumps(
+            [
+                {
+                    "key": d.key,
+                    "what": d.what,
+                    "actor": d.actor,
+                    "at": d.at,
+                    "fields": [f.field for f in d.fields],
+                }
+                for d in drifts
+            ],
+            indent=2,
+        )
     if not drifts:
         return "No drift: the store matches what gwctl applied."
     lines = []
     for item in drifts:
-        lines.append(f"~ {item.key} {item.what} by {item.actor or 'unknown'} at "
-                     f"{item.at or 'an unknown time'}")
+        lines.append(
+            f"~ {item.key} {item.what} by {item.actor or 'unknown'} at "
+            f"{item.at or 'an unknown time'}"
+        )
         lines.extend(f"    {_field_line(field)}" for field in item.fields)
-    lines.append(f"{len(drifts)} account(s) drifted: `gwctl apply` restores git's values, "
-                 "`gwctl import` is for accounts git should adopt instead.")
+    lines.append(
+        f"{len(drifts)} account(s) drifted: `gwctl apply` restores git's values, "
+        "`gwctl import` is for accounts git should adopt instead."
+    )
     return "\n".join(lines)
 
 

@@ -7,8 +7,19 @@ from typing import Any
 
 from gwctl.core.providers import STORE_COLUMNS
 
-HEADERS = ("S/N", "Company Name", "Gateway Name", "API Key", "Secret Key", "Username",
-           "Password", "Status", "Sending Pattern", "Fallback Sender ID", "Managed by")
+HEADERS = (
+    "S/N",
+    "Company Name",
+    "Gateway Name",
+    "API Key",
+    "Secret Key",
+    "Username",
+    "Password",
+    "Status",
+    "Sending Pattern",
+    "Fallback Sender ID",
+    "Managed by",
+)
 
 
 def available_gateways(gateways: Sequence[Mapping[str, Any]]) -> str:
@@ -18,8 +29,10 @@ def available_gateways(gateways: Sequence[Mapping[str, Any]]) -> str:
         return "No gateway has been set up yet."
     rows = [HEADERS] + [_row(number, gateway) for number, gateway in enumerate(gateways, 1)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-             for row in rows]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in rows
+    ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(line.rstrip() for line in lines)
 
@@ -27,10 +40,19 @@ def available_gateways(gateways: Sequence[Mapping[str, Any]]) -> str:
 def _row(number: int, gateway: Mapping[str, Any]) -> tuple[str, ...]:
     by_column = {column: "" for column in STORE_COLUMNS}
     for credential in (gateway.get("credentials") or {}).values():
-        shown = credential.get("mask", "") if credential.get("secret") else credential.get(
-            "value", credential.get("mask", ""))
+        shown = (
+            credential.get("mask", "")
+            if credential.get("secret")
+            else credential.get("value", credential.get("mask", ""))
+        )
         by_column[credential["column"]] = str(shown)
-    return (str(number), str(gateway.get("company_name") or gateway["provider"]),
-            str(gateway["name"]), *(by_column[column] for column in STORE_COLUMNS),
-            str(gateway["status"]), str(gateway["sending_pattern"]),
-            str(gateway["fallback_sender_id"]), str(gateway.get("managed_by", "")))
+    return (
+        str(number),
+        str(gateway.get("company_name") or gateway["provider"]),
+        str(gateway["name"]),
+        *(by_column[column] for column in STORE_COLUMNS),
+        str(gateway["status"]),
+        str(gateway["sending_pattern"]),
+        str(gateway["fallback_sender_id"]),
+        str(gateway.get("managed_by", "")),
+    )

@@ -9,8 +9,17 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 FORMATS = ("text", "json", "csv")
-COLUMNS = ("seq", "at", "actor", "token_name", "action", "key", "fields", "source_commit",
-           "plan_id")
+COLUMNS = (
+    "seq",
+    "at",
+    "actor",
+    "token_name",
+    "action",
+    "key",
+    "fields",
+    "source_commit",
+    "plan_id",
+)
 
 
 def render_history(entries: Iterable[Mapping[str, Any]], fmt: str) -> str:
@@ -34,5 +43,7 @@ def _line(row: Mapping[str, Any]) -> str:
     plan = f" plan {row['plan_id']}" if row.get("plan_id") else ""
     token = f" (token {row['token_name']})" if row.get("token_name") else ""
     key = f" {row['key']}" if row.get("key") else ""
-    return f"#{row['seq']} {row['at']} {row['actor']}{token} {row['action']}{key}{fields}" \
-           f"{commit}{plan}"
+    return (
+        f"#{row['seq']} {row['at']} {row['actor']}{token} {row['action']}{key}{fields}"
+        f"{commit}{plan}"
+    )

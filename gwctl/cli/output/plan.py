@@ -30,8 +30,9 @@ def render(plan: Plan, fmt: str, *, colour: bool = False) -> str:
 def summary(plan: Plan) -> str:
     if not plan.has_changes:
         return f"No changes. The store matches gateways.d/ ({len(plan.unchanged)} accounts)."
-    counts = ", ".join(f"{plan.count(action)} to {action}"
-                       for action in ("create", "update", "rename", "delete"))
+    counts = ", ".join(
+        f"{plan.count(action)} to {action}" for action in ("create", "update", "rename", "delete")
+    )
     return f"Plan: {counts}; {len(plan.unchanged)} unchanged."
 
 
@@ -53,7 +54,7 @@ def field_text(field: FieldChange, action: str) -> str:
 
 
 def change_title(change: Change) -> str:
-    title = f"{change.key} ({change.provider}, \"{change.name}\")"
+    title = f'{change.key} ({change.provider}, "{change.name}")'
     if change.action == "rename":
         return f"{change.from_key} → {title}"
     return title
@@ -68,11 +69,17 @@ def plan_text(plan: Plan, *, colour: bool = False) -> str:
         lines.append(style(head, fg=_COLOURS[change.action], bold=True))
         lines.extend(f"    {field_text(field, change.action)}" for field in change.fields)
     if plan.kept:
-        lines += ["", "Managed accounts without a file, kept (use --prune to delete them): "
-                  + ", ".join(plan.kept)]
+        lines += [
+            "",
+            "Managed accounts without a file, kept (use --prune to delete them): "
+            + ", ".join(plan.kept),
+        ]
     if plan.unmanaged:
-        lines += ["", "Unmanaged accounts (made by hand, left alone; adopt with gwctl import): "
-                  + ", ".join(plan.unmanaged)]
+        lines += [
+            "",
+            "Unmanaged accounts (made by hand, left alone; adopt with gwctl import): "
+            + ", ".join(plan.unmanaged),
+        ]
     lines += ["", style(summary(plan), bold=True)]
     return "\n".join(lines)
 
@@ -84,8 +91,9 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
         "plan_id": plan.plan_id,
         "created_at": plan.created_at,
         "store": plan.store,
-        "summary": {action: plan.count(action)
-                    for action in ("create", "update", "rename", "delete")}
+        "summary": {
+            action: plan.count(action) for action in ("create", "update", "rename", "delete")
+        }
         | {"unchanged": len(plan.unchanged)},
         "changes": [
             {
@@ -96,9 +104,12 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
                 "name": change.name,
                 "live_version": change.live_version,
                 "fields": [
-                    {"field": field.field, "sensitive": field.sensitive,
-                     "old": None if field.sensitive else field.old,
-                     "new": None if field.sensitive else field.new}
+                    {
+                        "field": field.field,
+                        "sensitive": field.sensitive,
+                        "old": None if field.sensitive else field.old,
+                        "new": None if field.sensitive else field.new,
+                    }
                     for field in change.fields
                 ],
             }
@@ -120,14 +131,17 @@ def plan_json(plan: Plan) -> str:
 def plan_markdown(plan: Plan) -> str:
     lines = [f"### gwctl plan: {summary(plan)}", ""]
     if plan.has_changes:
-        lines += ["| | Action | Account | Provider | Gateway Name | Changes |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            "| | Action | Account | Provider | Gateway Name | Changes |",
+            "|---|---|---|---|---|---|",
+        ]
         for change in plan.changes:
-            fields = "<br>".join(_cell(field_text(field, change.action))
-                                 for field in change.fields)
+            fields = "<br>".join(_cell(field_text(field, change.action)) for field in change.fields)
             key = f"`{change.from_key}` → `{change.key}`" if change.from_key else f"`{change.key}`"
-            lines.append(f"| {_SYMBOLS[change.action]} | {change.action} | {key} | "
-                         f"{change.provider} | {_cell(change.name)} | {fields} |")
+            lines.append(
+                f"| {_SYMBOLS[change.action]} | {change.action} | {key} | "
+                f"{change.provider} | {_cell(change.name)} | {fields} |"
+            )
     if plan.kept:
         lines += ["", f"Kept without `--prune`: {', '.join(f'`{k}`' for k in plan.kept)}"]
     if plan.unmanaged:

@@ -34,16 +34,26 @@ def _count(number: int, noun: str) -> str:
 
 
 def _json(problems: Sequence[Problem], accounts: int) -> str:
-    return json.dumps({
-        "format_version": 1,
-        "valid": not any(p.is_error for p in problems),
-        "accounts": accounts,
-        "problems": [
-            {"file": p.file, "line": p.line, "column": p.column, "code": p.code,
-             "severity": p.severity, "message": p.message}
-            for p in problems
-        ],
-    }, indent=2, ensure_ascii=False)
+    return json.dumps(
+        {
+            "format_version": 1,
+            "valid": not any(p.is_error for p in problems),
+            "accounts": accounts,
+            "problems": [
+                {
+                    "file": p.file,
+                    "line": p.line,
+                    "column": p.column,
+                    "code": p.code,
+                    "severity": p.severity,
+                    "message": p.message,
+                }
+                for p in problems
+            ],
+        },
+        indent=2,
+        ensure_ascii=False,
+    )
 
 
 def _github(problems: Sequence[Problem], accounts: int) -> str:

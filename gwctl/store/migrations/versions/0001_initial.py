@@ -133,6 +133,12 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in (
-        "store_meta", "web_sessions", "apply_lock", "audit_head", "audit_log", "tokens", "gateways"
+        "store_meta",
+        "web_sessions",
+        "apply_lock",
+        "audit_head",
+        "audit_log",
+        "tokens",
+        "gateways",
     ):
         op.drop_table(table)
