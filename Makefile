@@ -25,8 +25,10 @@ test: $(STAMP) $(YAML_LS)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check gwctl tests
+	$(BIN)/ruff check gwctl tests bench
+	$(BIN)/ruff format --check gwctl tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 demo: $(STAMP)
 	./scripts/demo.sh
