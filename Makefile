@@ -21,8 +21,9 @@ $(YAML_LS): | $(STAMP)
 	npm install --prefix $(VENV)/node --no-audit --no-fund --silent \
 		yaml-language-server@$(YAML_LS_VERSION)
 
+# every test, with branch coverage (the floor is in pyproject.toml)
 test: $(STAMP) $(YAML_LS)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check gwctl tests bench
@@ -43,4 +44,4 @@ dist: $(STAMP)
 	$(BIN)/python -m build --outdir dist .
 
 clean:
-	rm -rf $(VENV) .gwctl .pytest_cache .mypy_cache .ruff_cache dist
+	rm -rf $(VENV) .gwctl .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* dist

@@ -107,8 +107,9 @@ def main(argv: list[str] | None = None) -> None:
             _log(f"kept the work directory {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
+    host = machine()
     report = {
-        "machine": machine(),
+        "machine": host,
         "sizes": sizes,
         "rows": [asdict(r) for r in rows],
         "store_list": store_list,
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> None:
             f"(first {store_list['first_s']:.3f} s)"
         )
     print(
-        f"\nmachine: {report['machine']['summary']}; total {report['total_s']} s; "
+        f"\nmachine: {host['summary']}; total {report['total_s']} s; "
         f"JSON: {args.output}"
     )
 

@@ -58,7 +58,7 @@ class LanguageServer:
     def initialize(self, workspace: Path) -> dict[str, Any]:
         """The `initialize` handshake with one workspace folder, then `initialized`."""
         uri = workspace.as_uri()
-        result = self.request(
+        result: dict[str, Any] = self.request(
             "initialize",
             {
                 "processId": None,

@@ -41,7 +41,7 @@ class RepoCase:
     """A repository with one thing wrong, and the one problem gwctl must report for it."""
 
     id: str
-    build: Callable[[ConfigRepo], None]
+    build: Callable[[ConfigRepo], object]  # what it returns is not used
     location: str
     fragments: tuple[str, ...]
     args: tuple[str, ...] = ()

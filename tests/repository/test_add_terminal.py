@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pexpect
 import pytest
@@ -20,19 +21,6 @@ def repo(config_dir: ConfigDirFactory, sops_env: AgeIdentity) -> ConfigRepo:
     return config_dir({})
 
 
-def spawn(repo: ConfigRepo, *args: str) -> pexpect.spawn:
-    terminal = pexpect.spawn(
-        str(GWCTL),
-        ["-C", str(repo.root), "add", *args],
-        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
-        encoding="utf-8",
-        timeout=30,
-        dimensions=(50, 200),
-    )
-    terminal.logfile_read = _Screen()
-    return terminal
-
-
 class _Screen:
     """Everything the terminal showed, to search for a credential afterwards."""
 
@@ -45,13 +33,31 @@ class _Screen:
         pass
 
 
-def answer(terminal: pexpect.spawn, prompt: str, reply: str) -> None:
+if TYPE_CHECKING:  # the stubs make spawn generic; the class itself is not subscriptable
+    Terminal = pexpect.spawn[str]
+
+
+def spawn(repo: ConfigRepo, *args: str) -> tuple[Terminal, _Screen]:
+    terminal = pexpect.spawn(
+        str(GWCTL),
+        ["-C", str(repo.root), "add", *args],
+        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(50, 200),
+    )
+    screen = _Screen()
+    terminal.logfile_read = screen
+    return terminal, screen
+
+
+def answer(terminal: Terminal, prompt: str, reply: str) -> None:
     terminal.expect_exact(prompt)
     terminal.sendline(reply)
 
 
 def test_add_asks_for_every_field_and_hides_the_secret(repo: ConfigRepo) -> None:
-    terminal = spawn(repo, "twilio", "twilio-us")
+    terminal, screen = spawn(repo, "twilio", "twilio-us")
     answer(terminal, "Gateway Name:", "Twilio US")
     answer(terminal, "Status (active/inactive) [active]:", "")
     answer(terminal, "Sending Pattern [loop]:", "")
@@ -69,9 +75,8 @@ def test_add_asks_for_every_field_and_hides_the_secret(repo: ConfigRepo) -> None
     terminal.expect(pexpect.EOF)
     terminal.close()
     assert terminal.exitstatus == 0
-    screen = terminal.logfile_read.text  # type: ignore[union-attr]
-    assert CANARY_HEX not in screen
-    assert "Twilio US" in screen  # what is not secret is echoed as typed
+    assert CANARY_HEX not in screen.text
+    assert "Twilio US" in screen.text  # what is not secret is echoed as typed
     for path in repo.root.rglob("*"):
         if path.is_file():
             assert CANARY_HEX.encode() not in path.read_bytes(), path
@@ -79,7 +84,7 @@ def test_add_asks_for_every_field_and_hides_the_secret(repo: ConfigRepo) -> None
 
 
 def test_add_at_a_terminal_still_takes_the_values_given_as_options(repo: ConfigRepo) -> None:
-    terminal = spawn(
+    terminal, _screen = spawn(
         repo,
         "infobip",
         "infobip-eu",
