@@ -124,10 +124,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{store_list['best_s']:.3f} s best of {store_list['repeats']} "
             f"(first {store_list['first_s']:.3f} s)"
         )
-    print(
-        f"\nmachine: {host['summary']}; total {report['total_s']} s; "
-        f"JSON: {args.output}"
-    )
+    print(f"\nmachine: {host['summary']}; total {report['total_s']} s; JSON: {args.output}")
 
 
 def _log(message: str) -> None:

@@ -1,7 +1,8 @@
-"""Tell whether a credential changed from the store's salted fingerprint, without the value.
+"""The credential fingerprint format, written once: the store computes it, clients check it.
 
 The store answers each credential with `hmac-sha256:<salt>:<hex>` (docs/store-api.md); a
-client holding a candidate value recomputes the HMAC with the same salt and compares.
+client holding a candidate value recomputes the HMAC with the same salt and compares, so it
+tells whether a credential changed without the stored value.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ SCHEME = "hmac-sha256"
 
 
 def fingerprint(value: Secret, salt: bytes) -> str:
+    """`hmac-sha256:<salt, base64url without padding>:<hex HMAC-SHA256(key=salt, msg=value)>`."""
     digest = hmac.new(salt, value.reveal().encode("utf-8"), hashlib.sha256).hexdigest()
     return f"{SCHEME}:{base64.urlsafe_b64encode(salt).decode().rstrip('=')}:{digest}"
 

@@ -171,6 +171,20 @@ def read_schema_file(name: str, schema_dir: Path | None = None) -> Mapping[str, 
     return schema
 
 
+def schema_files(provider: str | None = None) -> dict[str, Mapping[str, Any]]:
+    """The schema files by name: PROVIDER's alone, or the shared one and every provider's.
+
+    ValueError for an unknown provider; its message names the known ones."""
+    known = load_providers()
+    if provider is not None and provider not in known:
+        raise ValueError(f"unknown provider {provider!r}; known: {', '.join(known)}")
+    ids = [provider] if provider is not None else list(known)
+    names = ([] if provider is not None else [COMMON_SCHEMA]) + [
+        f"{pid}.schema.json" for pid in ids
+    ]
+    return {name: read_schema_file(name) for name in names}
+
+
 @cache
 def _common_defs() -> Mapping[str, Any]:
     common: dict[str, dict[str, Any]] = _read_json(default_schema_dir() / COMMON_SCHEMA)

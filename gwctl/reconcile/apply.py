@@ -8,9 +8,18 @@ import json
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from gwctl.core.model import Account, Secret
+from gwctl.core.views import (
+    Changeset,
+    ChangesetOperation,
+    ChangesetResult,
+    GatewayWrite,
+    LockInfo,
+    LogoUpload,
+    PlanFile,
+)
 from gwctl.errors import GwctlError
 from gwctl.reconcile.plan import FORMAT_VERSION, MANAGED, Change, Desired, Plan
 from gwctl.remote.client import (
@@ -56,7 +65,7 @@ def apply_lock(
         except StoreError as exc:
             if exc.code != "lock_held":
                 raise
-            holder = describe_lock(exc.details[0] if exc.details else {})
+            holder = describe_lock(exc.details[0] if exc.details else None)
             if time.monotonic() >= deadline:
                 raise LockBusy(
                     f"the store is locked by {holder}; wait, raise --lock-timeout, "
@@ -71,7 +80,9 @@ def apply_lock(
             client.release_lock(lock.id)
 
 
-def describe_lock(lock: Mapping[str, Any]) -> str:
+def describe_lock(lock: LockInfo | None) -> str:
+    if lock is None:
+        return "someone"
     parts = [str(lock.get("holder") or "someone")]
     if lock.get("ci_job"):
         parts.append(f"CI job {lock['ci_job']}")
@@ -94,7 +105,7 @@ _SAVED_PLAN_KEYS = {
 }
 
 
-def read_saved_plan(path: Path) -> dict[str, Any]:
+def read_saved_plan(path: Path) -> PlanFile:
     """A plan file written by `gwctl plan -o`, checked enough to be trusted by apply."""
     try:
         saved: Any = json.loads(path.read_text(encoding="utf-8"))
@@ -118,10 +129,10 @@ def read_saved_plan(path: Path) -> dict[str, Any]:
             f"{path}: plan format {saved['format_version']} is not the "
             f"{FORMAT_VERSION} this gwctl reads: make a new plan"
         )
-    return dict(saved)
+    return cast(PlanFile, saved)  # its fields that apply reads are checked above
 
 
-def check_still_current(saved: Mapping[str, Any], fresh: Plan) -> None:
+def check_still_current(saved: PlanFile, fresh: Plan) -> None:
     """Refuse a saved plan when the files or the store changed since it was made."""
     reasons = []
     if saved.get("store") != fresh.store:
@@ -147,11 +158,11 @@ def check_still_current(saved: Mapping[str, Any], fresh: Plan) -> None:
         )
 
 
-def changeset(plan: Plan, desired: Mapping[str, Desired]) -> dict[str, Any]:
+def changeset(plan: Plan, desired: Mapping[str, Desired]) -> Changeset:
     """The changeset for a plan: its operations, which reveal exactly the secrets the plan
     says must be written, and the logos they set, each image once (named by SHA-256: the
     accounts of a provider usually share one)."""
-    logos: dict[str, dict[str, str]] = {}
+    logos: dict[str, LogoUpload] = {}
     return {
         "operations": [_operation(change, desired, logos) for change in plan.changes],
         "logos": logos,
@@ -160,7 +171,7 @@ def changeset(plan: Plan, desired: Mapping[str, Desired]) -> dict[str, Any]:
 
 def execute(
     client: StoreClient, plan: Plan, desired: Mapping[str, Desired], lock: Lock
-) -> dict[str, Any]:
+) -> ChangesetResult:
     """Send the plan as one changeset: the store applies all of it or none of it."""
     return client.apply_changeset(
         changeset_body(changeset(plan, desired)),
@@ -170,8 +181,8 @@ def execute(
 
 
 def _operation(
-    change: Change, desired: Mapping[str, Desired], logos: dict[str, dict[str, str]]
-) -> dict[str, Any]:
+    change: Change, desired: Mapping[str, Desired], logos: dict[str, LogoUpload]
+) -> ChangesetOperation:
     if change.action == "delete":
         return {"op": "delete", "key": change.key, "if_version": change.live_version}
     item = desired[change.key]
@@ -200,11 +211,11 @@ def _all_credentials(item: Desired) -> Mapping[str, Secret]:
 
 
 def _body(
-    item: Desired, credentials: Mapping[str, Secret], logos: dict[str, dict[str, str]] | None
-) -> dict[str, Any]:
+    item: Desired, credentials: Mapping[str, Secret], logos: dict[str, LogoUpload] | None
+) -> GatewayWrite:
     """A gateway write; with the logo (added to `logos`) unless `logos` is None."""
     account = item.account
-    body: dict[str, Any] = {
+    fields: dict[str, Any] = {
         "key": account.key,
         "provider": account.provider,
         **account.plain_values(),
@@ -212,12 +223,13 @@ def _body(
         "managed_by": MANAGED,
         "applied_digest": account.secret_digest,
     }
+    body = cast(GatewayWrite, fields)  # the plain fields are GatewayWrite's, by name
     if logos is not None:
         body["logo"] = _logo(account, logos)
     return body
 
 
-def _logo(account: Account, logos: dict[str, dict[str, str]]) -> dict[str, str] | None:
+def _logo(account: Account, logos: dict[str, LogoUpload]) -> dict[str, str] | None:
     if account.logo is None:
         return None
     digest = account.logo.sha256

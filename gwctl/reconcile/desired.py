@@ -7,19 +7,18 @@ account, or a file whose bytes are not the ones the store recorded as last appli
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
 
 from gwctl.config.loader import LoadedAccount
 from gwctl.config.secrets import SecretError, decrypt_many
 from gwctl.core.problems import Problem
-from gwctl.reconcile.plan import Desired, secret_unchanged
+from gwctl.reconcile.plan import Desired, Live, secret_unchanged
 
 Progress = Callable[[int], None]
 
 
 def desired_state(
     accounts: Sequence[LoadedAccount],
-    live: Sequence[Mapping[str, Any]],
+    live: Sequence[Live],
     progress: Callable[[int], Progress] | None = None,
 ) -> tuple[list[Desired], list[Problem]]:
     """Decrypt what must be compared; problems name the secret files that failed.
@@ -53,7 +52,7 @@ def desired_state(
     return desired, sorted(problems)
 
 
-def _live_of(loaded: LoadedAccount, live_by_key: Mapping[str, Any]) -> Any:
+def _live_of(loaded: LoadedAccount, live_by_key: Mapping[str, Live]) -> Live | None:
     account = loaded.account
     if account.key in live_by_key:
         return live_by_key[account.key]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from gwctl.reconcile.plan import MANAGED, FieldChange
-from gwctl.reconcile.workflow import Planned
+from gwctl.config.settings import Settings
+from gwctl.core.views import AuditEntry
+from gwctl.reconcile.plan import MANAGED, FieldChange, LiveGateway
+from gwctl.reconcile.workflow import Planned, StoreOpener, load_checked, make_plan
 from gwctl.remote.client import StoreClient
+from gwctl.remote.session import open_store
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,13 @@ class Drift:
     fields: tuple[FieldChange, ...]
     actor: str | None
     at: str | None
+
+
+def find_drift(settings: Settings, *, opener: StoreOpener = open_store) -> list[Drift]:
+    """`gwctl drift`: plan the checked config against the store, keep what is drift."""
+    config = load_checked(settings)
+    with opener(settings, None) as client:
+        return detect_drift(make_plan(settings, config, client), client)
 
 
 def detect_drift(planned: Planned, client: StoreClient) -> list[Drift]:
@@ -41,12 +49,12 @@ def detect_drift(planned: Planned, client: StoreClient) -> list[Drift]:
     return drifts
 
 
-def _written_elsewhere(gateway: Mapping[str, Any]) -> bool:
+def _written_elsewhere(gateway: LiveGateway) -> bool:
     return gateway.get("managed_by") != MANAGED or not gateway.get("applied_digest")
 
 
 def _last_writer(client: StoreClient, key: str) -> tuple[str | None, str | None]:
-    last: dict[str, Any] | None = None
+    last: AuditEntry | None = None
     for entry in client.audit_entries(key=key):
         if entry.get("action") in ("create", "update", "rename", "delete"):
             last = entry

@@ -8,18 +8,22 @@ managed by gwctl with the new secret file's digest, so the next plan shows no ch
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from gwctl.config.account_file import account_file_text, ensure_editor_schemas
 from gwctl.config.loader import GATEWAYS_DIR, SECRET_SUFFIX
 from gwctl.config.secrets import encrypt_to_file
+from gwctl.config.settings import Settings
 from gwctl.core.model import PLAIN_FIELDS
+from gwctl.core.views import Gateway, GatewayWrite
 from gwctl.errors import GwctlError
 from gwctl.reconcile.plan import MANAGED
+from gwctl.reconcile.workflow import StoreOpener
 from gwctl.remote.client import StoreClient
+from gwctl.remote.session import open_store
 
 _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg"}
 
@@ -34,9 +38,22 @@ class Imported:
     files: tuple[str, ...]
 
 
-def select(
-    live: Sequence[Mapping[str, Any]], keys: Sequence[str], all_unmanaged: bool
-) -> list[Mapping[str, Any]]:
+def import_accounts(
+    settings: Settings,
+    keys: Sequence[str],
+    all_unmanaged: bool,
+    report: Callable[[Imported], None],
+    *,
+    opener: StoreOpener = open_store,
+) -> None:
+    """`gwctl import`: adopt the live accounts named (or every unmanaged one), reporting
+    each as it is written: if one fails, those before it stay imported."""
+    with opener(settings, None) as client:
+        for gateway in select(client.list_gateways(), keys, all_unmanaged):
+            report(import_gateway(settings.root, client, gateway))
+
+
+def select(live: Sequence[Gateway], keys: Sequence[str], all_unmanaged: bool) -> list[Gateway]:
     by_key = {gateway["key"]: gateway for gateway in live}
     if all_unmanaged:
         return [g for g in live if g.get("managed_by") != MANAGED]
@@ -46,7 +63,7 @@ def select(
     return [by_key[key] for key in keys]
 
 
-def import_gateway(root: Path, client: StoreClient, gateway: Mapping[str, Any]) -> Imported:
+def import_gateway(root: Path, client: StoreClient, gateway: Gateway) -> Imported:
     key = gateway["key"]
     directory = root / GATEWAYS_DIR
     account_path = directory / f"{key}.yaml"
@@ -69,7 +86,7 @@ def import_gateway(root: Path, client: StoreClient, gateway: Mapping[str, Any]) 
     return Imported(key, tuple(written))
 
 
-def _write_logo(root: Path, client: StoreClient, gateway: Mapping[str, Any]) -> str | None:
+def _write_logo(root: Path, client: StoreClient, gateway: Gateway) -> str | None:
     logo = gateway.get("logo")
     if not logo:
         return None
@@ -81,10 +98,11 @@ def _write_logo(root: Path, client: StoreClient, gateway: Mapping[str, Any]) -> 
     return relative
 
 
-def _account_yaml(gateway: Mapping[str, Any], logo: str | None) -> str:
+def _account_yaml(gateway: Gateway, logo: str | None) -> str:
+    by_name: Mapping[str, Any] = gateway
     fields: dict[str, Any] = {}
     for name in PLAIN_FIELDS:
-        value = gateway.get(name)
+        value = by_name.get(name)
         if value not in (None, "", False):
             fields[name] = value
     if logo:
@@ -96,13 +114,14 @@ def _account_yaml(gateway: Mapping[str, Any], logo: str | None) -> str:
     )
 
 
-def _adoption_body(gateway: Mapping[str, Any], digest: str) -> dict[str, Any]:
-    body = {name: gateway.get(name) for name in PLAIN_FIELDS}
-    return {
+def _adoption_body(gateway: Gateway, digest: str) -> GatewayWrite:
+    by_name: Mapping[str, Any] = gateway
+    body: dict[str, Any] = {
         "key": gateway["key"],
         "provider": gateway["provider"],
-        **body,
+        **{name: by_name.get(name) for name in PLAIN_FIELDS},
         "credentials": {},
         "managed_by": MANAGED,
         "applied_digest": digest,
     }
+    return cast(GatewayWrite, body)  # the plain fields are GatewayWrite's, by name

@@ -12,11 +12,14 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 
 from gwctl.core.fingerprints import matches
 from gwctl.core.model import PLAIN_FIELDS, Account, Secret
-from gwctl.core.providers import Provider
+from gwctl.core.views import Gateway
+
+if TYPE_CHECKING:  # at run time only its objects are used: the CLI starts without jsonschema
+    from gwctl.core.providers import Provider
 
 FORMAT_VERSION = 1
 MANAGED = "gwctl"
@@ -84,15 +87,46 @@ class Plan:
         return sum(1 for change in self.changes if change.action == action)
 
 
-# What a plan, its safety checks (reconcile.safety) and drift (reconcile.drift) read of a
-# live gateway; live_view keeps only these.
+class LiveCredential(TypedDict):
+    fingerprint: str | None
+    value: str | None  # identifiers only
+
+
+class LiveLogo(TypedDict):
+    sha256: str
+
+
+class LiveGateway(TypedDict):
+    """What a plan, its safety checks (reconcile.safety) and drift (reconcile.drift) read of a
+    live gateway (gwctl.core.views.Gateway); `live_view` keeps only these."""
+
+    key: str
+    provider: str
+    version: int
+    managed_by: str
+    applied_digest: str | None
+    name: str
+    status: str
+    sending_pattern: str
+    fallback_sender_id: str
+    description: str | None
+    signup_link: str | None
+    protect: bool
+    logo: LiveLogo | None
+    credentials: NotRequired[dict[str, LiveCredential]]  # left out when nothing reads them
+
+
+# A live gateway in full (as the store lists it) or reduced by live_view: a plan reads the
+# same fields of both, so it plans the same from either.
+Live = Gateway | LiveGateway
+
 _VIEW_FIELDS = ("key", "provider", "version", "managed_by", "applied_digest", *PLAIN_FIELDS)
 _SHARED_FIELDS = frozenset({"provider", "status", "sending_pattern", "managed_by"})
 
 
 def live_view(
-    gateway: Mapping[str, Any], *, credentials: bool = True, account: Account | None = None
-) -> dict[str, Any]:
+    gateway: Gateway, *, credentials: bool = True, account: Account | None = None
+) -> LiveGateway:
     """A live gateway as the store lists it, reduced to what a plan compares: a plan of
     10,000 accounts holds all of them at once, and the rest (company name, audit fields,
     masks, logo details) is half of each. Few-valued strings are shared, not copied.
@@ -102,20 +136,19 @@ def live_view(
     `account`, the account in git of the same key: a string equal to the account's is kept
     as the account's own, so an account in sync holds each value once, not twice."""
     twin = _strings_of(account) if account is not None else {}
-    view = {}
+    by_name: Mapping[str, Any] = gateway
+    view: dict[str, Any] = {}  # filled by name: the fields are LiveGateway's
     for name in _VIEW_FIELDS:
-        if name in gateway:
-            value = gateway[name]
+        if name in by_name:
+            value = by_name[name]
             shared = name in _SHARED_FIELDS and isinstance(value, str)
             view[name] = sys.intern(value) if shared else _one_copy(value, twin.get(name))
     if "logo" in gateway:
         logo = gateway["logo"]
-        if logo:
-            logo = {"sha256": _one_copy(logo.get("sha256"), twin.get("logo"))}
-        view["logo"] = logo
+        view["logo"] = {"sha256": _one_copy(logo.get("sha256"), twin.get("logo"))} if logo else logo
     stored = gateway.get("credentials")
     if not credentials or "credentials" not in gateway:
-        return view
+        return cast(LiveGateway, view)
     if stored:
         view["credentials"] = {
             name: {"fingerprint": one.get("fingerprint"), "value": one.get("value")} if one else one
@@ -123,7 +156,7 @@ def live_view(
         }
     else:
         view["credentials"] = stored
-    return view
+    return cast(LiveGateway, view)
 
 
 def _one_copy(value: Any, twin: Any) -> Any:
@@ -140,7 +173,7 @@ def _strings_of(account: Account) -> dict[str, Any]:
     }
 
 
-def secrets_in_sync(accounts: Sequence[Account]) -> Callable[[Mapping[str, Any]], bool]:
+def secrets_in_sync(accounts: Sequence[Account]) -> Callable[[Gateway], bool]:
     """A test for live gateways: true when every account that diffs against the gateway
     (by key, or by `moved_from` for a rename) has the secret file the store recorded as
     applied, or none does. Such a gateway's credentials are never compared: those files are
@@ -150,14 +183,14 @@ def secrets_in_sync(accounts: Sequence[Account]) -> Callable[[Mapping[str, Any]]
         for live_key in filter(None, (account.key, account.moved_from)):
             digests.setdefault(live_key, set()).add(account.secret_digest)
 
-    def in_sync(gateway: Mapping[str, Any]) -> bool:
+    def in_sync(gateway: Gateway) -> bool:
         wanted = digests.get(gateway["key"])
         return not wanted or wanted == {gateway.get("applied_digest")}
 
     return in_sync
 
 
-def secret_unchanged(account: Account, live: Mapping[str, Any] | None) -> bool:
+def secret_unchanged(account: Account, live: Live | None) -> bool:
     """The store recorded this exact encrypted file as applied, and nobody wrote since."""
     return live is not None and live.get("applied_digest") == account.secret_digest
 
@@ -173,9 +206,7 @@ def inputs_digest(accounts: Sequence[Account], prune: bool) -> str:
     return "sha256:" + hasher.hexdigest()
 
 
-def diff(
-    desired: Sequence[Desired], live: Sequence[Mapping[str, Any]], *, prune: bool, store: str
-) -> Plan:
+def diff(desired: Sequence[Desired], live: Sequence[Live], *, prune: bool, store: str) -> Plan:
     """Compare git with the store: creates, updates, renames and (with prune) deletes."""
     live_by_key = {gateway["key"]: gateway for gateway in live}
     wanted = {item.account.key for item in desired}
@@ -221,7 +252,7 @@ def diff(
     )
 
 
-def _is_rename(account: Account, live_by_key: Mapping[str, Any]) -> bool:
+def _is_rename(account: Account, live_by_key: Mapping[str, Live]) -> bool:
     return (
         account.moved_from is not None
         and account.key not in live_by_key
@@ -229,7 +260,7 @@ def _is_rename(account: Account, live_by_key: Mapping[str, Any]) -> bool:
     )
 
 
-def _change_for(item: Desired, live_by_key: Mapping[str, Mapping[str, Any]]) -> Change | None:
+def _change_for(item: Desired, live_by_key: Mapping[str, Live]) -> Change | None:
     account = item.account
     if _is_rename(account, live_by_key):
         old = live_by_key[str(account.moved_from)]
@@ -268,14 +299,16 @@ def _creation_fields(item: Desired) -> tuple[FieldChange, ...]:
     return tuple(values)
 
 
-def _field_changes(item: Desired, live: Mapping[str, Any]) -> tuple[FieldChange, ...]:
+def _field_changes(item: Desired, live: Live) -> tuple[FieldChange, ...]:
     account = item.account
+    by_name: Mapping[str, Any] = live
     changes = [
-        FieldChange(name, live.get(name), value)
+        FieldChange(name, by_name.get(name), value)
         for name, value in account.plain_values().items()
-        if _normalized(live.get(name)) != _normalized(value)
+        if _normalized(by_name.get(name)) != _normalized(value)
     ]
-    live_logo = (live.get("logo") or {}).get("sha256")
+    logo = live.get("logo")
+    live_logo = logo.get("sha256") if logo else None
     wanted_logo = account.logo.sha256 if account.logo else None
     if live_logo != wanted_logo:
         changes.append(FieldChange("logo", _short(live_logo), _logo_label(account)))
@@ -285,13 +318,13 @@ def _field_changes(item: Desired, live: Mapping[str, Any]) -> tuple[FieldChange,
     return tuple(changes)
 
 
-def _credential_changes(item: Desired, live: Mapping[str, Any]) -> list[FieldChange]:
+def _credential_changes(item: Desired, live: Live) -> list[FieldChange]:
     if item.credentials is None:
         return []
     live_credentials = live.get("credentials") or {}
     changes = []
     for credential in item.provider.credentials:
-        stored = live_credentials.get(credential.name) or {}
+        stored: Mapping[str, Any] = live_credentials.get(credential.name) or {}
         value = item.credentials.get(credential.name)
         if value is None or matches(value, stored.get("fingerprint")):
             continue

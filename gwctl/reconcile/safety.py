@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from gwctl.config.settings import Safety
 from gwctl.errors import GwctlError
-from gwctl.reconcile.plan import MANAGED, Plan
+from gwctl.reconcile.plan import MANAGED, Live, Plan
 
 
 class PlanRefused(GwctlError):
     """The plan is valid but unsafe to apply; the message says what and how to proceed."""
 
 
-def check_plan(
-    plan: Plan, live: Sequence[Mapping[str, Any]], safety: Safety, *, force: bool
-) -> None:
+def check_plan(plan: Plan, live: Sequence[Live], safety: Safety, *, force: bool) -> None:
     """Raise PlanRefused for a protected deletion (always) or too many changes (no --force).
 
     Like octoDNS: refuse when updates plus deletes exceed `max_fraction` of the managed

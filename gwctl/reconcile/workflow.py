@@ -1,17 +1,48 @@
-"""From a config directory and a store to a checked Plan: the steps `plan` and `apply` share."""
+"""The plan and apply workflows: config to checked Plan, and a Plan to an applied changeset.
+
+No terminal code: a `Console` given by the caller shows the plan, asks for confirmation, says
+that the lock is busy and advances a progress bar. The store is opened through a
+`StoreOpener` (by default the configured store), after the config has passed its checks, so
+a config with errors never reaches it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Literal, Protocol
 
 from gwctl.config.loader import LoadedConfig, load_config
 from gwctl.config.settings import Settings
 from gwctl.core.problems import ConfigError
+from gwctl.core.views import ChangesetResult, PlanFile
+from gwctl.reconcile.apply import apply_lock, check_still_current, execute, read_saved_plan
 from gwctl.reconcile.desired import Progress, desired_state
-from gwctl.reconcile.plan import Desired, Plan, diff, live_view, secrets_in_sync
-from gwctl.remote.client import StoreClient
+from gwctl.reconcile.plan import Desired, LiveGateway, Plan, diff, live_view, secrets_in_sync
+from gwctl.reconcile.safety import check_plan
+from gwctl.remote.client import Lock, StoreClient
+from gwctl.remote.session import open_store
+
+StoreOpener = Callable[[Settings, str | None], AbstractContextManager[StoreClient]]
+APPLY_QUESTION = "Apply these changes?"
+
+
+class Console(Protocol):
+    """How a workflow talks to the person running it."""
+
+    def progress(self, total: int) -> Progress:
+        """A callback advanced by one per secret file decrypted, of `total`."""
+
+    def show(self, plan: Plan) -> None:
+        """The plan, before it is checked for safety and applied."""
+
+    def confirm(self, question: str) -> bool:
+        """Whether to go on; asked before an apply that has no saved plan nor approval."""
+
+    def waiting(self, holder: str) -> None:
+        """The apply lock is held by `holder`: the workflow waits and tries again."""
 
 
 @dataclass(frozen=True)
@@ -20,7 +51,26 @@ class Planned:
 
     plan: Plan
     desired: Mapping[str, Desired]
-    live: Sequence[Mapping[str, Any]]
+    live: Sequence[LiveGateway]
+
+
+@dataclass(frozen=True)
+class ApplyRequest:
+    """What `gwctl apply` was asked: a saved plan to apply exactly, or a fresh plan."""
+
+    saved_plan: Path | None = None
+    auto_approve: bool = False
+    prune: bool | None = None  # None: gwctl.yaml's; a saved plan keeps its own
+    force: bool = False
+    lock_timeout: float = 0.0
+    lock_ttl: int = 600
+
+
+@dataclass(frozen=True)
+class Applied:
+    plan: Plan
+    outcome: Literal["no changes", "declined", "applied"]
+    result: ChangesetResult | None = None  # the store's answer, once applied
 
 
 def load_checked(settings: Settings) -> LoadedConfig:
@@ -57,3 +107,68 @@ def make_plan(
         store=settings.store.describe(),
     )
     return Planned(plan, {item.account.key: item for item in desired}, live)
+
+
+def plan_changes(
+    settings: Settings,
+    console: Console,
+    *,
+    prune: bool | None = None,
+    force: bool = False,
+    opener: StoreOpener = open_store,
+) -> Planned:
+    """`gwctl plan`: the plan, shown, then refused (PlanRefused) if it is unsafe."""
+    config = load_checked(settings)
+    with opener(settings, None) as client:
+        planned = make_plan(settings, config, client, prune=prune, progress=console.progress)
+    console.show(planned.plan)
+    check_plan(planned.plan, planned.live, settings.safety, force=force)
+    return planned
+
+
+def apply_changes(
+    settings: Settings,
+    request: ApplyRequest,
+    console: Console,
+    *,
+    opener: StoreOpener = open_store,
+) -> Applied:
+    """`gwctl apply`: under the store's lock, plan afresh; refuse a saved plan the files or
+    the store moved away from (StalePlan) and an unsafe plan (PlanRefused) before writing
+    anything; then, once approved, apply it as one changeset."""
+    saved = read_saved_plan(request.saved_plan) if request.saved_plan else None
+    prune = saved["prune"] if saved else request.prune  # a saved plan: exactly what was reviewed
+    config = load_checked(settings)
+    with (
+        opener(settings, saved["plan_id"] if saved else None) as client,
+        apply_lock(
+            client,
+            reason="gwctl apply",
+            ttl_seconds=request.lock_ttl,
+            timeout=request.lock_timeout,
+            waiting=console.waiting,
+        ) as lock,
+    ):
+        planned = make_plan(settings, config, client, prune=prune, progress=console.progress)
+        return _apply_checked(settings, request, console, saved, planned, client, lock)
+
+
+def _apply_checked(
+    settings: Settings,
+    request: ApplyRequest,
+    console: Console,
+    saved: PlanFile | None,
+    planned: Planned,
+    client: StoreClient,
+    lock: Lock,
+) -> Applied:
+    if saved is not None:
+        check_still_current(saved, planned.plan)
+    console.show(planned.plan)
+    check_plan(planned.plan, planned.live, settings.safety, force=request.force)
+    if not planned.plan.has_changes:
+        return Applied(planned.plan, "no changes")
+    approved = saved is not None or request.auto_approve or console.confirm(APPLY_QUESTION)
+    if not approved:
+        return Applied(planned.plan, "declined")
+    return Applied(planned.plan, "applied", execute(client, planned.plan, planned.desired, lock))

@@ -12,16 +12,28 @@ import json
 import random
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
+from gwctl.core.api_prefix import API_PREFIX
 from gwctl.core.model import Secret
+from gwctl.core.views import (
+    AuditEntry,
+    AuditVerdict,
+    Changeset,
+    ChangesetResult,
+    Gateway,
+    GatewayWrite,
+    LockInfo,
+    LockState,
+    ProviderInfo,
+)
 from gwctl.errors import GwctlError
 
-API = "/api/v1"
+API = API_PREFIX
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
@@ -81,7 +93,7 @@ class Lock:
     holder: str
     reason: str
     expires_at: str
-    raw: Mapping[str, Any]
+    raw: LockInfo
 
 
 class StoreClient:
@@ -95,21 +107,22 @@ class StoreClient:
         self.retry = retry or RetryPolicy()
 
     # -- reads ---------------------------------------------------------------------------
-    def providers(self) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self._request("GET", f"{API}/providers").json()
-        return result
+    # Answers are cast to the documented shapes (gwctl.core.views), not checked: the store
+    # validates what it writes, and a field it lacks fails loudly where it is read.
+    def providers(self) -> list[ProviderInfo]:
+        return cast(list[ProviderInfo], self._request("GET", f"{API}/providers").json())
 
-    def list_gateways(self) -> list[dict[str, Any]]:
+    def list_gateways(self) -> list[Gateway]:
         return list(self.gateways())
 
-    def gateways(self) -> Iterator[dict[str, Any]]:
+    def gateways(self) -> Iterator[Gateway]:
         """Every gateway, one page (1,000) at a time: a caller that keeps only part of each
         never holds more than a page of full gateways."""
-        return self._pages(f"{API}/gateways", {"limit": 1000})
+        return cast(Iterator[Gateway], self._pages(f"{API}/gateways", {"limit": 1000}))
 
-    def get_gateway(self, key: str) -> dict[str, Any] | None:
+    def get_gateway(self, key: str) -> Gateway | None:
         response = self._request("GET", f"{API}/gateways/{key}", allow=(404,))
-        return None if response.status_code == 404 else dict(response.json())
+        return None if response.status_code == 404 else cast(Gateway, response.json())
 
     def read_credentials(self, key: str) -> dict[str, Secret]:
         """Admin only, audited by the store: the credentials of an account in clear."""
@@ -118,22 +131,20 @@ class StoreClient:
         ).json()
         return {str(name): Secret(str(value)) for name, value in values.items()}
 
-    def audit_entries(self, **filters: Any) -> Iterator[dict[str, Any]]:
+    def audit_entries(self, **filters: str | None) -> Iterator[AuditEntry]:
         params = {name: value for name, value in filters.items() if value is not None}
-        return self._pages(f"{API}/audit", {"limit": 1000, **params})
+        return cast(Iterator[AuditEntry], self._pages(f"{API}/audit", {"limit": 1000, **params}))
 
-    def verify_audit(self) -> dict[str, Any]:
-        result: dict[str, Any] = self._request("GET", f"{API}/audit/verify").json()
-        return result
+    def verify_audit(self) -> AuditVerdict:
+        return cast(AuditVerdict, self._request("GET", f"{API}/audit/verify").json())
 
-    def lock_status(self) -> dict[str, Any]:
-        result: dict[str, Any] = self._request("GET", f"{API}/lock").json()
-        return result
+    def lock_status(self) -> LockState:
+        return cast(LockState, self._request("GET", f"{API}/lock").json())
 
     # -- writes --------------------------------------------------------------------------
     def apply_changeset(
         self, body: bytes, *, idempotency_key: str, lock_id: str | None
-    ) -> dict[str, Any]:
+    ) -> ChangesetResult:
         """POST a changeset encoded by `changeset_body` (every retry sends the same bytes)."""
         headers = {
             **self.audit.headers(),
@@ -142,17 +153,13 @@ class StoreClient:
         }
         if lock_id:
             headers["X-Gwctl-Lock"] = lock_id
-        result: dict[str, Any] = self._request(
-            "POST", f"{API}/changesets", content=body, headers=headers
-        ).json()
-        return result
+        response = self._request("POST", f"{API}/changesets", content=body, headers=headers)
+        return cast(ChangesetResult, response.json())
 
-    def update_gateway(self, key: str, body: dict[str, Any], version: int) -> dict[str, Any]:
+    def update_gateway(self, key: str, body: GatewayWrite, version: int) -> Gateway:
         headers = {**self.audit.headers(), "If-Match": str(version)}
-        result: dict[str, Any] = self._request(
-            "PUT", f"{API}/gateways/{key}", json=body, headers=headers
-        ).json()
-        return result
+        response = self._request("PUT", f"{API}/gateways/{key}", json=body, headers=headers)
+        return cast(Gateway, response.json())
 
     def acquire_lock(
         self,
@@ -171,7 +178,7 @@ class StoreClient:
             "source_commit": source_commit,
         }
         data = self._request("POST", f"{API}/lock", json=body, headers=self.audit.headers()).json()
-        return _lock(data)
+        return _lock(cast(LockInfo, data))
 
     def release_lock(self, lock_id: str) -> None:
         self._request("DELETE", f"{API}/lock/{lock_id}", headers=self.audit.headers(), allow=(404,))
@@ -218,7 +225,7 @@ class StoreClient:
         )
 
 
-def changeset_body(changeset: Mapping[str, Any]) -> bytes:
+def changeset_body(changeset: Changeset) -> bytes:
     """A changeset's request body. Encoded once, up front: 10,000 operations weigh several
     times more as Python objects than as JSON, and the caller can drop them before sending."""
     return json.dumps(changeset, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(
@@ -230,7 +237,7 @@ def new_idempotency_key() -> str:
     return str(uuid.uuid4())
 
 
-def _lock(data: Mapping[str, Any]) -> Lock:
+def _lock(data: LockInfo) -> Lock:
     return Lock(
         id=str(data["id"]),
         holder=str(data.get("holder", "")),

@@ -1,11 +1,11 @@
 """The store's REST API (docs/store-api.md) as a FastAPI app, plus the web page.
 
-`create_app(database_url)` migrates the database, opens the store and returns the app:
-the endpoints (routes.py), the contract's JSON errors, request body limits (middleware.py),
-and an OpenAPI document at /openapi.json that describes every response. The app keeps the store
-in `app.state.store` (a gwctl.store.service.GatewayStore) for the web page. No response,
-header or log line ever carries a credential value, except the admin-only credentials
-endpoint's body.
+`create_app(database_url)` migrates the database, opens the store and returns the app: the
+endpoints (a router per resource, gwctl.store.api), the contract's JSON errors, request body
+limits (middleware.py), and an OpenAPI document at /openapi.json that describes every response.
+The app keeps the store in `app.state.store` (a gwctl.store.service.GatewayStore) for the
+routes' dependencies. No response, header or log line ever carries a credential value, except
+the admin-only credentials endpoint's body.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gwctl.store.api import api_router
 from gwctl.store.errors import ApiError, ValidationFailed, error_response
 from gwctl.store.middleware import ApiHeaders, BodyLimit
 from gwctl.store.models import ChangesetRequest, GatewayWrite
-from gwctl.store.routes import router
 from gwctl.store.service import GatewayStore
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def create_app(database_url: str, *, key_file: Path | None = None, web: bool = T
     )
     app.state.store = store
     _add_error_handlers(app)
-    app.include_router(router)
+    app.include_router(api_router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(ApiHeaders)
     app.add_middleware(BodyLimit)

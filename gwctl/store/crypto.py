@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import hmac
 import os
 import secrets
 from pathlib import Path
@@ -23,6 +21,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from gwctl.core import fingerprints
+from gwctl.core.model import Secret
 from gwctl.core.private_dir import make_private_dir
 from gwctl.store.errors import StoreConfigError
 
@@ -32,7 +32,6 @@ NONCE_BYTES = 12
 SALT_BYTES = 16
 FORMAT_V1 = b"\x01"
 MASK = "••••"
-FINGERPRINT_PREFIX = "hmac-sha256"
 
 
 class DecryptionError(Exception):
@@ -126,21 +125,7 @@ def mask(value: str) -> str:
 
 
 def fingerprint(value: str, salt: bytes | None = None) -> str:
-    """`hmac-sha256:<salt>:<hex HMAC-SHA256(key=salt, msg=value)>`, a new salt if None.
-
-    The salt is written base64url without padding.
-    """
+    """The salted fingerprint of a credential value (gwctl.core.fingerprints' format, which
+    gwctl checks), under a new random salt if None."""
     salt = secrets.token_bytes(SALT_BYTES) if salt is None else salt
-    digest = hmac.new(salt, value.encode("utf-8"), hashlib.sha256).hexdigest()
-    encoded = base64.urlsafe_b64encode(salt).decode("ascii").rstrip("=")
-    return f"{FINGERPRINT_PREFIX}:{encoded}:{digest}"
-
-
-def fingerprint_matches(value: str, stored: str) -> bool:
-    """Whether `value` is the value `stored` (a fingerprint) was computed from."""
-    try:
-        prefix, salt_b64, _ = stored.split(":")
-        salt = base64.urlsafe_b64decode(salt_b64 + "=" * (-len(salt_b64) % 4))
-    except (ValueError, binascii.Error):
-        return False
-    return prefix == FINGERPRINT_PREFIX and hmac.compare_digest(fingerprint(value, salt), stored)
+    return fingerprints.fingerprint(Secret(value), salt)

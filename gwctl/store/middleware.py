@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gwctl.core.api_prefix import API_PREFIX
 from gwctl.core.logos import MAX_LOGO_BYTES as LOGO_MAX_BYTES
 from gwctl.store.errors import PayloadTooLarge, error_response
-from gwctl.store.routes import API
 
 DEFAULT_BODY_LIMIT = 1024 * 1024
 CHANGESET_BODY_LIMIT = 64 * 1024 * 1024
@@ -23,11 +23,11 @@ class BodyLimit:
 
     @staticmethod
     def limit_for(path: str) -> int:
-        if path == f"{API}/changesets":
+        if path == f"{API_PREFIX}/changesets":
             return CHANGESET_BODY_LIMIT
-        if path.startswith(f"{API}/gateways/") and path.endswith("/logo"):
+        if path.startswith(f"{API_PREFIX}/gateways/") and path.endswith("/logo"):
             return LOGO_MAX_BYTES
-        return DEFAULT_BODY_LIMIT if path.startswith(API) else WEB_BODY_LIMIT
+        return DEFAULT_BODY_LIMIT if path.startswith(API_PREFIX) else WEB_BODY_LIMIT
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -81,7 +81,7 @@ class ApiHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        is_api = scope["path"].startswith(API)
+        is_api = scope["path"].startswith(API_PREFIX)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

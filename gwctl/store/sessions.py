@@ -26,8 +26,10 @@ SESSION_TTL = timedelta(hours=8)
 
 @dataclass(frozen=True)
 class WebSession:
-    """A live session: who signed in, the CSRF token its forms carry, when it ends."""
+    """A live session: its id (the cookie's value), who signed in, the CSRF token its forms
+    carry, when it ends."""
 
+    session_id: str
     principal: Principal
     csrf_token: str
     expires_at: datetime
@@ -92,7 +94,7 @@ def get_session(engine: Engine, session_id: str | None) -> WebSession | None:
         principal = principal_for_name(session, row.token_name)
         if principal is None:
             return None
-        return WebSession(principal, row.csrf_secret, row.expires_at)
+        return WebSession(session_id, principal, row.csrf_secret, row.expires_at)
 
     return read_transaction(engine, work)
 

@@ -8,7 +8,7 @@ import pytest
 
 from gwctl.core.providers import load_providers
 from gwctl.store.web import forms
-from gwctl.store.web.backend import FieldError
+from gwctl.store.web.forms import FieldError
 from gwctl.store.web.security import new_token, tokens_match
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -12,6 +12,7 @@ from gwctl.config.settings import Safety
 from gwctl.core.fingerprints import fingerprint, matches
 from gwctl.core.model import Account, Secret
 from gwctl.core.providers import load_providers
+from gwctl.core.views import Gateway
 from gwctl.reconcile.plan import DIGEST_FIELD, Desired, diff, live_view, secrets_in_sync
 from gwctl.reconcile.safety import PlanRefused, check_plan
 
@@ -40,7 +41,7 @@ def desired(acc: Account, creds: dict[str, Secret] | None = None) -> Desired:
     return Desired(acc, load_providers()[acc.provider], creds)
 
 
-def live_of(acc: Account, creds: dict[str, Secret], **overrides: Any) -> dict[str, Any]:
+def live_of(acc: Account, creds: dict[str, Secret], **overrides: Any) -> Gateway:
     gateway: dict[str, Any] = {
         "key": acc.key,
         "provider": acc.provider,
@@ -65,10 +66,10 @@ def live_of(acc: Account, creds: dict[str, Secret], **overrides: Any) -> dict[st
         "applied_digest": acc.secret_digest,
         "version": 3,
     }
-    return {**gateway, **overrides}
+    return cast(Gateway, {**gateway, **overrides})  # the fields a plan reads, as listed
 
 
-def plan_for(items: list[Desired], live: list[dict[str, Any]], prune: bool = False) -> Any:
+def plan_for(items: list[Desired], live: list[Gateway], prune: bool = False) -> Any:
     plan = diff(items, live, prune=prune, store="test store")
     # make_plan diffs the live gateways reduced by live_view: every case here plans the same
     accounts = {item.account.key: item.account for item in items}
@@ -173,7 +174,7 @@ def test_changes_are_sorted_by_key() -> None:
     assert [c.key for c in plan.changes] == ["alpha", "mid", "zeta"]
 
 
-def _managed_live(count: int) -> list[dict[str, Any]]:
+def _managed_live(count: int) -> list[Gateway]:
     return [live_of(account(f"acc-{i:02d}"), credentials()) for i in range(count)]
 
 

@@ -10,7 +10,10 @@ from gwctl.store.idempotency import request_hash as digest_of
 from gwctl.store.validation import Logo
 
 CIPHER = CredentialCipher(b"k" * 32)
-CREATE: dict[str, Any] = {"op": "create", "gateway": {"key": "infobip-eu", "credentials": {"api_key": "v1"}}}
+CREATE: dict[str, Any] = {
+    "op": "create",
+    "gateway": {"key": "infobip-eu", "credentials": {"api_key": "v1"}},
+}
 DELETE = {"op": "delete", "key": "twilio-us", "if_version": 3}
 PNG = Logo(b"\x89PNG\r\n\x1a\n-pixels", "image/png")
 

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from gwctl.cli.output.plan import value_text
-from gwctl.reconcile.drift import Drift
 from gwctl.reconcile.plan import FieldChange
+
+if TYPE_CHECKING:  # the drift module plans against the store: loaded when drift runs
+    from gwctl.reconcile.drift import Drift
+
+DRIFT_FORMATS = ("text", "json")  # `gwctl drift --format`
 
 
 def render_drift(drifts: Sequence[Drift], fmt: str) -> str:

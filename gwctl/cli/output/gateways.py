@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from gwctl.core.providers import STORE_COLUMNS
+from gwctl.core.views import Gateway
 
 HEADERS = (
     "S/N",
@@ -22,7 +22,7 @@ HEADERS = (
 )
 
 
-def available_gateways(gateways: Sequence[Mapping[str, Any]]) -> str:
+def available_gateways(gateways: Sequence[Gateway]) -> str:
     """One row per account; each credential under the column its schema names, masked
     unless it is an identifier; empty where the provider has no such field."""
     if not gateways:
@@ -37,7 +37,7 @@ def available_gateways(gateways: Sequence[Mapping[str, Any]]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def _row(number: int, gateway: Mapping[str, Any]) -> tuple[str, ...]:
+def _row(number: int, gateway: Gateway) -> tuple[str, ...]:
     by_column = {column: "" for column in STORE_COLUMNS}
     for credential in (gateway.get("credentials") or {}).values():
         shown = (

@@ -8,7 +8,9 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-FORMATS = ("text", "json", "csv")
+from gwctl.core.views import AuditEntry
+
+HISTORY_FORMATS = ("text", "json", "csv")  # `gwctl history --format`
 COLUMNS = (
     "seq",
     "at",
@@ -22,8 +24,8 @@ COLUMNS = (
 )
 
 
-def render_history(entries: Iterable[Mapping[str, Any]], fmt: str) -> str:
-    rows = [{column: entry.get(column) for column in COLUMNS} for entry in entries]
+def render_history(entries: Iterable[AuditEntry], fmt: str) -> str:
+    rows = [_row(entry) for entry in entries]
     if fmt == "json":
         return json.dumps(rows, indent=2, ensure_ascii=False)
     if fmt == "csv":
@@ -35,6 +37,11 @@ def render_history(entries: Iterable[Mapping[str, Any]], fmt: str) -> str:
     if not rows:
         return "No audit entries match."
     return "\n".join(_line(row) for row in rows)
+
+
+def _row(entry: AuditEntry) -> dict[str, Any]:
+    by_name: Mapping[str, Any] = entry
+    return {column: by_name.get(column) for column in COLUMNS}
 
 
 def _line(row: Mapping[str, Any]) -> str:

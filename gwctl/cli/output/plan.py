@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
 
 import click
 
+from gwctl.core.views import PlanFile
 from gwctl.reconcile.plan import DIGEST_FIELD, FORMAT_VERSION, Change, FieldChange, Plan
 
-FORMATS = ("text", "json", "markdown")
+PLAN_FORMATS = ("text", "json", "markdown")  # `gwctl plan --format`
 _SYMBOLS = {"create": "+", "update": "~", "rename": ">", "delete": "-"}
 _COLOURS = {"create": "green", "update": "yellow", "rename": "cyan", "delete": "red"}
 
@@ -84,7 +85,7 @@ def plan_text(plan: Plan, *, colour: bool = False) -> str:
     return "\n".join(lines)
 
 
-def plan_dict(plan: Plan) -> dict[str, Any]:
+def plan_dict(plan: Plan) -> PlanFile:
     """The documented JSON form (docs/plan-format.md); also what `-o plan.json` saves."""
     return {
         "format_version": FORMAT_VERSION,
@@ -126,6 +127,10 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
 
 def plan_json(plan: Plan) -> str:
     return json.dumps(plan_dict(plan), indent=2, ensure_ascii=False)
+
+
+def saved_plan_note(path: Path) -> str:
+    return f"Saved the plan to {path}: apply it with `gwctl apply {path}`"
 
 
 def plan_markdown(plan: Plan) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from gwctl.core.problems import Problem
 
-FORMATS = ("text", "json", "github")
+PROBLEM_FORMATS = ("text", "json", "github")  # `gwctl validate --format`
 
 
 def render_problems(problems: Sequence[Problem], fmt: str, accounts: int) -> str:

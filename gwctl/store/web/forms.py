@@ -26,8 +26,8 @@ from gwctl.core.logos import MAX_LOGO_BYTES as LOGO_MAX_BYTES
 from gwctl.core.model import KEY_PATTERN
 from gwctl.core.providers import Provider, read_schema_file
 
-from .backend import FieldError, Gateway
-
+# A gateway as the REST API's JSON (docs/store-api.md): credentials masked, never in clear.
+GatewayJson = Mapping[str, Any]
 Mode = Literal["create", "edit"]
 Widget = Literal["text", "textarea", "select", "password", "url", "file"]
 
@@ -46,6 +46,14 @@ _KEY_HELP = (
     "It cannot be changed later."
 )
 _KEEP_HINT = "Leave empty to keep the current value."
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """An invalid field, located by the JSON pointer of the gateway write ("/sending_pattern")."""
+
+    pointer: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -247,7 +255,7 @@ def new_form(provider: Provider) -> FormState:
     return FormState(provider, "create", fields, values)
 
 
-def edit_form(provider: Provider, gateway: Gateway) -> FormState:
+def edit_form(provider: Provider, gateway: GatewayJson) -> FormState:
     """The edit form prefilled from a stored gateway; secret fields stay empty."""
     fields = build_fields(provider, "edit")
     values: dict[str, str] = {}

@@ -5,7 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable, Coroutine
+from typing import Any
 
+from fastapi import APIRouter
+from fastapi.routing import APIRoute
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import Response
@@ -55,6 +59,25 @@ def apply_security_headers(headers: MutableHeaders, *, cache: bool = False) -> N
     if not cache:
         # Admin pages show account details: keep them out of shared and back-button caches.
         headers["Cache-Control"] = "no-store"
+
+
+class _PageRoute(APIRoute):
+    """A route whose every response carries the security headers."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        original = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            response = await original(request)
+            apply_security_headers(response.headers)
+            return response
+
+        return handler
+
+
+def page_router() -> APIRouter:
+    """A router of pages: security headers on every response, none in the OpenAPI document."""
+    return APIRouter(route_class=_PageRoute, include_in_schema=False)
 
 
 def is_https(request: Request) -> bool:

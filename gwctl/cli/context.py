@@ -1,0 +1,35 @@
+"""What every command shares: the root group's -C directory and --env, the settings they
+name and the store those settings point at (both loaded only when a command asks)."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from gwctl.config.settings import Settings
+    from gwctl.remote.client import StoreClient
+
+CONFIG_DIR = click.Path(file_okay=False, dir_okay=True, path_type=Path)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """The global options of one `gwctl` run (click's `ctx.obj`)."""
+
+    root: Path
+    environment: str | None
+
+    def settings(self) -> Settings:
+        from gwctl.config.settings import load_settings
+
+        return load_settings(self.root, self.environment)
+
+    def store(self, plan_id: str | None = None) -> AbstractContextManager[StoreClient]:
+        from gwctl.remote.session import open_store
+
+        return open_store(self.settings(), plan_id)

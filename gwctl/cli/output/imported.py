@@ -1,0 +1,12 @@
+"""`gwctl import`: one line per account adopted, naming the files written for it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gwctl.reconcile.importer import Imported
+
+
+def imported_text(imported: Imported) -> str:
+    return f"imported {imported.key}: {', '.join(imported.files)}"

@@ -1,0 +1,152 @@
+"""Commands that reconcile git with the store: plan, apply, drift, import.
+
+Each wires a workflow of gwctl.reconcile to the terminal (gwctl.cli.terminal) and prints
+its outcome; the workflows decide everything.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from gwctl.cli.context import Invocation
+from gwctl.cli.output.drift import DRIFT_FORMATS
+from gwctl.cli.output.plan import PLAN_FORMATS, plan_json, saved_plan_note
+from gwctl.cli.terminal import Terminal
+from gwctl.errors import EXIT_CHANGES
+
+_PRUNE_OPTION = click.option(
+    "--prune/--no-prune",
+    default=None,
+    help="Delete managed accounts whose file is gone (default: gwctl.yaml prune).",
+)
+_FORCE_OPTION = click.option(
+    "--force", is_flag=True, help="Accept a plan above the safety threshold."
+)
+
+
+@click.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(PLAN_FORMATS),
+    default="text",
+    show_default=True,
+    help="text for terminals, json for tools, markdown for PRs.",
+)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Save the plan (JSON, no secret values) for `gwctl apply PLAN`.",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
+)
+@_PRUNE_OPTION
+@_FORCE_OPTION
+@click.pass_obj
+def plan(
+    invocation: Invocation,
+    fmt: str,
+    out: Path | None,
+    detailed_exitcode: bool,
+    prune: bool | None,
+    force: bool,
+) -> None:
+    """Show what apply would change in the store, field by field."""
+    from gwctl.reconcile.workflow import plan_changes
+
+    with Terminal(fmt) as terminal:
+        planned = plan_changes(invocation.settings(), terminal, prune=prune, force=force)
+    if out is not None:
+        out.write_text(plan_json(planned.plan) + "\n", encoding="utf-8")
+        click.echo(saved_plan_note(out), err=True)
+    if detailed_exitcode and planned.plan.has_changes:
+        sys.exit(EXIT_CHANGES)
+
+
+@click.command()
+@click.argument(
+    "saved_plan", required=False, type=click.Path(dir_okay=False, exists=True, path_type=Path)
+)
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
+@_PRUNE_OPTION
+@_FORCE_OPTION
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Seconds to wait for another apply's lock.",
+)
+@click.option(
+    "--lock-ttl",
+    type=click.IntRange(min=5),
+    default=600,
+    show_default=True,
+    help="Seconds after which the store frees our lock if gwctl dies.",
+)
+@click.pass_obj
+def apply(
+    invocation: Invocation,
+    saved_plan: Path | None,
+    auto_approve: bool,
+    prune: bool | None,
+    force: bool,
+    lock_timeout: float,
+    lock_ttl: int,
+) -> None:
+    """Apply the changes (after confirmation), or exactly the reviewed SAVED_PLAN."""
+    from gwctl.cli.output.applied import render_applied
+    from gwctl.reconcile.workflow import ApplyRequest, apply_changes
+
+    if saved_plan is None and not auto_approve and not sys.stdin.isatty():
+        raise click.UsageError(
+            "apply needs a confirmation and there is no terminal: pass "
+            "--auto-approve (CI), or apply a reviewed plan file"
+        )
+    request = ApplyRequest(saved_plan, auto_approve, prune, force, lock_timeout, lock_ttl)
+    with Terminal() as terminal:
+        applied = apply_changes(invocation.settings(), request, terminal)
+    message = render_applied(applied)
+    if message is not None:
+        click.echo(message)
+
+
+@click.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(DRIFT_FORMATS), default="text", show_default=True
+)
+@click.pass_obj
+def drift(invocation: Invocation, fmt: str) -> None:
+    """Show what was changed in the store outside gwctl (exit 0 none, 2 drift)."""
+    from gwctl.cli.output.drift import render_drift
+    from gwctl.reconcile.drift import find_drift
+
+    drifts = find_drift(invocation.settings())
+    click.echo(render_drift(drifts, fmt))
+    if drifts:
+        sys.exit(EXIT_CHANGES)
+
+
+@click.command(name="import")
+@click.argument("keys", nargs=-1)
+@click.option("--all", "all_unmanaged", is_flag=True, help="Import every unmanaged account.")
+@click.pass_obj
+def import_(invocation: Invocation, keys: tuple[str, ...], all_unmanaged: bool) -> None:
+    """Adopt live accounts into gateways.d/ (secret files encrypted by sops)."""
+    from gwctl.cli.output.imported import imported_text
+    from gwctl.reconcile.importer import import_accounts
+
+    if not keys and not all_unmanaged:
+        raise click.UsageError("name the accounts to import, or pass --all")
+    settings = invocation.settings()
+    import_accounts(settings, keys, all_unmanaged, lambda done: click.echo(imported_text(done)))
+
+
+COMMANDS = (plan, apply, drift, import_)

@@ -1,0 +1,182 @@
+"""Commands that read or run the store: gateways, history, audit verify, lock, serve and
+store token. Only serve and store token reach gwctl.store directly (they run the database);
+the others go through the store's API like every other command."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from gwctl.cli.context import Invocation
+from gwctl.cli.output.history import HISTORY_FORMATS
+from gwctl.errors import EXIT_ERROR
+
+
+@click.command()
+@click.pass_obj
+def gateways(invocation: Invocation) -> None:
+    """Print the store's Available Gateways table (credentials masked)."""
+    from gwctl.cli.output.gateways import available_gateways
+
+    with invocation.store() as client:
+        click.echo(available_gateways(client.list_gateways()))
+
+
+@click.command()
+@click.argument("key", required=False)
+@click.option("--since", help="Only entries at or after this time (ISO 8601).")
+@click.option("--actor", help="Only entries by this actor.")
+@click.option(
+    "--format", "fmt", type=click.Choice(HISTORY_FORMATS), default="text", show_default=True
+)
+@click.pass_obj
+def history(
+    invocation: Invocation, key: str | None, since: str | None, actor: str | None, fmt: str
+) -> None:
+    """Print the store's audit trail: who changed what, when, from which commit and plan."""
+    from gwctl.cli.output.history import render_history
+
+    with invocation.store() as client:
+        click.echo(render_history(client.audit_entries(key=key, since=since, actor=actor), fmt))
+
+
+@click.group()
+def audit() -> None:
+    """The store's hash-chained audit log."""
+
+
+@audit.command()
+@click.pass_obj
+def verify(invocation: Invocation) -> None:
+    """Check the audit log's hash chain; exit 1 naming the first broken entry."""
+    from gwctl.cli.output.audit import audit_verdict_text
+
+    with invocation.store() as client:
+        verdict = client.verify_audit()
+    click.echo(audit_verdict_text(verdict), err=not verdict.get("ok"))
+    if not verdict.get("ok"):
+        sys.exit(EXIT_ERROR)
+
+
+@click.group()
+def lock() -> None:
+    """The store's apply lock."""
+
+
+@lock.command()
+@click.pass_obj
+def status(invocation: Invocation) -> None:
+    """Show who holds the apply lock."""
+    from gwctl.cli.output.lock import lock_status_text
+
+    with invocation.store() as client:
+        click.echo(lock_status_text(client.lock_status()))
+
+
+@lock.command()
+@click.option(
+    "--force", is_flag=True, required=True, help="Required: breaks another apply's lock (audited)."
+)
+@click.pass_obj
+def release(invocation: Invocation, force: bool) -> None:
+    """Break the apply lock of a dead apply (admin; recorded in the audit log)."""
+    with invocation.store() as client:
+        client.force_release_lock()
+    click.echo("lock released")
+
+
+def _database(invocation: Invocation, db: str | None) -> tuple[str, Path]:
+    """The --db URL (by default the embedded store's, so `gwctl serve` shows what
+    `gwctl apply` wrote) and the key file used unless GWCTL_STORE_KEY is set."""
+    from gwctl.core.private_dir import make_private_dir
+    from gwctl.remote.embedded import store_paths
+
+    url, key_file, _token = store_paths(invocation.root)
+    make_private_dir(key_file.parent)
+    return db or url, key_file
+
+
+_DB_OPTION = click.option(
+    "--db",
+    default=None,
+    help="Database URL (sqlite:///…, postgresql+psycopg://…, mysql+pymysql://…); default: "
+    "the embedded store's .gwctl/store.sqlite3.",
+)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@_DB_OPTION
+@click.option("--init", is_flag=True, help="Create the database and print a new admin token.")
+@click.pass_obj
+def serve(invocation: Invocation, host: str, port: int, db: str | None, init: bool) -> None:
+    """Run the store: REST API under /api/v1 and the SMS Gateways web page."""
+    from gwctl.store.server import init_store
+    from gwctl.store.server import serve as run_server
+
+    url, key_file = _database(invocation, db)
+    if init:
+        token = init_store(url, key_file=key_file)
+        click.echo(f"admin token (shown once, keep it safe): {token}")
+    click.echo(f"serving http://{host}:{port}/ (API: /api/v1, OpenAPI: /openapi.json)", err=True)
+    run_server(url, host, port, key_file=key_file)
+
+
+@click.group()
+def store() -> None:
+    """Administration of the live store."""
+
+
+@store.group()
+def token() -> None:
+    """API tokens (stored hashed; shown once)."""
+
+
+@token.command(name="create")
+@click.argument("name")
+@click.option(
+    "--role",
+    type=click.Choice(("admin", "read")),
+    required=True,
+    help="admin: read and write; read: auditors (no writes, no clear secrets).",
+)
+@_DB_OPTION
+@click.pass_obj
+def token_create(invocation: Invocation, name: str, role: str, db: str | None) -> None:
+    """Create a token NAME and print it once."""
+    from gwctl.store.server import create_named_token
+
+    url, _key_file = _database(invocation, db)
+    click.echo(create_named_token(url, name, role))
+
+
+@token.command(name="list")
+@_DB_OPTION
+@click.pass_obj
+def token_list(invocation: Invocation, db: str | None) -> None:
+    """List the tokens: name, role, created when and by whom (never their values)."""
+    from gwctl.cli.output.tokens import token_lines
+    from gwctl.store.server import named_tokens
+
+    url, _key_file = _database(invocation, db)
+    for line in token_lines(named_tokens(url)):
+        click.echo(line)
+
+
+@token.command(name="revoke")
+@click.argument("name")
+@_DB_OPTION
+@click.pass_obj
+def token_revoke(invocation: Invocation, name: str, db: str | None) -> None:
+    """Revoke token NAME at once (its web sessions end too; audited)."""
+    from gwctl.store.server import revoke_named_token
+
+    url, _key_file = _database(invocation, db)
+    revoke_named_token(url, name)
+    click.echo(f"token {name} revoked")
+
+
+COMMANDS = (gateways, history, audit, lock, serve, store)

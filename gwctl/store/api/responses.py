@@ -1,0 +1,39 @@
+"""What responses carry beyond the routes' signatures: the documented error bodies, the ETag
+of a gateway's version, and the write bodies the service validates itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gwctl.store.models import ErrorBody
+
+ETAG = {"ETag": {"description": "The gateway's version, quoted.", "schema": {"type": "string"}}}
+IMAGE_TYPES = ("image/png", "image/jpeg")
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The contract's error body for 401 (every route needs a token) and `statuses`."""
+    return {status: {"model": ErrorBody} for status in (401, *statuses)}
+
+
+def json_body(model_name: str, description: str) -> dict[str, Any]:
+    """A required JSON request body of a schema the app adds to the document."""
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{model_name}"}}
+            },
+        }
+    }
+
+
+def image_content() -> dict[str, Any]:
+    """A PNG or JPEG body, as request or response content."""
+    return {media: {"schema": {"type": "string", "format": "binary"}} for media in IMAGE_TYPES}
+
+
+def version_etag(version: int) -> str:
+    """A gateway version as the ETag (and If-Match) value: quoted."""
+    return f'"{version}"'

@@ -1,0 +1,157 @@
+"""The Available Gateways table (`/gateways`), the logos it shows, and the signed notice it
+shows after a write ("The gateway 'Infobip I' has been added.")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import urlencode
+
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from gwctl.core.providers import STORE_COLUMNS, Provider, load_providers
+from gwctl.store.api.deps import Store
+from gwctl.store.errors import NotFound
+from gwctl.store.sessions import WebSession
+
+from . import forms
+from .deps import CurrentSession, SignedIn
+from .rendering import render
+from .security import page_router, sign_notice, tokens_match
+
+GATEWAYS_PATH = "/gateways"
+PAGE_SIZE = 1000
+COLUMN_TITLES = {
+    "api_key": "API Key",
+    "secret_key": "Secret Key",
+    "username": "Username",
+    "password": "Password",
+}
+NOTICES = {
+    "created": "The gateway {name} has been added.",
+    "updated": "The gateway {name} has been updated.",
+    "deleted": "The gateway {name} has been deleted.",
+    "signed_out": "You have been signed out.",
+}
+
+router = page_router()
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A credential column of the table: a mask, or an identifier in clear, or empty."""
+
+    text: str
+    masked: bool
+
+
+def table_cells(gateway: forms.GatewayJson, provider: Provider | None) -> list[Cell | None]:
+    """The four generic credential columns (API Key, Secret Key, Username, Password) of a row.
+
+    The column comes from the store (which reads the schema's `x-gwctl-column`), falling back to
+    the schema itself. Secrets show their mask; identifiers their clear value; a provider
+    without such a field leaves the cell empty.
+    """
+    by_column: dict[str, Cell] = {}
+    schema_columns = {c.name: c.column for c in provider.credentials} if provider else {}
+    for name, info in (gateway.get("credentials") or {}).items():
+        column = info.get("column") or schema_columns.get(name)
+        if column not in STORE_COLUMNS:
+            continue
+        value = info.get("value")
+        if not info.get("secret", True) and isinstance(value, str):
+            by_column[column] = Cell(value, masked=False)
+        else:
+            by_column[column] = Cell(str(info.get("mask") or "••••"), masked=True)
+    return [by_column.get(column) for column in STORE_COLUMNS]
+
+
+def back_to_table(session: WebSession, notice: str, name: str) -> RedirectResponse:
+    """Back to the table with a notice; signed, so that nobody can craft a link that shows
+    their own text in this page."""
+    query = {"notice": notice, "name": name, "sig": sign_notice(session.csrf_token, notice, name)}
+    return RedirectResponse(GATEWAYS_PATH + "?" + urlencode(query), status_code=303)
+
+
+def _signed_notice(request: Request, session: WebSession) -> str:
+    params = request.query_params
+    code, name = params.get("notice", ""), params.get("name", "")
+    template = NOTICES.get(code)
+    if template and tokens_match(sign_notice(session.csrf_token, code, name), params.get("sig")):
+        return template.format(name=f"'{name}'")
+    return ""
+
+
+class _Page(Protocol):
+    @property
+    def items(self) -> Sequence[BaseModel]: ...
+
+    @property
+    def next_cursor(self) -> str | None: ...
+
+
+def every_item(fetch: Callable[[str | None], _Page]) -> list[dict[str, Any]]:
+    """Every item of a paged listing (`fetch(cursor)`), as the REST API's JSON: the pages show
+    all of them at once."""
+    items: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        page = fetch(cursor)
+        items.extend(item.model_dump(mode="json") for item in page.items)
+        if page.next_cursor is None:
+            return items
+        cursor = page.next_cursor
+
+
+def _company(providers: Mapping[str, Provider], provider_id: str) -> str:
+    provider = providers.get(provider_id)
+    return provider.company_name if provider else provider_id
+
+
+def _join_or(names: list[str]) -> str:
+    """ "A, B or C"."""
+    return " or ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
+
+
+@router.get(GATEWAYS_PATH)
+def gateways(request: Request, session: SignedIn, store: Store) -> HTMLResponse:
+    providers = load_providers()
+    rows = [
+        {
+            "sn": index,
+            "gateway": gateway,
+            "company_name": gateway.get("company_name")
+            or _company(providers, str(gateway.get("provider"))),
+            "cells": table_cells(gateway, providers.get(str(gateway.get("provider")))),
+            "drifted": gateway.get("managed_by") == "gwctl"
+            and gateway.get("applied_digest") is None,
+        }
+        for index, gateway in enumerate(
+            every_item(lambda cursor: store.list_gateways(limit=PAGE_SIZE, cursor=cursor)), start=1
+        )
+    ]
+    return render(
+        request,
+        "gateways.html",
+        rows=rows,
+        columns=[COLUMN_TITLES[c] for c in STORE_COLUMNS],
+        notice=_signed_notice(request, session),
+        companies=_join_or(sorted(p.company_name for p in providers.values())),
+    )
+
+
+@router.get(GATEWAYS_PATH + "/{key}/logo")
+def logo(session: CurrentSession, store: Store, key: str) -> Response:
+    """The logo for an <img> tag: a bare status, never a page, when there is none to show."""
+    if session is None:
+        return Response(status_code=401)
+    try:
+        image = store.get_logo(key)
+    except NotFound:
+        image = None
+    if image is None or image.content_type not in ("image/png", "image/jpeg"):
+        return Response(status_code=404)
+    return Response(image.data, media_type=image.content_type)
