@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from gwctl.cli.output.plan import render
+from gwctl.cli.output.plan import render_plan
 
 if TYPE_CHECKING:
     from gwctl.reconcile.desired import Progress
@@ -47,7 +47,7 @@ class Terminal:
 
     def show(self, plan: Plan) -> None:
         self._bars.close()  # the bar's line ends before the plan starts
-        click.echo(render(plan, self.plan_format, colour=colour()))
+        click.echo(render_plan(plan, self.plan_format, colour=colour()))
 
     def confirm(self, question: str) -> bool:
         return click.confirm(question)

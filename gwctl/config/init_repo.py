@@ -56,7 +56,7 @@ safety:
   min_existing: 10
 """
 
-GITIGNORE = f"""\
+REPOSITORY_GITIGNORE = f"""\
 # gwctl's embedded store: its database, credential key and token (the folder ignores itself too)
 {PRIVATE_DIR}/
 # saved plans: CI artifacts, not history
@@ -72,7 +72,7 @@ def repository_files(recipients: Sequence[str], ci: Sequence[str]) -> dict[str, 
     files = {
         ".sops.yaml": SOPS_RULES.format(recipients=",".join(recipients)),
         CONFIG_FILE: SETTINGS,
-        ".gitignore": GITIGNORE,
+        ".gitignore": REPOSITORY_GITIGNORE,
     }
     files.update(
         {f"{EDITOR_SCHEMA_DIR}/{name}": text for name, text in editor_schema_texts().items()}

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 PRIVATE_DIR = ".gwctl"  # under a config repository's root: the embedded store and its secrets
-GITIGNORE = "*\n"
+IGNORE_EVERYTHING = "*\n"
 
 
 def make_private_dir(directory: Path) -> Path:
@@ -33,4 +33,4 @@ def _write_gitignore(path: Path) -> None:
     except FileExistsError:  # ours from an earlier run, or the user's own: keep it
         return
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(GITIGNORE)
+        handle.write(IGNORE_EVERYTHING)

@@ -15,11 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from gwctl.core.providers import Violation
+from gwctl.core.schema_checks import Violation
 from gwctl.store.errors import ApiError, ValidationFailed
 from gwctl.store.gateways import GatewayWriter
 from gwctl.store.models import ChangesetResult, ChangesetResultItem
-from gwctl.store.validation import Logo, check_key, parse_logo_value, unstorable_text
+from gwctl.store.validation import CheckedLogo, check_key, parse_logo_value, unstorable_text
 
 MAX_OPERATIONS: Final = 10_000
 _BODY_FIELDS: Final = frozenset({"operations", "logos"})
@@ -35,7 +35,7 @@ _FIELDS: Final[Mapping[str, tuple[frozenset[str], frozenset[str]]]] = {
 @dataclass(frozen=True)
 class Changeset:
     operations: list[Any]
-    logos: Mapping[str, Logo]  # by SHA-256 (hex) of the image
+    logos: Mapping[str, CheckedLogo]  # by SHA-256 (hex) of the image
 
 
 def parse_changeset(body: Any) -> Changeset:
@@ -64,7 +64,7 @@ def _operations(operations: Any) -> list[Any]:
     return operations
 
 
-def _logos(logos: Any) -> dict[str, Logo]:
+def _logos(logos: Any) -> dict[str, CheckedLogo]:
     if not isinstance(logos, dict):
         raise _invalid(
             Violation(

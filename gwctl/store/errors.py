@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from starlette.responses import JSONResponse
 
-from gwctl.core.providers import Violation
+from gwctl.core.schema_checks import Violation
 from gwctl.errors import GwctlError
 
 

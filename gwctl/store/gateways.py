@@ -24,9 +24,9 @@ from gwctl.store.errors import Conflict, NotFound, ValidationFailed, VersionMism
 from gwctl.store.models import GatewayOut
 from gwctl.store.paging import rfc3339
 from gwctl.store.validation import (
+    CheckedLogo,
     GatewayInput,
     Keep,
-    Logo,
     check_key,
     normalize_name,
     parse_gateway_write,
@@ -140,7 +140,7 @@ class GatewayWriter:
         providers: Mapping[str, Provider],
         context: WriteContext,
         changeset_id: str | None = None,
-        logos: Mapping[str, Logo] | None = None,
+        logos: Mapping[str, CheckedLogo] | None = None,
     ) -> None:
         self.session = session
         self.cipher = cipher
@@ -246,7 +246,7 @@ class GatewayWriter:
         self.session.flush()
         self._audit("delete", key, [], details=details)
 
-    def set_logo(self, key: str, logo: Logo | None, if_version: int) -> GatewayRow:
+    def set_logo(self, key: str, logo: CheckedLogo | None, if_version: int) -> GatewayRow:
         """Replace (or with None remove) a gateway's logo."""
         row = self._get_at_version(key, if_version)
         self._set_logo(row, logo)
@@ -308,7 +308,7 @@ class GatewayWriter:
         changed += self._set_credentials(row, write.provider, write.credentials, stored)
         return changed
 
-    def _set_logo(self, row: GatewayRow, logo: Logo | None) -> bool:
+    def _set_logo(self, row: GatewayRow, logo: CheckedLogo | None) -> bool:
         new_sha = logo.sha256 if logo else None
         changed = (new_sha, logo.content_type if logo else None) != (
             row.logo_sha256,

@@ -62,7 +62,7 @@ from gwctl.store.models import (
     ProviderOut,
 )
 from gwctl.store.paging import decode_cursor, encode_cursor
-from gwctl.store.validation import Logo
+from gwctl.store.validation import CheckedLogo
 
 DEFAULT_KEY_FILE = "store.key"
 _KEY_CHECK = "key_check"
@@ -286,7 +286,7 @@ class GatewayStore:
         write_transaction(self.engine, work)
 
     def set_logo(
-        self, key: str, logo: Logo | None, *, if_version: int, context: WriteContext
+        self, key: str, logo: CheckedLogo | None, *, if_version: int, context: WriteContext
     ) -> GatewayOut:
         """Replace a gateway's logo (validate raw uploads with validation.parse_logo)."""
         return self._write(context, lambda writer: writer.set_logo(key, logo, if_version))
@@ -377,7 +377,7 @@ class GatewayStore:
         session: Session,
         context: WriteContext,
         changeset_id: str | None = None,
-        logos: Mapping[str, Logo] | None = None,
+        logos: Mapping[str, CheckedLogo] | None = None,
     ) -> GatewayWriter:
         return GatewayWriter(session, self.cipher, self.providers, context, changeset_id, logos)
 

@@ -19,7 +19,8 @@ from gwctl.core.logos import LOGO_MAGIC as LOGO_TYPES
 from gwctl.core.logos import MAX_LOGO_BYTES as LOGO_MAX_BYTES
 from gwctl.core.logos import image_type
 from gwctl.core.model import KEY_PATTERN, PLAIN_FIELDS
-from gwctl.core.providers import Provider, Violation
+from gwctl.core.providers import Provider
+from gwctl.core.schema_checks import Violation
 from gwctl.store.errors import ValidationFailed
 
 MANAGED_BY: Final = ("gwctl", "manual")
@@ -45,8 +46,8 @@ _NULLABLE: Final = ("description", "signup_link")
 
 
 @dataclass(frozen=True)
-class Logo:
-    """A validated logo image."""
+class CheckedLogo:
+    """A logo image the store received, checked (the config side has core.model.Logo)."""
 
     data: bytes
     content_type: str
@@ -78,7 +79,7 @@ class GatewayInput:
     fallback_sender_id: str
     description: str | None
     signup_link: str | None
-    logo: Logo | Keep | None
+    logo: CheckedLogo | Keep | None
     credentials: dict[str, str]
     managed_by: str | Keep
     protect: bool | Keep
@@ -123,7 +124,7 @@ def parse_gateway_write(
     *,
     key: str | None = None,
     stored: tuple[str, Mapping[str, str]] | None = None,
-    logos: Mapping[str, Logo] | None = None,
+    logos: Mapping[str, CheckedLogo] | None = None,
 ) -> GatewayInput:
     """Check a create (`key` None: the body's `key` is required) or update body.
 
@@ -204,13 +205,13 @@ def check_key(key: Any, path: tuple[str | int, ...] = ("key",)) -> list[Violatio
     ]
 
 
-def parse_logo(data: bytes, content_type: str | None) -> Logo:
+def parse_logo(data: bytes, content_type: str | None) -> CheckedLogo:
     """Check an uploaded logo (raw body): PNG or JPEG by magic bytes, at most 256 KiB."""
     problems = logo_problems(data, content_type)
     if problems:
         raise ValidationFailed.from_violations(problems)
     assert content_type is not None
-    return Logo(data, content_type)
+    return CheckedLogo(data, content_type)
 
 
 def logo_problems(
@@ -248,8 +249,8 @@ def _key_problems(body_key: Any, url_key: str | None) -> list[Violation]:
 
 
 def _parse_logo(
-    data: Mapping[str, Any], logos: Mapping[str, Logo]
-) -> tuple[Logo | Keep | None, list[Violation]]:
+    data: Mapping[str, Any], logos: Mapping[str, CheckedLogo]
+) -> tuple[CheckedLogo | Keep | None, list[Violation]]:
     if "logo" not in data:
         return KEEP, []
     value = data["logo"]
@@ -260,7 +261,7 @@ def _parse_logo(
     return parse_logo_value(value, ("logo",))
 
 
-def parse_logo_value(value: Any, at: tuple[str, ...]) -> tuple[Logo | None, list[Violation]]:
+def parse_logo_value(value: Any, at: tuple[str, ...]) -> tuple[CheckedLogo | None, list[Violation]]:
     """A logo written as `{"content_type", "data": base64}` at path `at` of a body."""
     if not isinstance(value, dict) or set(value) != {"content_type", "data"}:
         return None, [
@@ -280,10 +281,12 @@ def parse_logo_value(value: Any, at: tuple[str, ...]) -> tuple[Logo | None, list
     except (binascii.Error, ValueError):
         return None, [Violation((*at, "data"), "must be base64 encoded")]
     problems = logo_problems(raw, content_type, (*at, "data"), (*at, "content_type"))
-    return (None, problems) if problems else (Logo(raw, content_type), [])
+    return (None, problems) if problems else (CheckedLogo(raw, content_type), [])
 
 
-def _logo_by_digest(digest: Any, logos: Mapping[str, Logo]) -> tuple[Logo | None, list[Violation]]:
+def _logo_by_digest(
+    digest: Any, logos: Mapping[str, CheckedLogo]
+) -> tuple[CheckedLogo | None, list[Violation]]:
     """A logo named by its SHA-256: only a changeset carries images to name (`logos`)."""
     found = logos.get(digest) if isinstance(digest, str) else None
     if found is None:

@@ -7,7 +7,7 @@ from typing import Any
 from gwctl.store.changesets import Changeset
 from gwctl.store.crypto import CredentialCipher
 from gwctl.store.idempotency import request_hash as digest_of
-from gwctl.store.validation import Logo
+from gwctl.store.validation import CheckedLogo
 
 CIPHER = CredentialCipher(b"k" * 32)
 CREATE: dict[str, Any] = {
@@ -15,11 +15,11 @@ CREATE: dict[str, Any] = {
     "gateway": {"key": "infobip-eu", "credentials": {"api_key": "v1"}},
 }
 DELETE = {"op": "delete", "key": "twilio-us", "if_version": 3}
-PNG = Logo(b"\x89PNG\r\n\x1a\n-pixels", "image/png")
+PNG = CheckedLogo(b"\x89PNG\r\n\x1a\n-pixels", "image/png")
 
 
 def request_hash(
-    cipher: CredentialCipher, operations: list[Any], logos: dict[str, Logo] | None = None
+    cipher: CredentialCipher, operations: list[Any], logos: dict[str, CheckedLogo] | None = None
 ) -> str:
     return digest_of(cipher, Changeset(operations, logos or {}))
 

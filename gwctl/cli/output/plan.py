@@ -20,7 +20,7 @@ _SYMBOLS = {"create": "+", "update": "~", "rename": ">", "delete": "-"}
 _COLOURS = {"create": "green", "update": "yellow", "rename": "cyan", "delete": "red"}
 
 
-def render(plan: Plan, fmt: str, *, colour: bool = False) -> str:
+def render_plan(plan: Plan, fmt: str, *, colour: bool = False) -> str:
     if fmt == "json":
         return plan_json(plan)
     if fmt == "markdown":
