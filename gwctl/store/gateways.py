@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
+from gwctl.core.api_prefix import API_PREFIX
 from gwctl.core.providers import STORE_COLUMNS, Provider
 from gwctl.store import audit
 from gwctl.store.context import WriteContext
@@ -53,7 +54,7 @@ VIEW_COLUMNS = tuple(
 
 
 def logo_url(key: str) -> str:
-    return f"/api/v1/gateways/{key}/logo"
+    return f"{API_PREFIX}/gateways/{key}/logo"
 
 
 def gateway_view(
