@@ -9,7 +9,8 @@ from pathlib import Path
 
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.support.paths import REPO_ROOT
+
 CONFIG = REPO_ROOT / ".pre-commit-config.yaml"
 
 

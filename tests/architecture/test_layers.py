@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.support.paths import REPO_ROOT
+
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 

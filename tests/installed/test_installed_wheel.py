@@ -11,9 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import CANARY_HEX, TWILIO_SID, AgeIdentity, png_bytes
-from tests.installed.conftest import Distribution
-from tests.store.conftest import free_port
+from tests.support.accounts import TWILIO_SID, png_bytes
+from tests.support.age import AgeIdentity
+from tests.support.canaries import CANARY_HEX
+from tests.support.distribution import Distribution
+from tests.support.servers import free_port
 
 RUNTIME_FILES = (
     "gwctl/schema/common.schema.json",

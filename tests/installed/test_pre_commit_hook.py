@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ConfigDirFactory, ConfigRepo, account
-from tests.installed.conftest import REPO_ROOT
+from tests.support.accounts import account
+from tests.support.paths import REPO_ROOT
+from tests.support.repos import ConfigDirFactory, ConfigRepo
 
 
 @pytest.fixture(scope="module")

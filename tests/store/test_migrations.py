@@ -17,8 +17,7 @@ from gwctl.store.db import Base, create_store_engine
 from gwctl.store.migrate import HEAD_REVISION, current_revision, head_revision, upgrade_database
 from gwctl.store.service import GatewayStore
 from gwctl.store.tokens import hash_token
-
-from .samples import twilio
+from tests.support.samples import twilio
 
 
 def test_the_head_revision_constant_names_the_newest_script() -> None:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import httpx
 
-from .conftest import make_tokens, start_server
-from .samples import infobip
+from tests.support.samples import infobip
+from tests.support.servers import start_server
+from tests.support.store_api import make_tokens
 
 WRITERS = 8
 CREATES_PER_WRITER = 4

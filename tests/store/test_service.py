@@ -15,8 +15,7 @@ from gwctl.store.context import Principal, WriteContext
 from gwctl.store.errors import Conflict, NotFound, ValidationFailed
 from gwctl.store.server import create_admin_token, init_store
 from gwctl.store.service import GatewayStore
-
-from .samples import clickatell, infobip, logo_field, png, twilio
+from tests.support.samples import clickatell, infobip, logo_field, png, twilio
 
 
 @pytest.fixture

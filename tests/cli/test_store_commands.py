@@ -1,0 +1,93 @@
+"""The store's CLI: `gwctl serve --init` and `gwctl store token create|list|revoke`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from click.testing import CliRunner
+
+from gwctl.cli.main import cli
+from gwctl.remote.embedded import store_paths
+from tests.support.servers import free_port, start_server
+
+
+def gwctl(root: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["-C", str(root), *args], catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_a_read_token_reads_and_cannot_write_until_revoked(tmp_path: Path) -> None:
+    code, output = gwctl(tmp_path, "store", "token", "create", "auditor", "--role", "read")
+    assert code == 0
+    token = output.strip()
+    listed = gwctl(tmp_path, "store", "token", "list")[1]
+    assert "auditor" in listed
+    assert " read " in listed
+    assert token not in listed
+    url, key_file, _ = store_paths(tmp_path)
+    server = start_server(url, key_file, tmp_path / "server.log")
+    try:
+        client = httpx.Client(
+            base_url=server.base_url, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert client.get("/api/v1/gateways").status_code == 200
+        lock = {"holder": "x", "reason": "test", "ttl_seconds": 60}
+        assert client.post("/api/v1/lock", json=lock).status_code == 403
+        assert gwctl(tmp_path, "store", "token", "revoke", "auditor")[0] == 0
+        assert client.get("/api/v1/gateways").status_code == 401
+    finally:
+        server.stop()
+
+
+def test_revoking_an_unknown_token_is_a_clear_error(tmp_path: Path) -> None:
+    code, output = gwctl(tmp_path, "store", "token", "revoke", "nobody")
+    assert code == 1
+    assert "no token named 'nobody'" in output
+
+
+def test_serve_init_prints_an_admin_token_once_and_serves(tmp_path: Path) -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gwctl",
+            "-C",
+            str(tmp_path),
+            "serve",
+            "--init",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith("admin token (shown once, keep it safe): ")
+        token = line.rsplit(" ", 1)[1].strip()
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "gwctl serve did not start"
+                time.sleep(0.1)
+        assert health.status_code == 200
+        listed = httpx.get(
+            f"http://127.0.0.1:{port}/api/v1/gateways", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert listed.status_code == 200
+        assert (tmp_path / ".gwctl" / "store.sqlite3").is_file()
+    finally:
+        process.terminate()
+        process.wait(10)
