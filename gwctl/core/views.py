@@ -11,23 +11,6 @@ from __future__ import annotations
 from typing import Any, NotRequired, TypedDict
 
 
-class ProviderCredentialInfo(TypedDict):
-    name: str
-    title: str
-    column: str
-    secret: bool
-
-
-class ProviderInfo(TypedDict):
-    """A provider as `GET /api/v1/providers` lists it, with its schema."""
-
-    id: str
-    company_name: str
-    signup_link: str | None
-    credentials: list[ProviderCredentialInfo]
-    schema: dict[str, Any]
-
-
 class GatewayLogo(TypedDict):
     content_type: str
     sha256: str

@@ -29,7 +29,6 @@ from gwctl.core.views import (
     GatewayWrite,
     LockInfo,
     LockState,
-    ProviderInfo,
 )
 from gwctl.errors import GwctlError
 
@@ -109,9 +108,6 @@ class StoreClient:
     # -- reads ---------------------------------------------------------------------------
     # Answers are cast to the documented shapes (gwctl.core.views), not checked: the store
     # validates what it writes, and a field it lacks fails loudly where it is read.
-    def providers(self) -> list[ProviderInfo]:
-        return cast(list[ProviderInfo], self._request("GET", f"{API}/providers").json())
-
     def list_gateways(self) -> list[Gateway]:
         return list(self.gateways())
 
