@@ -17,6 +17,7 @@ from gwctl.config.account_file import account_file_text, ensure_editor_schemas
 from gwctl.config.checks import read_logo
 from gwctl.config.loader import GATEWAYS_DIR, SECRET_SUFFIX, load_config
 from gwctl.config.secrets import encrypt_to_file
+from gwctl.config.validate import validate
 from gwctl.core.model import KEY_PATTERN, Secret
 from gwctl.core.problems import Problem
 from gwctl.core.providers import Provider, load_providers
@@ -230,16 +231,17 @@ class Added:
 
 
 def write(new: NewAccount) -> Added:
-    """Write the secret file (through sops), the account file and any missing editor schema;
-    then validate. If the new files have a problem they are removed again."""
-    written = [f"{path}" for path in ensure_editor_schemas(new.root)]
+    """Write the secret file (through sops), the account file and any missing editor schema,
+    then validate the repository. If the new files have an error, what was written goes."""
     encrypt_to_file(new.credentials, new.secret_path, new.root)
     new.credentials.clear()  # the plaintext is needed no longer
     new.account_path.write_text(account_file_text(new.provider.id, new.fields), encoding="utf-8")
+    schemas = ensure_editor_schemas(new.root)
     ours = {f"{GATEWAYS_DIR}/{new.account_path.name}", f"{GATEWAYS_DIR}/{new.secret_path.name}"}
-    problems = load_config(new.root).problems
-    if any(problem.file in ours for problem in problems):
-        new.account_path.unlink()
-        new.secret_path.unlink()
-        raise AddRefused("\n".join(str(problem) for problem in problems if problem.file in ours))
-    return Added((*written, *sorted(ours)), tuple(problems))
+    problems = validate(new.root).problems
+    refused = [str(problem) for problem in problems if problem.is_error and problem.file in ours]
+    if refused:
+        for path in (new.account_path, new.secret_path, *(new.root / s for s in schemas)):
+            path.unlink()
+        raise AddRefused("\n".join(refused))
+    return Added((*schemas, *sorted(ours)), tuple(problems))
