@@ -13,10 +13,12 @@ if TYPE_CHECKING:
 
 
 def render_added(key: str, added: Added) -> str:
-    """The files written, then what validate says of the repository now."""
-    verdict = (
-        render_problems(added.problems, "text", 0) if added.problems else f"valid: {key} added"
-    )
+    """The files written, then what validate says of the repository now: its problems, or
+    that the account was added (after any warnings)."""
+    if any(problem.is_error for problem in added.problems):
+        verdict = render_problems(added.problems, "text", 0)  # no count of valid accounts
+    else:
+        verdict = "\n".join([*map(str, added.problems), f"valid: {key} added"])
     return "\n".join([*written_files(added.files), verdict])
 
 
