@@ -33,18 +33,31 @@ def add(repo: ConfigRepo, *args: str, stdin: str | None = None) -> Outcome:
 TWILIO_STDIN = f"account_sid={TWILIO_SID}\nauth_token={CANARY_HEX}\n"
 
 
-def test_add_writes_the_account_and_its_encrypted_secret(repo: ConfigRepo) -> None:
-    outcome = add(
+def add_twilio_us(
+    repo: ConfigRepo,
+    *options: str,
+    name: str = "Twilio US",
+    sender: str = "SMSPLUS",
+    stdin: str = TWILIO_STDIN,
+) -> Outcome:
+    """`gwctl add twilio twilio-us` with a name, a sender ID, the options given and the
+    credentials on stdin."""
+    return add(
         repo,
         "twilio",
         "twilio-us",
         "--name",
-        "Twilio US",
+        name,
         "--fallback-sender-id",
-        "+15005550006",
+        sender,
+        *options,
         "--credentials-stdin",
-        stdin=TWILIO_STDIN,
+        stdin=stdin,
     )
+
+
+def test_add_writes_the_account_and_its_encrypted_secret(repo: ConfigRepo) -> None:
+    outcome = add_twilio_us(repo, sender="+15005550006")
     assert outcome.exit_code == 0, outcome.output
     assert "valid: twilio-us added" in outcome.stdout
     text = (repo.gateways / "twilio-us.yaml").read_text()
@@ -61,17 +74,7 @@ def test_add_writes_the_account_and_its_encrypted_secret(repo: ConfigRepo) -> No
 
 
 def test_add_never_puts_a_credential_in_clear_on_disk_or_screen(repo: ConfigRepo) -> None:
-    outcome = add(
-        repo,
-        "twilio",
-        "twilio-us",
-        "--name",
-        "Twilio US",
-        "--fallback-sender-id",
-        "SMSPLUS",
-        "--credentials-stdin",
-        stdin=TWILIO_STDIN,
-    )
+    outcome = add_twilio_us(repo)
     assert CANARY_HEX not in outcome.output
     for path in repo.root.rglob("*"):
         if path.is_file():
@@ -124,17 +127,11 @@ def test_add_without_a_terminal_lists_every_missing_value_and_writes_nothing(
 
 
 def test_add_refuses_a_value_the_schema_refuses_and_says_why(repo: ConfigRepo) -> None:
-    outcome = add(
+    outcome = add_twilio_us(
         repo,
-        "twilio",
-        "twilio-us",
-        "--name",
-        "Twilio US",
         "--sending-pattern",
         "batch",
-        "--fallback-sender-id",
-        "FAR-TOO-LONG-SENDER",
-        "--credentials-stdin",
+        sender="FAR-TOO-LONG-SENDER",
         stdin=f"account_sid=AC123\nauth_token={CANARY_HEX}\n",
     )
     assert outcome.exit_code == 1
@@ -149,17 +146,7 @@ def test_add_refuses_a_value_the_schema_refuses_and_says_why(repo: ConfigRepo) -
 
 
 def test_add_refuses_a_name_another_account_has_ignoring_case(repo: ConfigRepo) -> None:
-    outcome = add(
-        repo,
-        "twilio",
-        "twilio-us",
-        "--name",
-        "INFOBIP i",
-        "--fallback-sender-id",
-        "SMSPLUS",
-        "--credentials-stdin",
-        stdin=TWILIO_STDIN,
-    )
+    outcome = add_twilio_us(repo, name="INFOBIP i")
     assert outcome.exit_code == 1
     assert "already used by gateways.d/infobip-eu.yaml" in outcome.stderr
 
@@ -186,35 +173,13 @@ def test_add_refuses_an_unknown_provider_or_a_bad_key(
 
 
 def test_add_refuses_a_credential_the_provider_does_not_have(repo: ConfigRepo) -> None:
-    outcome = add(
-        repo,
-        "twilio",
-        "twilio-us",
-        "--name",
-        "Twilio US",
-        "--fallback-sender-id",
-        "SMSPLUS",
-        "--credentials-stdin",
-        stdin=TWILIO_STDIN + "password=x\n",
-    )
+    outcome = add_twilio_us(repo, stdin=TWILIO_STDIN + "password=x\n")
     assert outcome.exit_code == 1
     assert "password: not a field of a Twilio account" in outcome.stderr
 
 
 def test_add_checks_the_logo_file(repo: ConfigRepo) -> None:
-    outcome = add(
-        repo,
-        "twilio",
-        "twilio-us",
-        "--name",
-        "Twilio US",
-        "--fallback-sender-id",
-        "SMSPLUS",
-        "--logo",
-        "logos/missing.png",
-        "--credentials-stdin",
-        stdin=TWILIO_STDIN,
-    )
+    outcome = add_twilio_us(repo, "--logo", "logos/missing.png")
     assert outcome.exit_code == 1
     assert "logo file 'logos/missing.png' not found" in outcome.stderr
 
@@ -226,16 +191,6 @@ def test_add_in_a_folder_without_gateways_d_says_to_run_init(tmp_path: Path) -> 
 
 
 def test_add_writes_the_editor_schemas_its_schema_line_points_at(repo: ConfigRepo) -> None:
-    add(
-        repo,
-        "twilio",
-        "twilio-us",
-        "--name",
-        "Twilio US",
-        "--fallback-sender-id",
-        "SMSPLUS",
-        "--credentials-stdin",
-        stdin=TWILIO_STDIN,
-    )
+    add_twilio_us(repo)
     assert (repo.root / "schema" / "twilio.schema.json").is_file()
     assert (repo.root / "schema" / "common.schema.json").is_file()
