@@ -17,9 +17,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# Without npm the language-server tests are skipped, said plainly (CI installs Node.js and
+# fails on any skip), so `make test` still runs on a machine with only Python and make.
 $(YAML_LS): | $(STAMP)
-	npm install --prefix $(VENV)/node --no-audit --no-fund --silent \
-		yaml-language-server@$(YAML_LS_VERSION)
+	@if command -v npm >/dev/null; then \
+		npm install --prefix $(VENV)/node --no-audit --no-fund --silent \
+			yaml-language-server@$(YAML_LS_VERSION); \
+	else echo "npm not found: the yaml-language-server tests will be skipped"; fi
 
 # every test, with branch coverage (the floor is in pyproject.toml)
 test: $(STAMP) $(YAML_LS)

@@ -63,10 +63,10 @@ def repo(config_dir: ConfigDirFactory) -> ConfigRepo:
 @pytest.fixture
 def server(repo: ConfigRepo) -> Iterator[LanguageServer]:
     if not SERVER.exists():
-        pytest.fail(
-            f"{SERVER} is missing: run `make install` (it installs the pinned "
-            "yaml-language-server with npm)",
-            pytrace=False,
+        # like the browser tests without Chromium: skipped, said plainly; CI fails on a skip
+        pytest.skip(
+            f"yaml-language-server not found at {SERVER}: `make test` installs it when "
+            "Node.js and npm are present (apt-get install nodejs npm)"
         )
     language_server = LanguageServer([str(SERVER), "--stdio"], SETTINGS)
     try:
