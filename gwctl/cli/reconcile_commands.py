@@ -14,7 +14,9 @@ import click
 from gwctl.cli.context import Invocation
 from gwctl.cli.output.drift import DRIFT_FORMATS
 from gwctl.cli.output.plan import PLAN_FORMATS, plan_json, saved_plan_note
+from gwctl.cli.output.verified import VERIFY_FORMATS
 from gwctl.cli.terminal import Terminal
+from gwctl.core.verify_limits import DEFAULT_JOBS, DEFAULT_TIMEOUT
 from gwctl.errors import EXIT_CHANGES
 
 _PRUNE_OPTION = click.option(
@@ -91,6 +93,13 @@ def plan(
     show_default=True,
     help="Seconds after which the store frees our lock if gwctl dies.",
 )
+@click.option(
+    "--verify",
+    "verify_first",
+    is_flag=True,
+    help="First prove with their providers the credentials it writes; apply nothing if one "
+    "is not verified.",
+)
 @click.pass_obj
 def apply(
     invocation: Invocation,
@@ -100,6 +109,7 @@ def apply(
     force: bool,
     lock_timeout: float,
     lock_ttl: int,
+    verify_first: bool,
 ) -> None:
     """Apply the changes (after confirmation), or exactly the reviewed SAVED_PLAN."""
     from gwctl.cli.output.applied import render_applied
@@ -110,7 +120,9 @@ def apply(
             "apply needs a confirmation and there is no terminal: pass "
             "--auto-approve (CI), or apply a reviewed plan file"
         )
-    request = ApplyRequest(saved_plan, auto_approve, prune, force, lock_timeout, lock_ttl)
+    request = ApplyRequest(
+        saved_plan, auto_approve, prune, force, lock_timeout, lock_ttl, verify_first
+    )
     with Terminal() as terminal:
         applied = apply_changes(invocation.settings(), request, terminal)
     message = render_applied(applied)
@@ -134,6 +146,60 @@ def drift(invocation: Invocation, fmt: str) -> None:
         sys.exit(EXIT_CHANGES)
 
 
+@click.command()
+@click.argument("keys", nargs=-1)
+@click.option(
+    "--changed",
+    is_flag=True,
+    help="Only accounts whose secret file differs from the one the store last applied.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(VERIFY_FORMATS), default="text", show_default=True
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1, max=64),
+    default=DEFAULT_JOBS,
+    show_default=True,
+    help="Requests in flight at once.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1, max=300),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Seconds each provider has to answer.",
+)
+@click.pass_obj
+def verify(
+    invocation: Invocation,
+    keys: tuple[str, ...],
+    changed: bool,
+    fmt: str,
+    jobs: int,
+    timeout: float,
+) -> None:
+    """Prove with each provider that the credentials are accepted: one read-only request
+    per account, no message sent (exit 0 all verified, 1 any refused, 3 only unreachable).
+
+    KEYS name accounts (inactive ones too); without, every active account is verified.
+
+    \b
+    Example, in a pull request's CI job:
+      gwctl verify --changed
+    """
+    from gwctl.cli.output.verified import render_verify
+    from gwctl.cli.terminal import colour
+    from gwctl.core.verify_limits import ProbeLimits
+    from gwctl.reconcile.verify import VerifyRequest, verify_accounts
+
+    request = VerifyRequest(keys, changed, ProbeLimits(jobs=jobs, timeout=timeout))
+    with Terminal() as terminal:
+        report = verify_accounts(invocation.settings(), request, progress=terminal.progress)
+    click.echo(render_verify(report, fmt, colour=colour() and fmt == "text"))
+    sys.exit(report.exit_code)
+
+
 @click.command(name="import")
 @click.argument("keys", nargs=-1)
 @click.option("--all", "all_unmanaged", is_flag=True, help="Import every unmanaged account.")
@@ -149,4 +215,4 @@ def import_(invocation: Invocation, keys: tuple[str, ...], all_unmanaged: bool) 
     import_accounts(settings, keys, all_unmanaged, lambda done: click.echo(imported_text(done)))
 
 
-COMMANDS = (plan, apply, drift, import_)
+COMMANDS = (plan, apply, drift, verify, import_)

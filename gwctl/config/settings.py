@@ -7,11 +7,13 @@ that holds it (GWCTL_TOKEN by default).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gwctl.config.strict_yaml import Document, load_file
+from gwctl.config.verify_settings import verify_base_urls
 from gwctl.core.private_dir import PRIVATE_DIR
 from gwctl.core.problems import ConfigError, Problem
 
@@ -57,9 +59,11 @@ class Settings:
     store: StoreTarget
     prune: bool = False
     safety: Safety = field(default_factory=Safety)
+    # `gwctl verify`: a provider's base URL instead of its schema's (gwctl.config.verify_settings)
+    verify_base_urls: Mapping[str, str] = field(default_factory=dict)
 
 
-_TOP_KEYS = {"store", "prune", "safety", "environments"}
+_TOP_KEYS = {"store", "prune", "safety", "environments", "verify"}
 _STORE_KEYS = {"url", "token_env"}
 _SAFETY_KEYS = {"max_fraction", "min_existing"}
 
@@ -98,6 +102,8 @@ def load_settings(root: Path, environment: str | None = None) -> Settings:
     safety = data.get("safety") or {}
     if document is not None:
         problems += _unknown_keys(document, ("safety",), safety, _SAFETY_KEYS)
+    base_urls, verify_problems = verify_base_urls(document, environment)
+    problems += verify_problems
     if problems:
         raise ConfigError(problems)
     url = os.environ.get(STORE_URL_ENV) if environment is None else None
@@ -113,6 +119,7 @@ def load_settings(root: Path, environment: str | None = None) -> Settings:
             max_fraction=float(safety.get("max_fraction", Safety.max_fraction)),
             min_existing=int(safety.get("min_existing", Safety.min_existing)),
         ),
+        verify_base_urls=base_urls,
     )
 
 

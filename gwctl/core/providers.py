@@ -22,6 +22,7 @@ from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 
 from gwctl.core.schema_checks import SchemaValidator, Violation, schema_violations
+from gwctl.core.verify_spec import VerifySpec, VerifySpecError, parse_verify_spec
 from gwctl.errors import GwctlError
 
 SCHEMA_DIR_ENV = "GWCTL_SCHEMA_DIR"
@@ -51,6 +52,7 @@ class Provider:
     signup_link: str
     schema: Mapping[str, Any]
     credentials: tuple[CredentialField, ...]
+    verify: VerifySpec | None  # how `gwctl verify` proves credentials (`x-gwctl-verify`)
     _account_validator: Validator
     _credentials_validator: Validator
 
@@ -200,6 +202,7 @@ def _provider(path: Path, schema: dict[str, Any], registry: Registry[Any]) -> Pr
                 f"{path}: credential {field.name!r} maps to unknown column {field.column!r};"
                 f" use one of {', '.join(STORE_COLUMNS)}"
             )
+    verify = _verify_spec(path, schema)
     # Validators run on a copy with the plain `$ref`s replaced by their targets: resolving a
     # reference through the registry on every validation was 60% of the validation time.
     documents = {COMMON_SCHEMA: registry.contents(_BASE_URI + COMMON_SCHEMA), path.name: schema}
@@ -213,11 +216,25 @@ def _provider(path: Path, schema: dict[str, Any], registry: Registry[Any]) -> Pr
         signup_link=str(meta.get("signup_link", "")),
         schema=schema,
         credentials=credentials,
+        verify=verify,
         _account_validator=SchemaValidator(
             _inline_refs(schema, documents, path.name), registry=registry
         ),
         _credentials_validator=SchemaValidator(credentials_inlined, registry=registry),
     )
+
+
+def _verify_spec(path: Path, schema: Mapping[str, Any]) -> VerifySpec | None:
+    """The schema's `x-gwctl-verify` block, checked; its placeholders may name only
+    required credentials, so every account can fill them."""
+    block = schema.get("x-gwctl-verify")
+    if block is None:
+        return None
+    try:
+        required = frozenset(schema["$defs"]["credentials"].get("required", ()))
+        return parse_verify_spec(block, required, str(path))
+    except VerifySpecError as exc:
+        raise SchemaDirError(str(exc)) from None
 
 
 # Keywords whose values are data, not subschemas: never rewritten.

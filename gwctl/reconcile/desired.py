@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from gwctl.config.loader import LoadedAccount
 from gwctl.config.secrets import SecretError, decrypt_many
+from gwctl.core.model import Secret
 from gwctl.core.problems import Problem
 from gwctl.reconcile.plan import Desired, Live, secret_unchanged
 
@@ -26,33 +27,56 @@ def desired_state(
     `progress(total)` is asked for a callback advanced by one per decrypted file.
     """
     live_by_key = {gateway["key"]: gateway for gateway in live}
-    to_decrypt = {
-        loaded.secret_document.file: loaded
+    to_decrypt = [
+        loaded
         for loaded in accounts
-        if not secret_unchanged(loaded.account, _live_of(loaded, live_by_key))
-    }
+        if not secret_unchanged(loaded.account, live_of(loaded, live_by_key))
+    ]
+    credentials, failed, problems = _decrypt(to_decrypt, progress)
+    desired = [
+        Desired(loaded.account, loaded.provider, credentials.get(loaded.account.key))
+        for loaded in accounts
+        if loaded.account.key not in failed
+    ]
+    return desired, problems
+
+
+def decrypt_credentials(
+    accounts: Sequence[LoadedAccount], progress: Callable[[int], Progress] | None = None
+) -> tuple[dict[str, dict[str, Secret]], list[Problem]]:
+    """Each account's credentials by key, decrypted and checked against its schema."""
+    credentials, _, problems = _decrypt(accounts, progress)
+    return credentials, problems
+
+
+def _decrypt(
+    accounts: Sequence[LoadedAccount], progress: Callable[[int], Progress] | None
+) -> tuple[dict[str, dict[str, Secret]], set[str], list[Problem]]:
     results = decrypt_many(
-        {name: loaded.secret_path for name, loaded in to_decrypt.items()},
-        progress=progress(len(to_decrypt)) if progress else None,
+        {loaded.secret_document.file: loaded.secret_path for loaded in accounts},
+        progress=progress(len(accounts)) if progress else None,
     )
-    desired, problems = [], []
+    credentials: dict[str, dict[str, Secret]] = {}
+    failed: set[str] = set()
+    problems: list[Problem] = []
     for loaded in accounts:
-        result = results.get(loaded.secret_document.file)
+        result = results[loaded.secret_document.file]
         if isinstance(result, SecretError):
             problems.append(Problem(loaded.secret_document.file, 1, 1, str(result), "decrypt"))
+            failed.add(loaded.account.key)
             continue
-        if result is not None:
-            violations = loaded.provider.validate_credentials(
-                {name: secret.reveal() for name, secret in result.items()}
-            )
-            problems.extend(
-                loaded.secret_document.problem(v.path, v.message, v.code) for v in violations
-            )
-        desired.append(Desired(loaded.account, loaded.provider, result))
-    return desired, sorted(problems)
+        violations = loaded.provider.validate_credentials(
+            {name: secret.reveal() for name, secret in result.items()}
+        )
+        problems.extend(
+            loaded.secret_document.problem(v.path, v.message, v.code) for v in violations
+        )
+        credentials[loaded.account.key] = result
+    return credentials, failed, sorted(problems)
 
 
-def _live_of(loaded: LoadedAccount, live_by_key: Mapping[str, Live]) -> Live | None:
+def live_of(loaded: LoadedAccount, live_by_key: Mapping[str, Live]) -> Live | None:
+    """The live gateway an account diffs against: by key, or by `moved_from` for a rename."""
     account = loaded.account
     if account.key in live_by_key:
         return live_by_key[account.key]

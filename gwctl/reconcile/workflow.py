@@ -17,11 +17,13 @@ from typing import Literal, Protocol
 from gwctl.config.loader import LoadedConfig, load_config
 from gwctl.config.settings import Settings
 from gwctl.core.problems import ConfigError
+from gwctl.core.verify_limits import ProbeLimits
 from gwctl.core.views import ChangesetResult, PlanFile
 from gwctl.reconcile.apply import apply_lock, check_still_current, execute, read_saved_plan
 from gwctl.reconcile.desired import Progress, desired_state
 from gwctl.reconcile.plan import Desired, LiveGateway, Plan, diff, live_view, secrets_in_sync
 from gwctl.reconcile.safety import check_plan
+from gwctl.reconcile.verification import CredentialsNotVerified, VerifyReport, verify_planned
 from gwctl.remote.client import Lock, StoreClient
 from gwctl.remote.session import open_store
 
@@ -64,6 +66,7 @@ class ApplyRequest:
     force: bool = False
     lock_timeout: float = 0.0
     lock_ttl: int = 600
+    verify: bool = False  # prove the credentials it writes with their providers first
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,7 @@ class Applied:
     plan: Plan
     outcome: Literal["no changes", "declined", "applied"]
     result: ChangesetResult | None = None  # the store's answer, once applied
+    verification: VerifyReport | None = None  # apply --verify: the credentials it proved
 
 
 def load_checked(settings: Settings) -> LoadedConfig:
@@ -168,7 +172,20 @@ def _apply_checked(
     check_plan(planned.plan, planned.live, settings.safety, force=request.force)
     if not planned.plan.has_changes:
         return Applied(planned.plan, "no changes")
+    verification = _verified(settings, request, planned)
     approved = saved is not None or request.auto_approve or console.confirm(APPLY_QUESTION)
     if not approved:
-        return Applied(planned.plan, "declined")
-    return Applied(planned.plan, "applied", execute(client, planned.plan, planned.desired, lock))
+        return Applied(planned.plan, "declined", verification=verification)
+    result = execute(client, planned.plan, planned.desired, lock)
+    return Applied(planned.plan, "applied", result, verification)
+
+
+def _verified(settings: Settings, request: ApplyRequest, planned: Planned) -> VerifyReport | None:
+    """`apply --verify`: prove the credentials the plan writes before asking to apply;
+    CredentialsNotVerified (nothing written) unless every one of them is verified."""
+    if not request.verify:
+        return None
+    report = verify_planned(planned.plan, planned.desired, settings.verify_base_urls, ProbeLimits())
+    if not report.all_verified:
+        raise CredentialsNotVerified(report)
+    return report
