@@ -44,6 +44,7 @@ from tests.support.age import (
 )
 from tests.support.cli import Outcome, invoke
 from tests.support.paths import REPO_ROOT
+from tests.support.providers import ProviderServer, point_at
 from tests.support.repos import ConfigDirFactory, ConfigRepo, example_repository
 from tests.support.servers import LiveStore, start_server
 from tests.support.web import CHROMIUM, CHROMIUM_ARGS
@@ -196,6 +197,23 @@ def remote(repo: ConfigRepo, live_store: LiveStore, monkeypatch: pytest.MonkeyPa
 
 
 # --- the browser ----------------------------------------------------------------------------------
+
+
+# --- the providers' APIs, on this machine ---------------------------------------------------------
+
+
+@pytest.fixture
+def providers() -> Iterator[ProviderServer]:
+    """Infobip, Twilio and Clickatell answering as their documentation shows, on 127.0.0.1."""
+    with ProviderServer() as server:
+        yield server
+
+
+@pytest.fixture
+def pointed(repo: ConfigRepo, providers: ProviderServer) -> ConfigRepo:
+    """The example repository, its gwctl.yaml sending every check to `providers`."""
+    point_at(repo, providers.base_url)
+    return repo
 
 
 @pytest.fixture(scope="session")

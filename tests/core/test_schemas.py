@@ -21,6 +21,7 @@ from tests.support.accounts import account
 from tests.support.age import AgeIdentity
 from tests.support.cli import invoke
 from tests.support.paths import REPO_ROOT
+from tests.support.providers import ProviderServer, point_at
 from tests.support.repos import ConfigDirFactory
 
 SCHEMA_DIR = REPO_ROOT / "schema"
@@ -230,6 +231,19 @@ VONAGE = {
         "company_name": "Vonage",
         "signup_link": "https://dashboard.nexmo.com/sign-up",
     },
+    # Vonage's account balance: api_key and api_secret in the query, as its API reference shows
+    "x-gwctl-verify": {
+        "base_url": "https://rest.nexmo.com",
+        "request": {
+            "method": "GET",
+            "path": "/account/get-balance",
+            "query": {"api_key": "{api_key}", "api_secret": "{api_secret}"},
+        },
+        "outcomes": [
+            {"status": 200, "verdict": "verified"},
+            {"status": 401, "verdict": "rejected", "reason": "API key or secret refused"},
+        ],
+    },
     "type": "object",
     "properties": {
         "provider": {
@@ -336,3 +350,28 @@ def test_the_fourth_providers_rules_come_from_its_file(
         "gateways.d/vonage-eu.secret.yaml:1:10: 'api_key' (API Key) is not valid"
     )
     assert "NOT-HEX!" not in outcome.output
+
+
+@pytest.mark.usefixtures("with_vonage")
+def test_the_fourth_provider_is_verified_as_its_file_declares(
+    config_dir: ConfigDirFactory, sops_env: AgeIdentity, providers: ProviderServer
+) -> None:
+    repo = config_dir(
+        {"vonage-eu": account("vonage", "Vonage EU"), "vonage-uk": account("vonage", "Vonage UK")},
+        secrets={
+            "vonage-eu": {"api_key": "0a1b2c3d", "api_secret": "s" * 16},
+            "vonage-uk": {"api_key": "4e5f6a7b", "api_secret": "t" * 16},
+        },
+    )
+    point_at(repo, providers.base_url, providers=("vonage",))
+    providers.answer("4e5f6a7b", "rejected")
+
+    outcome = invoke("-C", repo.root, "verify")
+
+    assert outcome.exit_code == 1
+    assert "vonage-eu  verified     credentials accepted (HTTP 200)" in outcome.stdout
+    assert "vonage-uk  rejected     API key or secret refused (HTTP 401)" in outcome.stdout
+    assert {request.query["api_secret"][0] for request in providers.requests} == {
+        "s" * 16,
+        "t" * 16,
+    }

@@ -27,6 +27,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import yaml
+
+from tests.support.repos import ConfigRepo
+
+PROVIDERS = ("infobip", "twilio", "clickatell")
 SCENARIOS = (
     "ok",
     "rejected",
@@ -183,7 +188,9 @@ def _identify(request: Recorded) -> tuple[str, str]:
 
 
 def _json(status: int, body: Any, **headers: str) -> Answer:
-    return Answer(status, json.dumps(body).encode(), {"Content-Type": "application/json", **headers})
+    return Answer(
+        status, json.dumps(body).encode(), {"Content-Type": "application/json", **headers}
+    )
 
 
 def _text(body: str, status: int = 200) -> Answer:
@@ -324,3 +331,9 @@ def self_signed_context(directory: Path) -> ssl.SSLContext:
 def tls_server(directory: Path) -> Iterator[ProviderServer]:
     with ProviderServer(tls_context=self_signed_context(directory)) as server:
         yield server
+
+
+def point_at(repo: ConfigRepo, base_url: str, *, providers: tuple[str, ...] = PROVIDERS) -> None:
+    """The repository's gwctl.yaml sends every provider's check to `base_url`."""
+    settings = {"verify": {"base_urls": dict.fromkeys(providers, base_url)}}
+    repo.write_plain("gwctl.yaml", yaml.safe_dump(settings))
