@@ -35,8 +35,9 @@ from tests.support.ci import (
     serve_gitlab,
 )
 from tests.support.paths import REPO_ROOT
-from tests.support.repos import ConfigRepo
-from tests.support.servers import LiveStore
+from tests.support.providers import ProviderServer, point_at
+from tests.support.repos import SECRETS, ConfigRepo
+from tests.support.servers import LiveStore, free_port
 
 DOC = REPO_ROOT / "docs" / "ci.md"
 SHA, HEAD_SHA, RUN_ID = "a" * 40, "b" * 40, "4242"
@@ -234,7 +235,7 @@ def test_secrets_reach_only_the_steps_that_run_gwctl_against_the_store() -> None
         assert "env" not in job
         for step in job["steps"]:
             has_secret = "secrets." in yaml.safe_dump(step.get("env") or {})
-            runs_gwctl = re.search(r"^gwctl (plan|apply|drift)", step.get("run", ""), re.M)
+            runs_gwctl = re.search(r"^gwctl (plan|verify|apply|drift)", step.get("run", ""), re.M)
             assert has_secret == bool(runs_gwctl), step.get("name")
     for step in action()["runs"]["steps"]:
         env = yaml.safe_dump(step.get("env") or {})
@@ -554,6 +555,82 @@ def test_action_drift_fails_and_says_so_in_its_outputs(
     assert outcome.outputs == {"changes": "true", "exit-code": "2"}
 
 
+# --- verify: the pull request's changed credentials, proven with their providers ---------------
+
+
+@pytest.fixture
+def rotated(repo: ConfigRepo, providers: ProviderServer) -> ConfigRepo:
+    """Everything applied; then a pull request rotates infobip-eu's API key. The repository's
+    gwctl.yaml sends the providers' checks to the local `providers`."""
+    point_at(repo, providers.base_url)
+    apply_everything(repo)
+    repo.write_secret("infobip-eu", {**SECRETS["infobip-eu"], "api_key": ROTATED_KEY})
+    return repo
+
+
+ROTATED_KEY = "infobip-eu-rotated-5555"
+VERIFY_STEP = "verify the changed credentials"
+
+
+def test_github_verify_passes_when_the_changed_credentials_are_accepted(
+    rotated: ConfigRepo, ci: Runner, contexts: dict[str, Any], providers: ProviderServer
+) -> None:
+    outcome = run_step(ci, "plan", VERIFY_STEP, contexts)
+
+    assert outcome.returncode == 0, outcome.output
+    assert "infobip-eu  verified" in outcome.stdout
+    assert [r.headers["authorization"] for r in providers.requests] == [f"App {ROTATED_KEY}"]
+
+
+def test_github_verify_fails_the_pull_request_on_a_refused_credential(
+    rotated: ConfigRepo, ci: Runner, contexts: dict[str, Any], providers: ProviderServer
+) -> None:
+    providers.answer(ROTATED_KEY, "rejected")
+
+    outcome = run_step(ci, "plan", VERIFY_STEP, contexts)
+
+    assert outcome.returncode == 1
+    assert "infobip-eu  rejected     API key refused (UNAUTHORIZED) (HTTP 401)" in outcome.stdout
+
+
+def test_github_verify_only_warns_when_a_provider_is_unreachable(
+    rotated: ConfigRepo, ci: Runner, contexts: dict[str, Any], providers: ProviderServer
+) -> None:
+    providers.answer(ROTATED_KEY, "error")
+
+    outcome = run_step(ci, "plan", VERIFY_STEP, contexts)
+
+    assert outcome.returncode == 0, outcome.output
+    assert "::warning title=Credentials not verified::" in outcome.stdout
+
+
+def test_action_verify_reports_a_refused_credential_in_its_outputs(
+    rotated: ConfigRepo, ci: Runner, contexts: dict[str, Any], providers: ProviderServer
+) -> None:
+    providers.answer(ROTATED_KEY, "suspended")
+    secrets = action_secrets(contexts, "GWCTL_READ_TOKEN")
+
+    outcome = run_action(ci, contexts, "gwctl", command="verify", **secrets)
+
+    assert outcome.returncode == 1
+    assert outcome.outputs == {"changes": "true", "exit-code": "1"}
+
+
+@pytest.mark.parametrize(("strict", "returncode"), [("false", 0), ("true", 3)])
+def test_action_verify_fails_on_an_unreachable_provider_only_when_asked(
+    rotated: ConfigRepo, ci: Runner, contexts: dict[str, Any], strict: str, returncode: int
+) -> None:
+    secrets = action_secrets(contexts, "GWCTL_READ_TOKEN")
+    point_at(rotated, f"http://127.0.0.1:{free_port()}")  # nothing listens there
+
+    outcome = run_action(
+        ci, contexts, "gwctl", command="verify", **{"fail-on-unreachable": strict}, **secrets
+    )
+
+    assert outcome.returncode == returncode, outcome.output
+    assert outcome.outputs == {"changes": "true", "exit-code": "3"}
+
+
 # --- GitLab -------------------------------------------------------------------------------------
 
 
@@ -786,3 +863,25 @@ def test_the_install_step_installs_the_pinned_gwctl(tmp_path: Path) -> None:
         timeout=60,
     )
     assert ".gitlab-ci.yml" in packaged.stdout
+
+
+def test_gitlab_plan_fails_on_a_refused_changed_credential(
+    repo: ConfigRepo,
+    ci: Runner,
+    gitlab_vars: dict[str, str],
+    gitlab_api: GitLabApi,
+    providers: ProviderServer,
+) -> None:
+    point_at(repo, providers.base_url)
+    apply_everything(repo)
+    repo.write_secret("twilio-us", {**SECRETS["twilio-us"], "auth_token": "ef" * 16})
+    providers.answer(SECRETS["twilio-us"]["account_sid"], "rejected")
+    gitlab_notes(gitlab_api, [])
+
+    outcome = gitlab_job(ci, "plan", gitlab_vars)
+
+    assert outcome.returncode == 1
+    assert (
+        "twilio-us  rejected     SID or Auth Token refused (Twilio error 20003)" in outcome.output
+    )
+    assert [r for r in gitlab_api.requests if r["method"] == "POST"] == []  # no note posted
