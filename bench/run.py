@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench import generate
+from bench import generate, verify
 from bench.measure import Measured, run
 
 REPO = Path(__file__).resolve().parent.parent
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> None:
     }
     env.update(SOPS_AGE_KEY_FILE=str(key_file), NO_COLOR="1")
     started = time.perf_counter()
-    pool = generate.ensure_pool(cache, max(sizes), env, log=_log)
+    pool = generate.ensure_pool(cache, max(*sizes, verify.ACCOUNTS), env, log=_log)
     _log(f"pool ready in {time.perf_counter() - started:.0f} s")
     run([GWCTL, "--version"], env)  # warm the bytecode caches
     work = Path(tempfile.mkdtemp(prefix="gwctl-bench-"))
@@ -102,6 +102,8 @@ def main(argv: list[str] | None = None) -> None:
         for size in sizes:
             rows += _size(size, pool, work, env, args, store_list if size == max(sizes) else None)
         _estimate_naive(rows, sizes)
+        verified = verify.verify_benchmark(pool, work, env, GWCTL)
+        _log(verify.summary(verified))
     finally:
         if args.keep:
             _log(f"kept the work directory {work}")
@@ -113,6 +115,7 @@ def main(argv: list[str] | None = None) -> None:
         "sizes": sizes,
         "rows": [asdict(r) for r in rows],
         "store_list": store_list,
+        "verify": verified,
         "total_s": round(time.perf_counter() - started, 1),
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -124,6 +127,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{store_list['best_s']:.3f} s best of {store_list['repeats']} "
             f"(first {store_list['first_s']:.3f} s)"
         )
+    print(f"\n{verify.summary(verified)}")
     print(f"\nmachine: {host['summary']}; total {report['total_s']} s; JSON: {args.output}")
 
 

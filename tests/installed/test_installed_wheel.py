@@ -15,6 +15,7 @@ from tests.support.accounts import TWILIO_SID, png_bytes
 from tests.support.age import AgeIdentity
 from tests.support.canaries import CANARY_HEX
 from tests.support.distribution import Distribution
+from tests.support.providers import ProviderServer
 from tests.support.servers import free_port
 
 RUNTIME_FILES = (
@@ -114,21 +115,16 @@ def test_a_server_database_without_its_driver_names_the_extra(
     assert "Traceback" not in result.stderr
 
 
-def test_a_new_user_goes_from_init_to_a_converged_store(
-    distribution: Distribution,
-    user_repo: Path,
-    user_env: dict[str, str],
-    age_identity: AgeIdentity,
-) -> None:
-    ok(gwctl(distribution, user_repo, user_env, "init"))
-    assert age_identity.public_key in (user_repo / ".sops.yaml").read_text()
-    (user_repo / "gateways.d" / "logos").mkdir()
-    (user_repo / "gateways.d" / "logos" / "twilio.png").write_bytes(png_bytes())
+def init_with_one_twilio_account(dist: Distribution, root: Path, env: dict[str, str]) -> None:
+    """`gwctl init`, then `gwctl add twilio twilio-us` with its logo, as a user does it."""
+    ok(gwctl(dist, root, env, "init"))
+    (root / "gateways.d" / "logos").mkdir()
+    (root / "gateways.d" / "logos" / "twilio.png").write_bytes(png_bytes())
     ok(
         gwctl(
-            distribution,
-            user_repo,
-            user_env,
+            dist,
+            root,
+            env,
             "add",
             "twilio",
             "twilio-us",
@@ -149,6 +145,16 @@ def test_a_new_user_goes_from_init_to_a_converged_store(
             stdin=f"account_sid={TWILIO_SID}\nauth_token={CANARY_HEX}\n",
         )
     )
+
+
+def test_a_new_user_goes_from_init_to_a_converged_store(
+    distribution: Distribution,
+    user_repo: Path,
+    user_env: dict[str, str],
+    age_identity: AgeIdentity,
+) -> None:
+    init_with_one_twilio_account(distribution, user_repo, user_env)
+    assert age_identity.public_key in (user_repo / ".sops.yaml").read_text()
     assert "valid: 1 account" in ok(gwctl(distribution, user_repo, user_env, "validate"))
     assert "1 to create" in ok(
         gwctl(distribution, user_repo, user_env, "plan", "--detailed-exitcode"), code=2
@@ -159,6 +165,25 @@ def test_a_new_user_goes_from_init_to_a_converged_store(
     )
     assert_nothing_private_is_staged(user_repo, user_env)
     assert_nothing_on_disk_holds(user_repo, CANARY_HEX)
+
+
+def test_the_installed_gwctl_verifies_with_the_check_its_packaged_schema_declares(
+    distribution: Distribution,
+    user_repo: Path,
+    user_env: dict[str, str],
+    providers: ProviderServer,
+) -> None:
+    init_with_one_twilio_account(distribution, user_repo, user_env)
+    (user_repo / "gwctl.yaml").write_text(
+        f"verify:\n  base_urls:\n    twilio: {providers.base_url}\n", encoding="utf-8"
+    )
+
+    verified = ok(gwctl(distribution, user_repo, user_env, "verify"))
+    applied = ok(gwctl(distribution, user_repo, user_env, "apply", "--auto-approve", "--verify"))
+
+    assert "twilio-us  verified     credentials accepted (HTTP 200)" in verified
+    assert "Verified 1 of 1 account." in applied
+    assert [request.basic_auth for request in providers.requests] == [(TWILIO_SID, CANARY_HEX)] * 2
 
 
 def test_the_installed_store_serves_the_page_to_a_signed_in_admin(
