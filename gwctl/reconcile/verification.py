@@ -14,6 +14,7 @@ from gwctl.errors import EXIT_ERROR, EXIT_OK, EXIT_UNREACHABLE, GwctlError
 from gwctl.reconcile.plan import Desired, Plan
 
 REFUSED = ("rejected", "suspended")
+INACTIVE = "inactive: verified only when named (gwctl verify KEY)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +112,3 @@ def verify_planned(
             continue
         candidates.append(Candidate(item.account, item.provider, item.credentials))
     return verify_candidates(candidates, base_urls, limits, skipped)
-
-
-INACTIVE = "inactive: verified only when named (gwctl verify KEY)"

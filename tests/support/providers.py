@@ -141,6 +141,9 @@ class ProviderServer:
 def _handler_for(server: ProviderServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # headers and body go out in two writes: with Nagle's algorithm on, the body waits
+        # for the client's delayed ACK (40 ms), slower than the providers' own servers
+        disable_nagle_algorithm = True
 
         def do_GET(self) -> None:
             self._serve()
