@@ -13,7 +13,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -193,31 +193,37 @@ def decrypt_many(
     files: Mapping[str, Path],
     max_workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    each: Callable[[str, dict[str, Secret] | SecretError], None] | None = None,
 ) -> dict[str, dict[str, Secret] | SecretError]:
     """Decrypt several files concurrently; each result is the values or that file's error.
 
     Each sops call is a separate process, CPU-bound in its own start-up, so the useful
-    parallelism is the number of cores. `progress` is called with 1 as each file is done.
-    A sops that cannot run at all is no file's fault: it raises SopsNotFoundError once.
+    parallelism is the number of cores. As each file is done, `progress` is called with 1
+    and `each` with its name and result (in the worker's thread: `gwctl verify` starts that
+    account's request while the other files are still decrypting). A sops that cannot run
+    at all is no file's fault: it raises SopsNotFoundError once.
     """
     workers = max_workers or max(1, os.cpu_count() or 1)
 
-    def one(item: tuple[str, Path]) -> tuple[str, dict[str, Secret] | SecretError]:
-        display, path = item
+    def one(display: str, path: Path) -> dict[str, Secret] | SecretError:
         try:
-            return display, decrypt_file(path, display)
+            result: dict[str, Secret] | SecretError = decrypt_file(path, display)
         except SopsNotFoundError:
             raise
         except SecretError as exc:
-            return display, exc
+            result = exc
+        if each is not None:
+            each(display, result)
+        return result
 
     results: dict[str, dict[str, Secret] | SecretError] = {}
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for display, result in pool.map(one, files.items()):
-            results[display] = result
+        futures = {pool.submit(one, display, path): display for display, path in files.items()}
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
             if progress is not None:
                 progress(1)
-    return results
+    return {display: results[display] for display in files}
 
 
 def _explain_failure(code: int, stderr: bytes, display: str) -> str:

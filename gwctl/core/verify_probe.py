@@ -13,7 +13,7 @@ import email.utils
 import socket
 import ssl
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -46,27 +46,70 @@ class ProbeResult:
     attempts: int = 1
 
 
+HandOver = Callable[[Probe], None]
+
+
 def run_probes(probes: Sequence[Probe], limits: ProbeLimits | None = None) -> list[ProbeResult]:
     """Every probe's result, in the order given (blocking; call it where no event loop runs)."""
-    return asyncio.run(probe_all(probes, limits or ProbeLimits()))
+
+    def make(hand_over: HandOver) -> None:
+        for probe in probes:
+            hand_over(probe)
+
+    return run_probes_as_made(make, limits)
 
 
-async def probe_all(probes: Sequence[Probe], limits: ProbeLimits) -> list[ProbeResult]:
-    """At most `limits.jobs` requests in flight at once."""
+def run_probes_as_made(
+    make: Callable[[HandOver], None], limits: ProbeLimits | None = None
+) -> list[ProbeResult]:
+    """Run `make(hand_over)` in a thread and send each probe it hands over at once, so that
+    making probes (decrypting credentials) and waiting on providers overlap. Results come
+    in the order the probes were handed over. An exception of `make` is raised once the
+    requests already under way have been cancelled."""
+    return asyncio.run(_as_made(make, limits or ProbeLimits()))
+
+
+async def _as_made(make: Callable[[HandOver], None], limits: ProbeLimits) -> list[ProbeResult]:
+    loop = asyncio.get_running_loop()
+    made: asyncio.Queue[Probe | None] = asyncio.Queue()
+
+    def hand_over(probe: Probe) -> None:
+        loop.call_soon_threadsafe(made.put_nowait, probe)
+
+    def maker() -> None:
+        try:
+            make(hand_over)
+        finally:
+            loop.call_soon_threadsafe(made.put_nowait, None)  # no more probes
+
+    making = loop.run_in_executor(None, maker)
     gate = asyncio.Semaphore(limits.jobs)
-    pool = httpx.Limits(max_connections=limits.jobs, max_keepalive_connections=limits.jobs)
-    async with httpx.AsyncClient(
-        limits=pool,
-        timeout=httpx.Timeout(limits.timeout),
-        follow_redirects=False,  # a redirect could carry the credentials elsewhere
-        headers={"User-Agent": USER_AGENT},
-    ) as client:
+    async with _client(limits) as client:
 
         async def one(probe: Probe) -> ProbeResult:
             async with gate:
                 return await _probe(client, probe, limits)
 
-        return list(await asyncio.gather(*(one(probe) for probe in probes)))
+        tasks = []
+        while (probe := await made.get()) is not None:
+            tasks.append(asyncio.create_task(one(probe)))
+        try:
+            await making
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        return list(await asyncio.gather(*tasks))
+
+
+def _client(limits: ProbeLimits) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        limits=httpx.Limits(max_connections=limits.jobs, max_keepalive_connections=limits.jobs),
+        timeout=httpx.Timeout(limits.timeout),
+        follow_redirects=False,  # a redirect could carry the credentials elsewhere
+        headers={"User-Agent": USER_AGENT},
+    )
 
 
 async def _probe(client: httpx.AsyncClient, probe: Probe, limits: ProbeLimits) -> ProbeResult:

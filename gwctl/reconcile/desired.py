@@ -41,30 +41,38 @@ def desired_state(
     return desired, problems
 
 
+Decrypted = Callable[[LoadedAccount, dict[str, Secret]], None]
+
+
 def decrypt_credentials(
-    accounts: Sequence[LoadedAccount], progress: Callable[[int], Progress] | None = None
+    accounts: Sequence[LoadedAccount],
+    progress: Callable[[int], Progress] | None = None,
+    each: Decrypted | None = None,
 ) -> tuple[dict[str, dict[str, Secret]], list[Problem]]:
-    """Each account's credentials by key, decrypted and checked against its schema."""
-    credentials, _, problems = _decrypt(accounts, progress)
+    """Each account's credentials by key, decrypted and checked against its schema.
+
+    `each(account, credentials)` is called, in a decrypting thread, as soon as one account's
+    credentials are decrypted and valid."""
+    credentials, _, problems = _decrypt(accounts, progress, each)
     return credentials, problems
 
 
 def _decrypt(
-    accounts: Sequence[LoadedAccount], progress: Callable[[int], Progress] | None
+    accounts: Sequence[LoadedAccount],
+    progress: Callable[[int], Progress] | None,
+    each: Decrypted | None = None,
 ) -> tuple[dict[str, dict[str, Secret]], set[str], list[Problem]]:
-    results = decrypt_many(
-        {loaded.secret_document.file: loaded.secret_path for loaded in accounts},
-        progress=progress(len(accounts)) if progress else None,
-    )
+    by_file = {loaded.secret_document.file: loaded for loaded in accounts}
     credentials: dict[str, dict[str, Secret]] = {}
     failed: set[str] = set()
     problems: list[Problem] = []
-    for loaded in accounts:
-        result = results[loaded.secret_document.file]
+
+    def checked(display: str, result: dict[str, Secret] | SecretError) -> None:
+        loaded = by_file[display]
         if isinstance(result, SecretError):
-            problems.append(Problem(loaded.secret_document.file, 1, 1, str(result), "decrypt"))
+            problems.append(Problem(display, 1, 1, str(result), "decrypt"))
             failed.add(loaded.account.key)
-            continue
+            return
         violations = loaded.provider.validate_credentials(
             {name: secret.reveal() for name, secret in result.items()}
         )
@@ -72,6 +80,14 @@ def _decrypt(
             loaded.secret_document.problem(v.path, v.message, v.code) for v in violations
         )
         credentials[loaded.account.key] = result
+        if each is not None and not violations:
+            each(loaded, result)
+
+    decrypt_many(
+        {display: loaded.secret_path for display, loaded in by_file.items()},
+        progress=progress(len(accounts)) if progress else None,
+        each=checked,
+    )
     return credentials, failed, sorted(problems)
 
 

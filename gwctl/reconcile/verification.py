@@ -73,6 +73,17 @@ class CredentialsNotVerified(GwctlError):
         )
 
 
+def probe_for(candidate: Candidate, base_urls: Mapping[str, str]) -> Probe | Skipped:
+    """The candidate's request, or why it has none (its provider declares no check)."""
+    spec = candidate.provider.verify
+    if spec is None:
+        reason = f"provider {candidate.provider.id} declares no verification"
+        return Skipped(candidate.account.key, reason)
+    values = {name: secret.reveal() for name, secret in candidate.credentials.items()}
+    request = spec.request_for(values, base_urls.get(candidate.provider.id))
+    return Probe(candidate.account.key, candidate.provider.id, spec, request)
+
+
 def verify_candidates(
     candidates: Iterable[Candidate],
     base_urls: Mapping[str, str],
@@ -81,17 +92,9 @@ def verify_candidates(
 ) -> VerifyReport:
     """One probe per candidate whose provider declares `x-gwctl-verify`; the others are
     reported as skipped."""
-    probes: list[Probe] = []
-    not_verifiable: list[Skipped] = []
-    for candidate in candidates:
-        spec = candidate.provider.verify
-        if spec is None:
-            reason = f"provider {candidate.provider.id} declares no verification"
-            not_verifiable.append(Skipped(candidate.account.key, reason))
-            continue
-        values = {name: secret.reveal() for name, secret in candidate.credentials.items()}
-        request = spec.request_for(values, base_urls.get(candidate.provider.id))
-        probes.append(Probe(candidate.account.key, candidate.provider.id, spec, request))
+    made = [probe_for(candidate, base_urls) for candidate in candidates]
+    probes = [probe for probe in made if isinstance(probe, Probe)]
+    not_verifiable = [skip for skip in made if isinstance(skip, Skipped)]
     results = run_probes(probes, limits) if probes else []
     return VerifyReport(tuple(results), (*skipped, *not_verifiable))
 

@@ -14,18 +14,14 @@ from dataclasses import dataclass, field
 
 from gwctl.config.loader import LoadedAccount
 from gwctl.config.settings import Settings
+from gwctl.core.model import Secret
 from gwctl.core.problems import ConfigError
 from gwctl.core.verify_limits import ProbeLimits
+from gwctl.core.verify_probe import HandOver, ProbeResult, run_probes_as_made
 from gwctl.errors import GwctlError
 from gwctl.reconcile.desired import Progress, decrypt_credentials, live_of
 from gwctl.reconcile.plan import secret_unchanged
-from gwctl.reconcile.verification import (
-    INACTIVE,
-    Candidate,
-    Skipped,
-    VerifyReport,
-    verify_candidates,
-)
+from gwctl.reconcile.verification import INACTIVE, Candidate, Skipped, VerifyReport, probe_for
 from gwctl.reconcile.workflow import StoreOpener, load_checked
 from gwctl.remote.session import open_store
 
@@ -57,14 +53,39 @@ def verify_accounts(
     if request.changed:
         chosen, unchanged = _changed_only(settings, chosen, opener)
         skipped += unchanged
-    credentials, problems = decrypt_credentials(chosen, progress)
-    if problems:
-        raise ConfigError(problems)
-    candidates = [
-        Candidate(loaded.account, loaded.provider, credentials[loaded.account.key])
-        for loaded in chosen
-    ]
-    return verify_candidates(candidates, settings.verify_base_urls, request.limits, skipped)
+    results, not_verifiable = _decrypt_and_probe(settings, chosen, request, progress)
+    return VerifyReport(results, (*skipped, *not_verifiable))
+
+
+def _decrypt_and_probe(
+    settings: Settings,
+    chosen: Sequence[LoadedAccount],
+    request: VerifyRequest,
+    progress: Callable[[int], Progress] | None,
+) -> tuple[tuple[ProbeResult, ...], list[Skipped]]:
+    """Each account's request goes out as soon as its file is decrypted: the providers'
+    answers are awaited while sops still decrypts the others. A file that cannot be
+    decrypted, or holds invalid credentials, is a ConfigError (requests under way are
+    cancelled); the results come in the accounts' order."""
+    not_verifiable: list[Skipped] = []
+
+    def make(hand_over: HandOver) -> None:
+        def decrypted(loaded: LoadedAccount, credentials: dict[str, Secret]) -> None:
+            candidate = Candidate(loaded.account, loaded.provider, credentials)
+            made = probe_for(candidate, settings.verify_base_urls)
+            if isinstance(made, Skipped):
+                not_verifiable.append(made)
+            else:
+                hand_over(made)
+
+        _, problems = decrypt_credentials(chosen, progress, each=decrypted)
+        if problems:
+            raise ConfigError(problems)
+
+    results = run_probes_as_made(make, request.limits) if chosen else []
+    order = {loaded.account.key: index for index, loaded in enumerate(chosen)}
+    ordered = sorted(results, key=lambda result: order[result.key])
+    return tuple(ordered), sorted(not_verifiable, key=lambda skip: order[skip.key])
 
 
 def _chosen(

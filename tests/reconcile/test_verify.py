@@ -362,3 +362,16 @@ def test_an_environments_base_url_overrides_the_top_level_one(
     outcome = invoke("-C", repo.root, "--env", "staging", "verify", "infobip-eu")
 
     assert outcome.exit_code == 0, outcome.output
+
+
+def test_invalid_credentials_in_a_secret_file_are_an_error_at_their_line(
+    pointed: ConfigRepo,
+) -> None:
+    pointed.write_secret("twilio-us", {**SECRETS["twilio-us"], "auth_token": "not-hex"})
+
+    outcome = verify(pointed)
+
+    assert outcome.exit_code == 1
+    assert outcome.stderr.startswith("gateways.d/twilio-us.secret.yaml:2:")
+    assert "must be a Twilio Auth Token" in outcome.stderr
+    assert "Verified" not in outcome.stdout
