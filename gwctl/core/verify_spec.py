@@ -235,7 +235,8 @@ def parse_verify_spec(block: Any, credential_names: frozenset[str], where: str) 
 
 def check_base_url(url: str) -> str | None:
     """Why `url` cannot be a verification base URL (None if it can): https, or http on a
-    loopback address only; no path parameters, query or fragment."""
+    loopback address only; no query, fragment, placeholder or user name and password. The
+    reason never quotes the URL: a URL can carry a password."""
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         return "must be an https:// URL"
@@ -243,6 +244,8 @@ def check_base_url(url: str) -> str | None:
         return "must be https:// (plain http only for a server on this machine)"
     if parts.query or parts.fragment or "{" in url:
         return "must be a plain base URL, without query, fragment or placeholders"
+    if parts.username or parts.password:  # credentials belong in the secret files
+        return "must not carry a user name or password"
     return None
 
 

@@ -160,6 +160,7 @@ def test_every_shipped_provider_declares_its_check() -> None:
         ),
         ("ftp://example.com", "must be an https:// URL"),
         ("https://example.com/?region=eu", "must be a plain base URL, without query, fragment"),
+        ("https://user:pw@example.com", "must not carry a user name or password"),
     ],
 )
 def test_base_urls_are_https_except_on_this_machine(url: str, why: str | None) -> None:
