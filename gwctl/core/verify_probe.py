@@ -9,9 +9,11 @@ URL and so a credential in its path or query.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -73,16 +75,23 @@ async def _as_made(make: Callable[[HandOver], None], limits: ProbeLimits) -> lis
     loop = asyncio.get_running_loop()
     made: asyncio.Queue[Probe | None] = asyncio.Queue()
 
+    making: asyncio.Future[None] = loop.create_future()
+
     def hand_over(probe: Probe) -> None:
         loop.call_soon_threadsafe(made.put_nowait, probe)
 
     def maker() -> None:
+        failure: BaseException | None = None
         try:
             make(hand_over)
-        finally:
-            loop.call_soon_threadsafe(made.put_nowait, None)  # no more probes
+        except BaseException as exc:  # raised in the loop's thread, by `await making`
+            failure = exc
+        _tell(loop, _settle, making, failure)
+        _tell(loop, made.put_nowait, None)  # no more probes
 
-    making = loop.run_in_executor(None, maker)
+    # A daemon thread, not the loop's executor: after Ctrl-C, asyncio.run would wait for it
+    # to decrypt every file left.
+    threading.Thread(target=maker, name="gwctl-verify-make", daemon=True).start()
     gate = asyncio.Semaphore(limits.jobs)
     async with _client(limits) as client:
 
@@ -101,6 +110,21 @@ async def _as_made(make: Callable[[HandOver], None], limits: ProbeLimits) -> lis
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
         return list(await asyncio.gather(*tasks))
+
+
+def _tell(loop: asyncio.AbstractEventLoop, callback: Callable[..., None], *args: object) -> None:
+    """Run `callback(*args)` in the loop's thread, unless the loop is gone (interrupted)."""
+    with contextlib.suppress(RuntimeError):
+        loop.call_soon_threadsafe(callback, *args)
+
+
+def _settle(future: asyncio.Future[None], failure: BaseException | None) -> None:
+    if future.done():
+        return
+    if failure is None:
+        future.set_result(None)
+    else:
+        future.set_exception(failure)
 
 
 def _client(limits: ProbeLimits) -> httpx.AsyncClient:

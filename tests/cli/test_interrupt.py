@@ -13,7 +13,8 @@ import pexpect
 from gwctl.config.settings import load_settings
 from gwctl.errors import EXIT_INTERRUPTED
 from gwctl.remote.session import open_store
-from tests.support.repos import ConfigRepo
+from tests.support.providers import ProviderServer
+from tests.support.repos import SECRETS, ConfigRepo
 
 if TYPE_CHECKING:  # the stubs make spawn generic; the class itself is not subscriptable
     Terminal = pexpect.spawn[str]
@@ -61,3 +62,22 @@ def test_ctrl_c_at_the_apply_confirmation_exits_130_and_applies_nothing(repo: Co
     with open_store(load_settings(repo.root, None)) as client:
         assert client.list_gateways() == []
         assert not client.lock_status()["held"]  # the lock was released on the way out
+
+
+def test_ctrl_c_while_verify_waits_on_a_provider_exits_130_at_once(
+    pointed: ConfigRepo, providers: ProviderServer
+) -> None:
+    providers.answer(SECRETS["twilio-us"]["account_sid"], "hang")
+    terminal = spawn(pointed, "verify", "twilio-us", "--timeout", "60")
+    terminal.timeout = 15  # well below the provider's 60 s: the interrupt ends the wait
+    while not providers.requests:  # the request is out: gwctl now waits on the answer
+        terminal.expect([pexpect.TIMEOUT, pexpect.EOF], timeout=0.1)
+
+    terminal.sendintr()
+    terminal.expect(pexpect.EOF)
+    terminal.close()
+    shown = str(terminal.before)
+
+    assert terminal.exitstatus == EXIT_INTERRUPTED, shown
+    assert "Traceback" not in shown
+    assert "interrupted" in shown
