@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gwctl.config.strict_yaml import Document
 from gwctl.core.model import Secret
@@ -26,8 +27,10 @@ SOPS_TIMEOUT_SECONDS = 30.0
 # sops encrypts each value as ENC[AES256_GCM,data:...,iv:...,tag:...,type:...]
 _ENCRYPTED_VALUE = re.compile(
     r"^ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]+,"
-    r"tag:[A-Za-z0-9+/=]+,type:[a-z]+\]$"
+    r"tag:[A-Za-z0-9+/=]+,type:(?P<type>[a-z]+)\]$"
 )
+# What sops' `type:` says a value was written as, when it was not text
+_TYPE_WORDS = {"int": "a number", "float": "a number", "bool": "a boolean"}
 _KEY_GROUPS = ("age", "pgp", "kms", "gcp_kms", "azure_kv", "hc_vault", "key_groups")
 _HOW_TO_ENCRYPT = "encrypt it with `sops encrypt -i {file}` (recipients come from .sops.yaml)"
 # sops exit codes (see sops' cmd/sops/codes): mapped to what the user should do
@@ -125,16 +128,8 @@ def check_encrypted(document: Document, credential_names: Iterable[str]) -> list
                     prefer_key=True,
                 )
             )
-        elif not (isinstance(value, str) and _ENCRYPTED_VALUE.match(value)):
-            problems.append(
-                StructureProblem(
-                    (name,),
-                    f"the value of '{name}' is not encrypted: "
-                    "re-encrypt the file with `sops encrypt -i` and "
-                    "rotate the credential if it was ever committed",
-                    "value_not_encrypted",
-                )
-            )
+        else:
+            problems += _value_problems(document.file, name, value)
     for name in sorted(expected - set(data)):
         problems.append(
             StructureProblem(
@@ -144,6 +139,43 @@ def check_encrypted(document: Document, credential_names: Iterable[str]) -> list
             )
         )
     return problems
+
+
+def _value_problems(file: str, name: str, value: Any) -> list[StructureProblem]:
+    """An encrypted value must be text: sops records the YAML type of what was written
+    (`type:int` for `password: 0123`, which YAML reads as the number 83), so a credential that
+    would not reach the provider as typed is found without the key."""
+    if value is None or value == "":
+        return [
+            StructureProblem(
+                (name,),
+                f"'{name}' has no value: put the credential in it with `sops edit {file}`",
+                "empty_value",
+            )
+        ]
+    encrypted = _ENCRYPTED_VALUE.match(value) if isinstance(value, str) else None
+    if encrypted is None:
+        return [
+            StructureProblem(
+                (name,),
+                f"the value of '{name}' is not encrypted: "
+                "re-encrypt the file with `sops encrypt -i` and "
+                "rotate the credential if it was ever committed",
+                "value_not_encrypted",
+            )
+        ]
+    if encrypted["type"] == "str":
+        return []
+    written_as = _TYPE_WORDS.get(encrypted["type"], encrypted["type"])
+    return [
+        StructureProblem(
+            (name,),
+            f"'{name}' was written as {written_as} (sops recorded type:{encrypted['type']}), "
+            "so it would not reach the provider as typed (0123 is read as 83): quote it in "
+            f"`sops edit {file}`, e.g. {name}: '0123'",
+            "not_text",
+        )
+    ]
 
 
 def decrypt_file(path: Path, display: str) -> dict[str, Secret]:
@@ -161,10 +193,15 @@ def decrypt_file(path: Path, display: str) -> dict[str, Secret]:
         del completed
     if not isinstance(values, dict):
         raise SecretError("the decrypted file is not a mapping of credential fields")
-    return {
-        str(name): Secret(value if isinstance(value, str) else json.dumps(value))
-        for name, value in values.items()
-    }
+    not_text = sorted(str(name) for name, value in values.items() if not isinstance(value, str))
+    if not_text:  # never converted: a number is not the characters that were typed
+        names = ", ".join(f"'{name}'" for name in not_text)
+        verb = "is" if len(not_text) == 1 else "are"
+        raise SecretError(
+            f"{names} {verb} not text: quote the value in `sops edit {display}` "
+            "(e.g. password: '0123'); gwctl never converts a credential"
+        )
+    return {str(name): Secret(value) for name, value in values.items()}
 
 
 def _run_sops(

@@ -24,6 +24,7 @@ from gwctl.config.secrets import (
 )
 from gwctl.config.strict_yaml import load_file
 from gwctl.core.model import Secret
+from tests.support.accounts import account
 from tests.support.age import AgeIdentity, sops_rules
 from tests.support.canaries import CANARY, assert_no_secret
 from tests.support.repos import ConfigDirFactory, ConfigRepo
@@ -320,3 +321,76 @@ def test_encrypt_without_a_matching_creation_rule_fails_cleanly(
 
     assert_no_secret(str(caught.value))
     assert _tree(repo.root) == before
+
+
+# --- credentials are text, exactly as written ----------------------------------------------------
+
+CLICKATELL_FILE = "gateways.d/acct.secret.yaml"
+
+
+@pytest.mark.parametrize(
+    ("typed", "position", "written_as"),
+    [
+        ("username: smsplus\npassword: 0123\n", "2:11", "a number (sops recorded type:int)"),
+        ("username: 007\npassword: secret\n", "1:11", "a number (sops recorded type:int)"),
+        ("username: smsplus\npassword: 1e3\n", "2:11", "a number (sops recorded type:float)"),
+        ("username: smsplus\npassword: 1.10\n", "2:11", "a number (sops recorded type:float)"),
+        ("username: smsplus\npassword: true\n", "2:11", "a boolean (sops recorded type:bool)"),
+    ],
+)
+def test_a_credential_sops_typed_as_no_text_is_an_error_without_a_key(
+    config_dir: ConfigDirFactory, no_sops_key: None, typed: str, position: str, written_as: str
+) -> None:
+    repo = config_dir({"acct": account("clickatell")}, secrets={"acct": None})
+    repo.write_secret_as_typed("acct", typed)  # encrypting needs only the recipient
+
+    outcome = repo.validate()
+
+    assert outcome.exit_code == 1
+    assert outcome.stdout.startswith(f"{CLICKATELL_FILE}:{position}: ")
+    assert f"was written as {written_as}" in outcome.stdout
+    assert "quote it in `sops edit gateways.d/acct.secret.yaml`" in outcome.stdout
+
+
+def test_an_empty_credential_is_said_to_be_empty_not_unencrypted(
+    config_dir: ConfigDirFactory, sops_env: AgeIdentity
+) -> None:
+    repo = config_dir({"acct": account("clickatell")}, secrets={"acct": None})
+    repo.write_secret_as_typed("acct", "username: smsplus\npassword: ''\n")
+
+    outcome = repo.validate()
+
+    assert outcome.exit_code == 1
+    assert outcome.stdout.startswith(
+        f"{CLICKATELL_FILE}:2:11: 'password' has no value: put the credential in it with "
+        f"`sops edit {CLICKATELL_FILE}`"
+    )
+    assert "not encrypted" not in outcome.stdout
+
+
+def test_decrypting_refuses_a_value_that_is_not_text(
+    config_dir: ConfigDirFactory, sops_env: AgeIdentity
+) -> None:
+    repo = config_dir({"acct": account("clickatell")}, secrets={"acct": None})
+    path = repo.write_secret_as_typed("acct", "username: 007\npassword: 0123\n")
+
+    with pytest.raises(SecretError) as refused:
+        decrypt_file(path, CLICKATELL_FILE)
+
+    assert str(refused.value) == (
+        "'password', 'username' are not text: quote the value in "
+        f"`sops edit {CLICKATELL_FILE}` (e.g. password: '0123'); gwctl never converts a credential"
+    )
+
+
+def test_validate_with_the_key_reports_the_typed_credential_too(
+    config_dir: ConfigDirFactory, sops_env: AgeIdentity
+) -> None:
+    repo = config_dir({"acct": account("clickatell")}, secrets={"acct": None})
+    repo.write_secret_as_typed("acct", "username: smsplus\npassword: 0123\n")
+
+    outcome = repo.validate("--decrypt")
+
+    assert outcome.exit_code == 1
+    assert "2:11: 'password' was written as a number" in outcome.stdout
+    assert "1 problem in 1 file" in outcome.stdout

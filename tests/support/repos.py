@@ -11,6 +11,7 @@ on it in-process.
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ import yaml
 from click.testing import CliRunner, Result
 
 from gwctl.cli.main import cli
-from gwctl.config.secrets import encrypt_to_file
+from gwctl.config.secrets import encrypt_to_file, sops_command
 from gwctl.core.model import Secret
 from gwctl.remote.embedded import store_paths
 from tests.support.accounts import valid_credentials
@@ -105,6 +106,20 @@ class ConfigRepo:
             encrypt_to_file(secrets, target, self.root)
         else:
             target.write_bytes(self.secret_bytes(values, recipient=recipient))
+        return target
+
+    def write_secret_as_typed(self, key: str, plaintext: str) -> Path:
+        """Write gateways.d/<key>.secret.yaml from YAML text exactly as a person types it in
+        `sops edit` (unquoted `password: 0123` included), encrypted by real sops with this
+        repository's .sops.yaml; sops records each value's YAML type."""
+        target = self.write_plain(f"gateways.d/{key}.secret.yaml", plaintext)
+        subprocess.run(
+            [sops_command(), "encrypt", "-i", str(target.relative_to(self.root))],
+            cwd=self.root,
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
         return target
 
     def secret_bytes(self, values: Mapping[str, str], *, recipient: str | None = None) -> bytes:
