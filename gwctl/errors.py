@@ -12,6 +12,7 @@ EXIT_OK = 0
 EXIT_ERROR = 1  # invalid input, a refused or failed operation
 EXIT_CHANGES = 2  # plan --detailed-exitcode: changes; drift: drift found
 EXIT_UNREACHABLE = 3  # verify: a provider gave no verdict (nothing was refused): CI decides
+EXIT_USAGE = 64  # a command line that cannot be parsed or does not go together (EX_USAGE)
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT (128 + 2)
 
 

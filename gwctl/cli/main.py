@@ -20,7 +20,7 @@ from gwctl.cli import config_commands, reconcile_commands, store_commands
 from gwctl.cli.context import CONFIG_DIR, Invocation
 from gwctl.core.heap import tune_for_command
 from gwctl.core.problems import ConfigError
-from gwctl.errors import EXIT_ERROR, EXIT_INTERRUPTED, GwctlError
+from gwctl.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, GwctlError
 
 
 @contextmanager
@@ -60,11 +60,33 @@ def _interrupted() -> NoReturn:
     sys.exit(EXIT_INTERRUPTED)
 
 
+@contextmanager
+def _usage_exit_code() -> Iterator[None]:
+    """Usage errors exit 64, not click's 2: 2 means "changes" for `plan --detailed-exitcode`
+    and `drift`, so CI must never read a mistyped option as a plan with changes."""
+    try:
+        yield
+    except click.UsageError as exc:
+        # click types exit_code as a class variable; its main() reads it off the instance
+        exc.exit_code = EXIT_USAGE  # type: ignore[misc]
+        raise
+
+
 class _Root(click.Group):
     """The root group: every command runs under `friendly_errors`."""
 
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        with _usage_exit_code():
+            return super().make_context(info_name, args, parent, **extra)
+
     def invoke(self, ctx: click.Context) -> Any:
-        with friendly_errors():
+        with _usage_exit_code(), friendly_errors():
             return super().invoke(ctx)
 
 

@@ -115,11 +115,6 @@ def apply(
     from gwctl.cli.output.applied import render_applied
     from gwctl.reconcile.workflow import ApplyRequest, apply_changes
 
-    if saved_plan is None and not auto_approve and not sys.stdin.isatty():
-        raise click.UsageError(
-            "apply needs a confirmation and there is no terminal: pass "
-            "--auto-approve (CI), or apply a reviewed plan file"
-        )
     request = ApplyRequest(
         saved_plan, auto_approve, prune, force, lock_timeout, lock_ttl, verify_first
     )

@@ -50,7 +50,19 @@ class Terminal:
         click.echo(render_plan(plan, self.plan_format, colour=colour()))
 
     def confirm(self, question: str) -> bool:
-        return click.confirm(question)
+        """At a terminal, click's prompt; from a pipe (`echo yes | gwctl apply`), one line:
+        yes or y goes on. No line at all is an error, never a silent "no"."""
+        if sys.stdin.isatty():
+            return click.confirm(question)
+        click.echo(f"{question} [y/N]: ", nl=False, err=True)
+        answer = sys.stdin.readline()
+        if not answer:
+            raise click.UsageError(
+                "apply needs a confirmation and its input ended: pipe `yes` into it, pass "
+                "--auto-approve (CI), or apply a reviewed plan file"
+            )
+        click.echo(answer.strip(), err=True)
+        return answer.strip().lower() in ("y", "yes")
 
     def waiting(self, holder: str) -> None:
         click.echo(f"waiting for the lock held by {holder}", err=True)

@@ -8,6 +8,7 @@ import click
 import pytest
 
 from gwctl.cli.main import cli
+from gwctl.errors import EXIT_USAGE
 from tests.support.cli import assert_clean, invoke, run_gwctl
 from tests.support.paths import REPO_ROOT
 
@@ -77,7 +78,7 @@ def test_schema_without_a_provider_prints_all_files_by_name() -> None:
 def test_schema_of_an_unknown_provider_is_a_usage_error_naming_the_known_ones() -> None:
     outcome = invoke("schema", "vonage")
 
-    assert outcome.exit_code == 2
+    assert outcome.exit_code == EXIT_USAGE
     assert_clean(outcome)
     assert "unknown provider 'vonage'; known: clickatell, infobip, twilio" in outcome.stderr
 
@@ -85,5 +86,15 @@ def test_schema_of_an_unknown_provider_is_a_usage_error_naming_the_known_ones() 
 def test_an_unknown_format_is_a_usage_error() -> None:
     outcome = invoke("validate", "--format", "xml", REPO_ROOT)
 
-    assert outcome.exit_code == 2
+    assert outcome.exit_code == EXIT_USAGE
     assert "'xml' is not one of 'text', 'json', 'github'" in outcome.stderr
+
+
+@pytest.mark.parametrize(
+    "args", [("plan", "--detailed-exitcode", "--bogus"), ("--bogus", "plan"), ("drift", "extra")]
+)
+def test_a_usage_error_exits_64_never_the_changes_code(args: tuple[str, ...]) -> None:
+    outcome = invoke(*args)
+
+    assert outcome.exit_code == EXIT_USAGE
+    assert "Error:" in outcome.stderr

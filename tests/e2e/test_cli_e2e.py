@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from gwctl.errors import EXIT_USAGE
 from tests.support.canaries import CANARY
 from tests.support.repos import SECRETS, ConfigRepo
 from tests.support.servers import LiveStore
@@ -180,10 +181,28 @@ def test_apply_while_another_holds_the_lock_fails_naming_the_holder(
     applied(repo)
 
 
-def test_apply_without_a_terminal_or_auto_approve_is_refused(repo: ConfigRepo) -> None:
+def test_apply_with_no_terminal_and_nothing_piped_is_a_usage_error(repo: ConfigRepo) -> None:
     result = repo.gwctl("apply")
-    assert result.exit_code != 0
-    assert "--auto-approve" in result.output
+
+    assert result.exit_code == EXIT_USAGE
+    assert "pipe `yes` into it, pass --auto-approve (CI)" in result.output
+    assert "Plan: 4 to create" in result.output  # what it would have applied was shown
+
+
+def test_apply_takes_yes_from_a_pipe(repo: ConfigRepo) -> None:
+    result = repo.gwctl("apply", input="yes\n")
+
+    assert result.exit_code == 0, result.output
+    assert "Applied in one changeset" in result.output
+    assert "No changes" in repo.gwctl("plan").output
+
+
+def test_apply_takes_anything_else_from_a_pipe_as_no(repo: ConfigRepo) -> None:
+    result = repo.gwctl("apply", input="nope\n")
+
+    assert result.exit_code == 0, result.output
+    assert "Nothing applied." in result.output
+    assert "Plan: 4 to create" in repo.gwctl("plan").output
 
 
 def test_a_removed_file_is_kept_without_prune(repo: ConfigRepo) -> None:
