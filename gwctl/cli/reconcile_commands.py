@@ -13,7 +13,7 @@ import click
 
 from gwctl.cli.context import Invocation
 from gwctl.cli.output.drift import DRIFT_FORMATS
-from gwctl.cli.output.plan import PLAN_FORMATS, plan_json, saved_plan_note
+from gwctl.cli.output.plan import PLAN_FORMATS, save_plan
 from gwctl.cli.output.verified import VERIFY_FORMATS
 from gwctl.cli.terminal import Terminal
 from gwctl.core.verify_limits import DEFAULT_JOBS, DEFAULT_TIMEOUT
@@ -66,8 +66,7 @@ def plan(
     with Terminal(fmt) as terminal:
         planned = plan_changes(invocation.settings(), terminal, prune=prune, force=force)
     if out is not None:
-        out.write_text(plan_json(planned.plan) + "\n", encoding="utf-8")
-        click.echo(saved_plan_note(out), err=True)
+        click.echo(save_plan(planned.plan, out), err=True)
     if detailed_exitcode and planned.plan.has_changes:
         sys.exit(EXIT_CHANGES)
 

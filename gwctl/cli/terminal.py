@@ -30,6 +30,7 @@ class Terminal:
     def __init__(self, plan_format: str = "text") -> None:
         self.plan_format = plan_format
         self._bars = ExitStack()
+        self._waiting_for: str | None = None
 
     def __enter__(self) -> Terminal:
         return self
@@ -65,4 +66,7 @@ class Terminal:
         return answer.strip().lower() in ("y", "yes")
 
     def waiting(self, holder: str) -> None:
-        click.echo(f"waiting for the lock held by {holder}", err=True)
+        """Said once per holder: the workflow asks again every second."""
+        if holder != self._waiting_for:
+            self._waiting_for = holder
+            click.echo(f"waiting for the lock held by {holder}", err=True)

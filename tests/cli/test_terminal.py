@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from gwctl.cli.terminal import Terminal
 from tests.support.repos import ConfigRepo
 
 
@@ -73,3 +74,15 @@ def test_piped_output_has_neither_colours_nor_a_progress_bar(many_accounts: Conf
     result = many_accounts.gwctl("plan")
     assert "\x1b[" not in result.output
     assert "decrypting" not in result.output
+
+
+def test_waiting_for_the_lock_is_said_once_per_holder(capsys: pytest.CaptureFixture[str]) -> None:
+    terminal = Terminal()
+
+    for holder in ("bob@ci (gwctl apply)", "bob@ci (gwctl apply)", "alice@laptop (gwctl apply)"):
+        terminal.waiting(holder)  # the workflow asks again every second
+
+    assert capsys.readouterr().err.splitlines() == [
+        "waiting for the lock held by bob@ci (gwctl apply)",
+        "waiting for the lock held by alice@laptop (gwctl apply)",
+    ]

@@ -4,6 +4,7 @@ embedded store and a real uvicorn server, with real sops and age keys."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -102,6 +103,8 @@ def test_an_edit_through_the_api_is_drift_naming_field_and_actor(
     assert drift.exit_code == 2, drift.output
     assert "twilio-us changed by web-admin@web" in drift.output
     assert "status:" in drift.output
+    assert "secret_file_digest" not in drift.output  # gwctl's bookkeeping, not a change
+    assert "1 account drifted" in drift.output
     applied(repo)
     assert repo.gwctl("drift").exit_code == 0
     assert repo.gwctl("plan", "--detailed-exitcode").exit_code == 0
@@ -379,3 +382,23 @@ def test_a_config_with_errors_never_reaches_the_store(
     assert result.exit_code == 1
     assert "Twilio does not accept batches" in result.output
     assert not (repo.root / ".gwctl").exists()  # the embedded store was never even opened
+
+
+def test_saving_a_plan_into_a_missing_folder_is_a_clear_error(
+    repo: ConfigRepo, tmp_path: Path
+) -> None:
+    target = tmp_path / "nowhere" / "plan.json"
+
+    result = repo.gwctl("plan", "-o", str(target))
+
+    assert result.exit_code == 1
+    assert f"error: cannot save the plan to {target}: No such file or directory" in result.output
+    assert "internal error" not in result.output
+
+
+def test_one_unchanged_account_is_counted_in_the_singular(repo: ConfigRepo) -> None:
+    for key in ("infobip-eu", "infobip-transactional", "clickatell-africa"):
+        repo.remove_account(key)
+    applied(repo)
+
+    assert "The store matches gateways.d/ (1 account)." in repo.gwctl("plan").output

@@ -70,9 +70,7 @@ def test_only_the_credentials_the_plan_writes_are_verified(
     ]
 
 
-def test_nothing_to_apply_asks_no_provider(
-    pointed: ConfigRepo, providers: ProviderServer
-) -> None:
+def test_nothing_to_apply_asks_no_provider(pointed: ConfigRepo, providers: ProviderServer) -> None:
     assert pointed.gwctl("apply", "--auto-approve").exit_code == 0
 
     outcome = pointed.gwctl("apply", "--auto-approve", "--verify")

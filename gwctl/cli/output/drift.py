@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from gwctl.cli.output.counting import counted
 from gwctl.cli.output.plan import value_text
 from gwctl.reconcile.plan import FieldChange
 
@@ -41,7 +42,7 @@ def render_drift(drifts: Sequence[Drift], fmt: str) -> str:
         )
         lines.extend(f"    {_field_line(field)}" for field in item.fields)
     lines.append(
-        f"{len(drifts)} account(s) drifted: `gwctl apply` restores git's values, "
+        f"{counted(len(drifts), 'account')} drifted: `gwctl apply` restores git's values, "
         "`gwctl import` is for accounts git should adopt instead."
     )
     return "\n".join(lines)

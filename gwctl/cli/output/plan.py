@@ -12,7 +12,9 @@ from pathlib import Path
 
 import click
 
+from gwctl.cli.output.counting import counted
 from gwctl.core.views import PlanFile
+from gwctl.errors import GwctlError
 from gwctl.reconcile.plan import DIGEST_FIELD, FORMAT_VERSION, Change, FieldChange, Plan
 
 PLAN_FORMATS = ("text", "json", "markdown")  # `gwctl plan --format`
@@ -30,7 +32,8 @@ def render_plan(plan: Plan, fmt: str, *, colour: bool = False) -> str:
 
 def summary(plan: Plan) -> str:
     if not plan.has_changes:
-        return f"No changes. The store matches gateways.d/ ({len(plan.unchanged)} accounts)."
+        matched = counted(len(plan.unchanged), "account")
+        return f"No changes. The store matches gateways.d/ ({matched})."
     counts = ", ".join(
         f"{plan.count(action)} to {action}" for action in ("create", "update", "rename", "delete")
     )
@@ -129,7 +132,19 @@ def plan_json(plan: Plan) -> str:
     return json.dumps(plan_dict(plan), indent=2, ensure_ascii=False)
 
 
-def saved_plan_note(path: Path) -> str:
+class PlanNotSaved(GwctlError):
+    """`plan -o FILE` could not write FILE."""
+
+
+def save_plan(plan: Plan, path: Path) -> str:
+    """Write the plan's JSON to `path`; the note to print. PlanNotSaved says why not."""
+    try:
+        path.write_text(plan_json(plan) + "\n", encoding="utf-8")
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise PlanNotSaved(
+            f"cannot save the plan to {path}: {reason} (is the folder there and writable?)"
+        ) from None
     return f"Saved the plan to {path}: apply it with `gwctl apply {path}`"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from gwctl.cli.output.counting import counted
 from gwctl.core.problems import Problem
 
 PROBLEM_FORMATS = ("text", "json", "github")  # `gwctl validate --format`
@@ -21,16 +22,12 @@ def _text(problems: Sequence[Problem], accounts: int) -> str:
 def _summary(problems: Sequence[Problem], accounts: int) -> str:
     """The last line: how many errors ("problems") and warnings, or that all is valid."""
     errors = sum(1 for problem in problems if problem.is_error)
-    counts = [_count(errors, "problem")] if errors else []
+    counts = [counted(errors, "problem")] if errors else []
     if len(problems) > errors:
-        counts.append(_count(len(problems) - errors, "warning"))
+        counts.append(counted(len(problems) - errors, "warning"))
     files = len({problem.file for problem in problems})
-    found = f"{' and '.join(counts)} in {_count(files, 'file')}" if problems else "no problems"
-    return found if errors else f"valid: {_count(accounts, 'account')}, {found}"
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'s' if number != 1 else ''}"
+    found = f"{' and '.join(counts)} in {counted(files, 'file')}" if problems else "no problems"
+    return found if errors else f"valid: {counted(accounts, 'account')}, {found}"
 
 
 def _json(problems: Sequence[Problem], accounts: int) -> str:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from gwctl.cli.output.counting import counted
+
 if TYPE_CHECKING:
     from gwctl.reconcile.verification import VerifyReport
 
@@ -72,7 +74,7 @@ def _skipped_lines(report: VerifyReport) -> list[str]:
         by_reason.setdefault(skip.reason, []).append(skip.key)
     lines = []
     for reason, keys in by_reason.items():
-        listed = ", ".join(keys) if len(keys) <= _LISTED_SKIPS else f"{len(keys)} accounts"
+        listed = ", ".join(keys) if len(keys) <= _LISTED_SKIPS else counted(len(keys), "account")
         lines.append(f"skipped {listed}: {reason}")
     return lines
 
@@ -83,6 +85,5 @@ def _summary(report: VerifyReport) -> str:
         return "No account to verify."
     counts = Counter(result.verdict for result in report.results)
     failed = ", ".join(f"{counts[v]} {v}" for v in VERDICTS[1:] if counts[v])
-    noun = "account" if total == 1 else "accounts"
-    verified = f"Verified {counts['verified']} of {total} {noun}"
+    verified = f"Verified {counts['verified']} of {counted(total, 'account')}"
     return f"{verified}: {failed}." if failed else f"{verified}."
