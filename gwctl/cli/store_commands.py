@@ -4,6 +4,7 @@ the others go through the store's API like every other command."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -111,18 +112,38 @@ _DB_OPTION = click.option(
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
 @_DB_OPTION
 @click.option("--init", is_flag=True, help="Create the database and print a new admin token.")
+@click.option(
+    "--verify-base-url",
+    "verify_base_urls",
+    multiple=True,
+    metavar="PROVIDER=URL",
+    help="Send PROVIDER's 'Test connection' checks to URL instead of its schema's host "
+    "(a regional Infobip host, a sandbox); https, or http on 127.0.0.1 only. Repeatable; "
+    "over $GWCTL_VERIFY_BASE_URLS (comma-separated PROVIDER=URL).",
+)
 @click.pass_obj
-def serve(invocation: Invocation, host: str, port: int, db: str | None, init: bool) -> None:
+def serve(
+    invocation: Invocation,
+    host: str,
+    port: int,
+    db: str | None,
+    init: bool,
+    verify_base_urls: tuple[str, ...],
+) -> None:
     """Run the store: REST API under /api/v1 and the SMS Gateways web page."""
+    from gwctl.core.providers import load_providers
+    from gwctl.store.connection_test import base_urls_from
     from gwctl.store.server import init_store
     from gwctl.store.server import serve as run_server
 
+    # checked before anything starts: a typo is an error now, not a test sent elsewhere later
+    base_urls = base_urls_from(verify_base_urls, os.environ, load_providers())
     url, key_file = _database(invocation, db)
     if init:
         token = init_store(url, key_file=key_file)
         click.echo(f"admin token (shown once, keep it safe): {token}")
     click.echo(f"serving http://{host}:{port}/ (API: /api/v1, OpenAPI: /openapi.json)", err=True)
-    run_server(url, host, port, key_file=key_file)
+    run_server(url, host, port, key_file=key_file, verify_base_urls=base_urls)
 
 
 @click.group()

@@ -22,7 +22,9 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gwctl.core.providers import load_providers
 from gwctl.store.api import api_router
+from gwctl.store.connection_test import DEFAULT_INTERVAL, ConnectionTester, check_base_urls
 from gwctl.store.errors import ApiError, ValidationFailed, error_response
 from gwctl.store.middleware import ApiHeaders, BodyLimit
 from gwctl.store.models import ChangesetRequest, GatewayWrite
@@ -31,14 +33,28 @@ from gwctl.store.service import GatewayStore
 log = logging.getLogger(__name__)
 
 
-def create_app(database_url: str, *, key_file: Path | None = None, web: bool = True) -> FastAPI:
+def create_app(
+    database_url: str,
+    *,
+    key_file: Path | None = None,
+    web: bool = True,
+    verify_base_urls: Mapping[str, str] | None = None,
+    connection_test_interval: float = DEFAULT_INTERVAL,
+) -> FastAPI:
     """The store app on `database_url` (migrated to the newest revision first).
 
     The credential key comes from GWCTL_STORE_KEY or `key_file` (default: `store.key`
     beside a SQLite file, else `.gwctl/store.key` in the working directory). `web=False`
     leaves out the web page (its templates, forms and static files): the embedded store
     only ever answers gwctl's API calls.
+
+    The web page's "Test connection" sends a provider's check to `verify_base_urls[provider]`
+    instead of the schema's host, and tests one gateway at most once per
+    `connection_test_interval` seconds. StoreConfigError for an unknown provider or a URL
+    that is not https (plain http only on loopback).
     """
+    providers = load_providers()
+    check_base_urls(verify_base_urls or {}, providers)  # before the database: fail fast
     store = GatewayStore.open(database_url, key_file=key_file)
 
     @asynccontextmanager
@@ -55,6 +71,9 @@ def create_app(database_url: str, *, key_file: Path | None = None, web: bool = T
         lifespan=lifespan,
     )
     app.state.store = store
+    app.state.connection_tests = ConnectionTester(
+        store, verify_base_urls, interval=connection_test_interval
+    )
     _add_error_handlers(app)
     app.include_router(api_router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -30,6 +30,7 @@ ACTIONS = (
     "rename",
     "delete",
     "credentials_read",
+    "connection_test",
     "lock_acquire",
     "lock_release",
     "lock_forced_release",

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import argparse
 import logging
-from collections.abc import Iterator, Sequence
+import os
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import uvicorn
 from sqlalchemy import Engine
 
+from gwctl.core.providers import load_providers
+from gwctl.store.connection_test import BASE_URL_OPTION, BASE_URLS_ENV, base_urls_from
 from gwctl.store.db import create_store_engine
-from gwctl.store.errors import Conflict
+from gwctl.store.errors import Conflict, StoreConfigError
 from gwctl.store.migrate import upgrade_engine
 from gwctl.store.service import GatewayStore
 from gwctl.store.tokens import TokenInfo, create_token, list_tokens, revoke_token
@@ -31,11 +34,13 @@ def serve(
     *,
     key_file: Path | None = None,
     log_level: str = "info",
+    verify_base_urls: Mapping[str, str] | None = None,
 ) -> None:
-    """Serve the store's API and web page with uvicorn until interrupted."""
+    """Serve the store's API and web page with uvicorn until interrupted; the web page's
+    "Test connection" sends provider `p`'s check to `verify_base_urls[p]` if given."""
     from gwctl.store.app import create_app
 
-    app = create_app(database_url, key_file=key_file)
+    app = create_app(database_url, key_file=key_file, verify_base_urls=verify_base_urls)
     uvicorn.run(
         app,
         host=host,
@@ -117,9 +122,27 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--key-file", type=Path, default=None)
     parser.add_argument("--log-level", default="info")
+    parser.add_argument(
+        BASE_URL_OPTION,
+        action="append",
+        default=[],
+        metavar="PROVIDER=URL",
+        help=f"send PROVIDER's connection tests to URL (repeatable; over ${BASE_URLS_ENV})",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper())
-    serve(args.db, args.host, args.port, key_file=args.key_file, log_level=args.log_level)
+    try:
+        base_urls = base_urls_from(args.verify_base_url, os.environ, load_providers())
+        serve(
+            args.db,
+            args.host,
+            args.port,
+            key_file=args.key_file,
+            log_level=args.log_level,
+            verify_base_urls=base_urls,
+        )
+    except StoreConfigError as exc:  # a clear message and exit status 2, not a traceback
+        parser.error(str(exc))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ conftest; the conftest files hold fixtures only):
 - `plan_inputs`: accounts, credentials and desired state for the pure diff.
 - `web`: the web page's app served in a thread behind a canary scanner, Chromium's settings.
 - `web_client`: the CSRF field of a page, signing in a TestClient.
+- `connection_tests`: the store app pointed at the providers' stand-ins, a gateway per provider.
 - `lsp`: a small Language Server Protocol client.
 - `faults`: a fault-injecting proxy; `fake_gh.py`: a fake `gh` (a script); `ci`: CI steps run.
 - `distribution`: the built sdist and wheel, installed into a fresh virtualenv.

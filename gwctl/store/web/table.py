@@ -111,6 +111,12 @@ def _company(providers: Mapping[str, Provider], provider_id: str) -> str:
     return provider.company_name if provider else provider_id
 
 
+def _testable(providers: Mapping[str, Provider], provider_id: str) -> bool:
+    """Whether "Test connection" can check this provider's credentials (`x-gwctl-verify`)."""
+    provider = providers.get(provider_id)
+    return provider is not None and provider.verify is not None
+
+
 def _join_or(names: list[str]) -> str:
     """ "A, B or C"."""
     return " or ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
@@ -128,6 +134,7 @@ def gateways(request: Request, session: SignedIn, store: Store) -> HTMLResponse:
             "cells": table_cells(gateway, providers.get(str(gateway.get("provider")))),
             "drifted": gateway.get("managed_by") == "gwctl"
             and gateway.get("applied_digest") is None,
+            "testable": _testable(providers, str(gateway.get("provider"))),
         }
         for index, gateway in enumerate(
             every_item(lambda cursor: store.list_gateways(limit=PAGE_SIZE, cursor=cursor)), start=1
