@@ -25,14 +25,16 @@ COLUMNS = (
 
 
 def render_history(entries: Iterable[AuditEntry], fmt: str) -> str:
-    rows = [_row(entry) for entry in entries]
+    rows = [{**_row(entry), "outcome": _outcome(entry)} for entry in entries]
     if fmt == "json":
-        return json.dumps(rows, indent=2, ensure_ascii=False)
+        return json.dumps([_without_outcome(row) for row in rows], indent=2, ensure_ascii=False)
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows({**row, "fields": " ".join(row["fields"] or [])} for row in rows)
+        writer.writerows(
+            {**_without_outcome(row), "fields": " ".join(row["fields"] or [])} for row in rows
+        )
         return out.getvalue().rstrip("\n")
     if not rows:
         return "No audit entries match."
@@ -44,8 +46,23 @@ def _row(entry: AuditEntry) -> dict[str, Any]:
     return {column: by_name.get(column) for column in COLUMNS}
 
 
+def _outcome(entry: AuditEntry) -> str:
+    """What a connection test found ("rejected: API key refused (HTTP 401)"), else ""."""
+    details: Mapping[str, Any] = entry.get("details") or {}
+    if entry.get("action") != "connection_test" or "verdict" not in details:
+        return ""
+    status = f" (HTTP {details['http_status']})" if details.get("http_status") else ""
+    return f"{details['verdict']}: {details.get('reason', '')}{status}"
+
+
+def _without_outcome(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {column: row[column] for column in COLUMNS}
+
+
 def _line(row: Mapping[str, Any]) -> str:
     fields = f" [{', '.join(row['fields'])}]" if row.get("fields") else ""
+    if row.get("outcome"):
+        fields = f" {row['outcome']}"
     commit = f" commit {str(row['source_commit'])[:12]}" if row.get("source_commit") else ""
     plan = f" plan {row['plan_id']}" if row.get("plan_id") else ""
     token = f" (token {row['token_name']})" if row.get("token_name") else ""
