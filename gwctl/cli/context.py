@@ -3,18 +3,29 @@ name and the store those settings point at (both loaded only when a command asks
 
 from __future__ import annotations
 
+import os
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
+
+from gwctl.config.layout import repository_root
 
 if TYPE_CHECKING:
     from gwctl.config.settings import Settings
     from gwctl.remote.client import StoreClient
 
-CONFIG_DIR = click.Path(file_okay=False, dir_okay=True, path_type=Path)
+
+class _ConfigDir(click.Path):
+    """A config repository's root; its `gateways.d/` folder stands for it too."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return repository_root(Path(os.fsdecode(super().convert(value, param, ctx))))
+
+
+CONFIG_DIR = _ConfigDir(file_okay=False, dir_okay=True, path_type=Path)
 
 
 @dataclass(frozen=True)

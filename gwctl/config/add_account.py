@@ -15,7 +15,8 @@ from typing import Any
 
 from gwctl.config.account_file import account_file_text, ensure_editor_schemas
 from gwctl.config.checks import read_logo
-from gwctl.config.loader import GATEWAYS_DIR, SECRET_SUFFIX, load_config
+from gwctl.config.layout import GATEWAYS_DIR
+from gwctl.config.loader import SECRET_SUFFIX, load_config
 from gwctl.config.secrets import encrypt_to_file
 from gwctl.config.validate import validate
 from gwctl.core.model import KEY_PATTERN, Secret

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from gwctl.config.ci_templates import ci_files
 from gwctl.config.editor_schemas import EDITOR_SCHEMA_DIR, editor_schema_texts
-from gwctl.config.loader import GATEWAYS_DIR
+from gwctl.config.layout import GATEWAYS_DIR
 from gwctl.config.settings import CONFIG_FILE
 from gwctl.core.private_dir import PRIVATE_DIR
 from gwctl.errors import GwctlError

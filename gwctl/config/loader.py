@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from gwctl.config import checks
+from gwctl.config.layout import GATEWAYS_DIR
 from gwctl.config.secrets import check_encrypted
 from gwctl.config.strict_yaml import Document, load_bytes, read_limited
 from gwctl.core.model import KEY_PATTERN, Account
 from gwctl.core.problems import ConfigError, Problem
 from gwctl.core.providers import Provider, load_providers
 
-GATEWAYS_DIR = "gateways.d"
 ACCOUNT_SUFFIX = ".yaml"
 SECRET_SUFFIX = ".secret.yaml"  # noqa: S105 - a file name, not a password
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, cast
 
 from gwctl.config.account_file import account_file_text, ensure_editor_schemas
-from gwctl.config.loader import GATEWAYS_DIR, SECRET_SUFFIX
+from gwctl.config.layout import GATEWAYS_DIR
+from gwctl.config.loader import SECRET_SUFFIX
 from gwctl.config.secrets import encrypt_to_file
 from gwctl.config.settings import Settings
 from gwctl.core.model import PLAIN_FIELDS

@@ -78,6 +78,24 @@ def test_validate_uses_the_directory_given_with_dash_c(tmp_path: Path) -> None:
     assert outcome.exit_code == 0, outcome.output
 
 
+@pytest.mark.parametrize("args", [("validate", "gateways.d"), ("-C", "gateways.d", "validate")])
+def test_the_gateways_d_folder_stands_for_its_repository(args: tuple[str, ...]) -> None:
+    outcome = run_gwctl(*args, cwd=REPO_ROOT)
+
+    assert outcome.exit_code == 0, outcome.output
+    assert outcome.stdout.startswith("valid: 4 accounts")
+
+
+def test_a_repository_with_a_gateways_d_inside_gateways_d_keeps_it(tmp_path: Path) -> None:
+    nested = tmp_path / "gateways.d"
+    (nested / "gateways.d").mkdir(parents=True)
+
+    outcome = invoke("validate", nested)
+
+    assert outcome.exit_code == 0, outcome.output
+    assert outcome.stdout.startswith("valid: 0 accounts")
+
+
 @pytest.mark.usefixtures("no_sops_key")
 def test_validate_defaults_to_the_current_directory() -> None:
     outcome = run_gwctl("validate", cwd=REPO_ROOT)

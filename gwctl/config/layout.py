@@ -1,0 +1,19 @@
+"""Where a config repository's parts are: its root holds `gateways.d/` and `gwctl.yaml`.
+
+Free of imports beyond pathlib, so the command line can resolve `-C DIR` and `validate DIR`
+before it loads anything else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+GATEWAYS_DIR = "gateways.d"
+
+
+def repository_root(directory: Path) -> Path:
+    """The repository whose root `directory` is, or whose `gateways.d/` it is: people type
+    `gwctl validate gateways.d` as often as `gwctl validate .`."""
+    if directory.name == GATEWAYS_DIR and not (directory / GATEWAYS_DIR).is_dir():
+        return directory.parent
+    return directory
