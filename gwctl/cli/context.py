@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from gwctl.config.layout import repository_root
+from gwctl.core.moments import parse_moment, rfc3339
 
 if TYPE_CHECKING:
     from gwctl.config.settings import Settings
@@ -23,6 +24,24 @@ class _ConfigDir(click.Path):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         return repository_root(Path(os.fsdecode(super().convert(value, param, ctx))))
+
+
+if TYPE_CHECKING:  # generic in the stubs of newer click only; pyproject admits click 8.1
+    _TextParam = click.ParamType[str, Any]
+else:
+    _TextParam = click.ParamType
+
+
+class Moment(_TextParam):
+    """A date or date-time (UTC unless a zone is given), passed on as RFC 3339."""
+
+    name = "moment"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            return rfc3339(parse_moment(str(value)))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 CONFIG_DIR = _ConfigDir(file_okay=False, dir_okay=True, path_type=Path)

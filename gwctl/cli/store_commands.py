@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from gwctl.cli.context import Invocation
+from gwctl.cli.context import Invocation, Moment
 from gwctl.cli.output.history import HISTORY_FORMATS
 from gwctl.errors import EXIT_ERROR
 
@@ -27,7 +27,12 @@ def gateways(invocation: Invocation) -> None:
 
 @click.command()
 @click.argument("key", required=False)
-@click.option("--since", help="Only entries at or after this time (ISO 8601).")
+@click.option(
+    "--since",
+    type=Moment(),
+    help="Only entries at or after this date or time (2026-12-02, 2026-12-02T10:30: UTC "
+    "unless a zone is given).",
+)
 @click.option("--actor", help="Only entries by this actor.")
 @click.option(
     "--format", "fmt", type=click.Choice(HISTORY_FORMATS), default="text", show_default=True

@@ -402,3 +402,16 @@ def test_one_unchanged_account_is_counted_in_the_singular(repo: ConfigRepo) -> N
     applied(repo)
 
     assert "The store matches gateways.d/ (1 account)." in repo.gwctl("plan").output
+
+
+def test_history_since_a_date_takes_that_day_in_utc(repo: ConfigRepo) -> None:
+    applied(repo)
+
+    today = json.loads(repo.gwctl("history", "--since", "2000-01-01", "--format", "json").stdout)
+    future = repo.gwctl("history", "--since", "2999-01-01")
+    wrong = repo.gwctl("history", "--since", "yesterday")
+
+    assert len(today) >= 4
+    assert future.output.strip() == "No audit entries match."
+    assert wrong.exit_code == EXIT_USAGE
+    assert "'yesterday' is not a date or time" in wrong.output
