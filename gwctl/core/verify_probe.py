@@ -15,7 +15,8 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -68,7 +69,18 @@ def run_probes_as_made(
     making probes (decrypting credentials) and waiting on providers overlap. Results come
     in the order the probes were handed over. An exception of `make` is raised once the
     requests already under way have been cancelled."""
-    return asyncio.run(_as_made(make, limits or ProbeLimits()))
+    return _run_to_completion(_as_made(make, limits or ProbeLimits()))
+
+
+def _run_to_completion(work: Coroutine[None, None, list[ProbeResult]]) -> list[ProbeResult]:
+    """asyncio.run, also where this thread already runs an event loop (a host application,
+    Playwright's sync API in a test): there the loop gets a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gwctl-verify") as pool:
+        return pool.submit(asyncio.run, work).result()
 
 
 async def _as_made(make: Callable[[HandOver], None], limits: ProbeLimits) -> list[ProbeResult]:
