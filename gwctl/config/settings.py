@@ -10,9 +10,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from gwctl.config.strict_yaml import Document, load_file
+from gwctl.config.settings_reader import SettingsReader
+from gwctl.config.strict_yaml import load_file
 from gwctl.config.verify_settings import verify_base_urls
 from gwctl.core.private_dir import PRIVATE_DIR
 from gwctl.core.problems import ConfigError, Problem
@@ -64,86 +64,89 @@ class Settings:
 
 
 _TOP_KEYS = {"store", "prune", "safety", "environments", "verify"}
+_ENVIRONMENT_KEYS = {"store", "verify"}
 _STORE_KEYS = {"url", "token_env"}
 _SAFETY_KEYS = {"max_fraction", "min_existing"}
 
 
 def load_settings(root: Path, environment: str | None = None) -> Settings:
-    """Read `gwctl.yaml` (optional) and the environment; ConfigError on a bad file."""
+    """Read `gwctl.yaml` (optional) and the environment; ConfigError on a bad file, with
+    every problem of it."""
     path = root / CONFIG_FILE
     document = load_file(path, CONFIG_FILE) if path.is_file() else None
-    data: dict[str, Any] = document.data if document else {}
-    problems: list[Problem] = []
-    if document is not None:
-        problems += _unknown_keys(document, (), data, _TOP_KEYS)
-    section = data.get("store") or {}
-    if environment is not None:
-        environments = data.get("environments") or {}
-        if environment not in environments:
-            known = ", ".join(sorted(environments)) or "none defined"
-            raise ConfigError(
-                [
-                    Problem(
-                        CONFIG_FILE,
-                        0,
-                        0,
-                        f"unknown environment '{environment}' (environments: {known})",
-                        "environment",
-                    )
-                ]
-            )
-        section = (environments[environment] or {}).get("store") or {}
-        if document is not None:
-            problems += _unknown_keys(
-                document, ("environments", environment, "store"), section, _STORE_KEYS
-            )
-    elif document is not None:
-        problems += _unknown_keys(document, ("store",), section, _STORE_KEYS)
-    safety = data.get("safety") or {}
-    if document is not None:
-        problems += _unknown_keys(document, ("safety",), safety, _SAFETY_KEYS)
-    base_urls, verify_problems = verify_base_urls(document, environment)
-    problems += verify_problems
-    if problems:
-        raise ConfigError(problems)
-    url = os.environ.get(STORE_URL_ENV) if environment is None else None
-    return Settings(
-        root=root,
-        store=StoreTarget(
-            url=(url or section.get("url") or None),
-            token_env=str(section.get("token_env") or TOKEN_ENV),
-            environment=environment or "default",
-        ),
-        prune=bool(data.get("prune", False)),
-        safety=Safety(
-            max_fraction=float(safety.get("max_fraction", Safety.max_fraction)),
-            min_existing=int(safety.get("min_existing", Safety.min_existing)),
-        ),
-        verify_base_urls=base_urls,
+    reader = SettingsReader(document)
+    environments = _environments(reader)
+    if environment is not None and environment not in environments:
+        known = ", ".join(sorted(environments)) or "none defined"
+        message = f"unknown environment '{environment}' (environments: {known})"
+        raise ConfigError([Problem(CONFIG_FILE, 0, 0, message, "environment")])
+    default_store = _store(reader, ("store",))
+    safety_path = ("safety",)
+    reader.section(safety_path, _SAFETY_KEYS, _no_hint)
+    safety = Safety(
+        max_fraction=reader.number((*safety_path, "max_fraction"), Safety.max_fraction, 0, 1),
+        min_existing=reader.count((*safety_path, "min_existing"), Safety.min_existing),
     )
+    prune = reader.boolean(("prune",), False)
+    base_urls, verify_problems = verify_base_urls(document, environment)
+    problems = reader.problems + verify_problems
+    if problems:
+        raise ConfigError(sorted(problems))
+    if environment is not None:
+        store = environments[environment]
+    else:
+        override = os.environ.get(STORE_URL_ENV)
+        store = StoreTarget(override, default_store.token_env) if override else default_store
+    return Settings(root, store, prune, safety, base_urls)
 
 
-def _unknown_keys(
-    document: Document, path: tuple[str, ...], section: Any, allowed: set[str]
-) -> list[Problem]:
-    if not isinstance(section, dict):
-        return [document.problem(path, "expected a mapping", "type")]
-    problems = []
-    for key in sorted(set(section) - allowed):
-        hint = (
-            (
-                " — tokens are never read from a file in git: put the token in the "
-                "environment variable named by token_env"
+def settings_problems(root: Path) -> list[Problem]:
+    """What `gwctl validate` reports of gwctl.yaml: every environment checked."""
+    try:
+        load_settings(root)
+    except ConfigError as exc:
+        return list(exc.problems)
+    return []
+
+
+def _environments(reader: SettingsReader) -> dict[str, StoreTarget]:
+    """Every environment's store; one without a store URL is a problem: gwctl would
+    otherwise reconcile it against a throwaway embedded store."""
+    reader.section((), _TOP_KEYS, _token_hint)
+    sections = reader.section(("environments",), None, _no_hint)
+    targets = {}
+    for name in sections:
+        path = ("environments", name)
+        reader.section(path, _ENVIRONMENT_KEYS, _token_hint)
+        target = _store(reader, (*path, "store"), environment=name)
+        if target.url is None:
+            reader.problem(
+                path,
+                f"environment '{name}' names no store: add store: {{url: https://...}} "
+                "(without one gwctl would use a throwaway embedded store)",
+                "missing_store",
             )
-            if key == "token"
-            else ""
-        )
-        problems.append(
-            document.problem(
-                path + (key,),
-                f"unknown setting '{key}'; allowed: {', '.join(sorted(allowed))}{hint}",
-                "unknown_field",
-                prefer_key=True,
-            )
-        )
-    return problems
+        targets[name] = target
+    return targets
+
+
+def _store(
+    reader: SettingsReader, path: tuple[str, ...], environment: str = "default"
+) -> StoreTarget:
+    reader.section(path, _STORE_KEYS, _token_hint)
+    url = reader.url((*path, "url"))
+    token_env = reader.env_name((*path, "token_env"), TOKEN_ENV)
+    return StoreTarget(url, token_env, environment)
+
+
+def _no_hint(_key: str) -> str:
+    return ""
+
+
+def _token_hint(key: str) -> str:
+    if key != "token":
+        return ""
+    return (
+        " — tokens are never read from a file in git: put the token in the "
+        "environment variable named by token_env"
+    )

@@ -8,6 +8,7 @@ from gwctl.config.committed_secrets import tracked_private_files
 from gwctl.config.editor_schemas import check_editor_schemas
 from gwctl.config.loader import LoadedConfig, load_config
 from gwctl.config.secrets import SecretError, decrypt_many
+from gwctl.config.settings import settings_problems
 from gwctl.core.problems import Problem
 
 
@@ -20,6 +21,7 @@ def validate(root: Path, *, decrypt: bool = False) -> LoadedConfig:
     config = load_config(root)
     config.problems.extend(tracked_private_files(root))
     config.problems.extend(check_editor_schemas(root, config.account_files))
+    config.problems.extend(settings_problems(root))
     if decrypt:
         config.problems.extend(_check_secret_values(config))
     config.problems.sort()

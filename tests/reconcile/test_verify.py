@@ -353,7 +353,10 @@ def test_an_environments_base_url_overrides_the_top_level_one(
             {
                 "verify": {"base_urls": {"infobip": "https://gwctl-test.invalid"}},
                 "environments": {
-                    "staging": {"verify": {"base_urls": {"infobip": providers.base_url}}}
+                    "staging": {
+                        "store": {"url": "https://staging.example.com"},
+                        "verify": {"base_urls": {"infobip": providers.base_url}},
+                    }
                 },
             }
         ),
