@@ -20,6 +20,7 @@ from gwctl.config.loader import SECRET_SUFFIX, load_config
 from gwctl.config.secrets import encrypt_to_file
 from gwctl.config.validate import validate
 from gwctl.core.model import KEY_PATTERN, Secret
+from gwctl.core.names import name_identity
 from gwctl.core.problems import Problem
 from gwctl.core.providers import Provider, load_providers
 from gwctl.errors import GwctlError
@@ -133,10 +134,11 @@ class NewAccount:
         return self._check_across_files(question.name, answer)
 
     def _check_across_files(self, name: str, answer: str) -> str | None:
-        if name == "name" and answer.casefold() in self.taken_names:
+        if name == "name" and name_identity(answer) in self.taken_names:
             return (
                 f"Gateway Name '{answer}' is already used by "
-                f"{self.taken_names[answer.casefold()]} (names are compared ignoring case)"
+                f"{self.taken_names[name_identity(answer)]} (names are compared ignoring case "
+                "and spacing)"
             )
         if name == "logo":
             found = read_logo(self.root, self.account_path.parent / answer, answer)
@@ -179,7 +181,8 @@ def start(root: Path, provider_id: str, key: str) -> NewAccount:
         )
     config = load_config(root)
     new.taken_names = {
-        loaded.account.name.casefold(): loaded.account.account_file for loaded in config.accounts
+        name_identity(loaded.account.name): loaded.account.account_file
+        for loaded in config.accounts
     }
     return new
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from gwctl.config.strict_yaml import Document
 from gwctl.core.logos import MAX_LOGO_BYTES, image_type
 from gwctl.core.model import Logo
+from gwctl.core.names import name_identity
 from gwctl.core.problems import Problem
 
 if TYPE_CHECKING:
@@ -17,11 +18,12 @@ if TYPE_CHECKING:
 
 
 def unique_names(accounts: Sequence[LoadedAccount]) -> list[Problem]:
-    """Gateway Names must be unique ignoring case: the store and the page identify by them."""
+    """Gateway Names must be unique by the store's rule (gwctl.core.names): the store and
+    the page identify accounts by them."""
     first: dict[str, LoadedAccount] = {}
     problems = []
     for loaded in accounts:
-        folded = loaded.account.name.casefold()
+        folded = name_identity(loaded.account.name)
         if folded in first:
             other = first[folded].document
             line, column = other.position(("name",))
@@ -29,7 +31,7 @@ def unique_names(accounts: Sequence[LoadedAccount]) -> list[Problem]:
                 loaded.document.problem(
                     ("name",),
                     f"Gateway Name '{loaded.account.name}' is already used by {other.file}:{line}:"
-                    f"{column} (names are compared ignoring case): choose another name",
+                    f"{column} (names are compared ignoring case and spacing): choose another name",
                     "duplicate_name",
                 )
             )

@@ -19,6 +19,7 @@ from gwctl.core.logos import LOGO_MAGIC as LOGO_TYPES
 from gwctl.core.logos import MAX_LOGO_BYTES as LOGO_MAX_BYTES
 from gwctl.core.logos import image_type
 from gwctl.core.model import KEY_PATTERN, PLAIN_FIELDS
+from gwctl.core.names import name_identity
 from gwctl.core.providers import Provider
 from gwctl.core.schema_checks import Violation
 from gwctl.store.errors import ValidationFailed
@@ -114,8 +115,8 @@ def _encodable(text: str) -> bool:
 
 
 def normalize_name(name: str) -> str:
-    """The form of a Gateway Name that must be unique: case and repeated spaces ignored."""
-    return " ".join(name.split()).casefold()
+    """The form of a Gateway Name that must be unique (gwctl.core.names, the CLI's rule)."""
+    return name_identity(name)
 
 
 def parse_gateway_write(

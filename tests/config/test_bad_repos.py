@@ -334,6 +334,18 @@ def cases(other: AgeIdentity) -> list[RepoCase]:
             ),
         ),
         RepoCase(
+            "gateway-names-differing-only-by-spacing",
+            two_accounts(account(name="Infobip One"), account(name="infobip  ONE")),
+            "gateways.d/second.yaml:2:7",
+            ("Gateway Name 'infobip  ONE' is already used by gateways.d/first.yaml:2:7", "spacing"),
+        ),
+        RepoCase(
+            "gateway-names-differing-only-by-unicode-form",
+            two_accounts(account(name="Infobip I"), account(name="Ｉｎｆｏｂｉｐ I")),
+            "gateways.d/second.yaml:2:7",
+            ("is already used by gateways.d/first.yaml:2:7",),
+        ),
+        RepoCase(
             "moved-from-a-key-that-still-exists",
             two_accounts(account(name="First"), account(name="Second", moved_from="first")),
             "gateways.d/second.yaml:6:13",
