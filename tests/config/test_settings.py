@@ -4,11 +4,15 @@ are errors at their line and column, at `validate` and before any command reache
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gwctl.config.settings import load_settings
-from gwctl.core.problems import ConfigError
+from gwctl.core.problems import ConfigError, Problem
 from gwctl.remote.session import open_store
 from tests.support.cli import assert_clean, invoke
 from tests.support.repos import ConfigRepo
@@ -113,3 +117,58 @@ def test_apply_with_prune_as_text_deletes_nothing(repo: ConfigRepo) -> None:
     repo.remove_file("gwctl.yaml")
     with open_store(load_settings(repo.root)) as client:
         assert "twilio-us" in [gateway["key"] for gateway in client.gateways()]
+
+
+# --- whatever gwctl.yaml holds: our errors, never an internal one --------------------------------
+
+SETTING_NAMES = st.sampled_from(
+    [
+        "store",
+        "url",
+        "token_env",
+        "prune",
+        "safety",
+        "max_fraction",
+        "min_existing",
+        "environments",
+        "production",
+        "verify",
+        "base_urls",
+        "infobip",
+        "token",
+        "x",
+    ]
+)
+VALUES = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12)
+SETTINGS_TREES = st.recursive(
+    VALUES,
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(SETTING_NAMES, children, max_size=4)
+    ),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    document=st.dictionaries(SETTING_NAMES, SETTINGS_TREES, max_size=5),
+    environment=st.none() | st.sampled_from(["production", "x"]),
+)
+def test_any_gwctl_yaml_gives_settings_or_located_problems(
+    tmp_path_factory: pytest.TempPathFactory, document: dict[str, Any], environment: str | None
+) -> None:
+    root = tmp_path_factory.mktemp("settings")
+    (root / "gwctl.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+
+    problems = settings_problems_of(root, environment)
+
+    assert problems is None or (problems and all(p.file == "gwctl.yaml" for p in problems))
+
+
+def settings_problems_of(root: Path, environment: str | None) -> list[Problem] | None:
+    """None when the file gives settings; else the problems of our own ConfigError."""
+    try:
+        load_settings(root, environment)
+    except ConfigError as exc:
+        return list(exc.problems)
+    return None
