@@ -4,8 +4,9 @@ name and the store those settings point at (both loaded only when a command asks
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,3 +64,36 @@ class Invocation:
         from gwctl.remote.session import open_store
 
         return open_store(self.settings(), plan_id)
+
+
+def accept_global_options(command: click.Command) -> None:
+    """Let `command` (and every subcommand of a group) take -C/--directory and --env after
+    its name too (`gwctl plan --env production`), as click parses them: hidden, each
+    overriding the root's value for this run."""
+    command.params += [
+        click.Option(
+            ["-C", "--directory", "global_root"],
+            type=CONFIG_DIR,
+            hidden=True,
+            expose_value=False,
+            callback=_override("root"),
+        ),
+        click.Option(
+            ["--env", "global_environment"],
+            hidden=True,
+            expose_value=False,
+            callback=_override("environment"),
+        ),
+    ]
+    if isinstance(command, click.Group):
+        for subcommand in command.commands.values():
+            accept_global_options(subcommand)
+
+
+def _override(field: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+        if value is not None and isinstance(ctx.obj, Invocation):
+            ctx.obj = replace(ctx.obj, **{field: value})
+        return value
+
+    return callback

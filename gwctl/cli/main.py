@@ -17,7 +17,7 @@ import click
 
 from gwctl import __version__
 from gwctl.cli import config_commands, reconcile_commands, store_commands
-from gwctl.cli.context import CONFIG_DIR, Invocation
+from gwctl.cli.context import CONFIG_DIR, Invocation, accept_global_options
 from gwctl.core.heap import tune_for_command
 from gwctl.core.problems import ConfigError
 from gwctl.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, GwctlError
@@ -122,6 +122,7 @@ for _command in (
     *reconcile_commands.COMMANDS,
     *store_commands.COMMANDS,
 ):
+    accept_global_options(_command)
     cli.add_command(_command)
 
 

@@ -11,6 +11,7 @@ from gwctl.cli.main import cli
 from gwctl.errors import EXIT_USAGE
 from tests.support.cli import assert_clean, invoke, run_gwctl
 from tests.support.paths import REPO_ROOT
+from tests.support.repos import ConfigRepo
 
 
 def _command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -98,3 +99,22 @@ def test_a_usage_error_exits_64_never_the_changes_code(args: tuple[str, ...]) ->
 
     assert outcome.exit_code == EXIT_USAGE
     assert "Error:" in outcome.stderr
+
+
+def test_global_options_work_after_the_command_too() -> None:
+    after = invoke("validate", "-C", REPO_ROOT)
+    env_after = invoke("-C", REPO_ROOT, "plan", "--env", "production")
+
+    assert after.exit_code == 0, after.output
+    assert after.stdout.startswith("valid: 4 accounts")
+    assert env_after.exit_code == 1
+    assert "unknown environment 'production'" in env_after.stderr  # not "No such option"
+
+
+def test_a_global_option_after_a_nested_command_reaches_it(repo: ConfigRepo) -> None:
+    repo.write_plain("gwctl.yaml", 'prune: "false"\n')  # only this repository's settings
+
+    outcome = invoke("lock", "status", "--directory", repo.root)
+
+    assert outcome.exit_code == 1
+    assert "gwctl.yaml:1:8: must be true or false" in outcome.stderr
