@@ -86,7 +86,7 @@ def load_logo(
     Many accounts share one logo file: pass the same `cache` for the accounts of one load and
     each file is resolved, read and hashed once."""
     relative = document.data.get("logo")
-    if relative is None:
+    if not isinstance(relative, str):  # absent; another type is the schema's to report
         return None
     cache = {} if cache is None else cache
     cache_key = (account_path.parent, relative)

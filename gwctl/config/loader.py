@@ -60,6 +60,8 @@ class _Files:
     # names of files present but refused (a symlink leaving the root, not a regular file):
     # already reported, so their partner file is not told that they are missing
     refused: set[str] = field(default_factory=set)
+    # account files whose name is no valid key: reported, and their content checked too
+    misnamed: list[Path] = field(default_factory=list)
 
 
 def load_config(root: Path) -> LoadedConfig:
@@ -87,6 +89,8 @@ def load_config(root: Path) -> LoadedConfig:
         loaded = _load_account(root, key, files, providers, result.problems, logos)
         if loaded is not None:
             result.accounts.append(loaded)
+    for path in files.misnamed:
+        _check_misnamed(root, path, providers, result.problems, logos)
     result.problems.extend(checks.unique_names(result.accounts))
     result.problems.extend(checks.unique_moves(result.accounts))
     result.problems.sort()
@@ -156,6 +160,8 @@ def _discover(root: Path, gateways: Path, problems: list[Problem]) -> _Files:
                     "bad_key",
                 )
             )
+            if not is_secret:
+                files.misnamed.append(entry)
             continue
         (files.secrets if is_secret else files.accounts)[key] = entry
     for key in sorted(set(files.secrets) - set(files.accounts)):
@@ -197,18 +203,11 @@ def _load_account(
     document, digest = _read(path, display, problems)
     provider = _provider_of(document, providers, problems) if document else None
     if document is not None and provider is not None:
-        problems.extend(
-            document.problem(
-                v.path,
-                v.message,
-                v.code,
-                prefer_key=v.code in ("unknown_field", "credential_in_account"),
-            )
-            for v in provider.validate_account(document.data)
-        )
+        problems.extend(_schema_problems(document, provider))
     secret = _load_secret(root, key, files, provider, display, problems)
-    if document is None or provider is None or len(problems) > found_before:
+    if document is None or provider is None:
         return None
+    # checked whatever else is wrong (a missing secret file, a bad field): one run, every problem
     logo = checks.load_logo(root, path, document, problems, logos)
     if len(problems) > found_before or secret is None:
         return None
@@ -222,6 +221,35 @@ def _load_account(
         secret_document=secret_document,
         secret_path=secret_path,
     )
+
+
+def _check_misnamed(
+    root: Path,
+    path: Path,
+    providers: dict[str, Provider],
+    problems: list[Problem],
+    logos: checks.LogoCache,
+) -> None:
+    """An account file whose name is no valid key (reported by `_discover`): its content is
+    checked too, so that renaming it is not followed by a second round of errors."""
+    display = display_path(root, path)
+    document, _ = _read(path, display, problems)
+    provider = _provider_of(document, providers, problems) if document else None
+    if document is not None and provider is not None:
+        problems.extend(_schema_problems(document, provider))
+        checks.load_logo(root, path, document, problems, logos)
+
+
+def _schema_problems(document: Document, provider: Provider) -> list[Problem]:
+    return [
+        document.problem(
+            v.path,
+            v.message,
+            v.code,
+            prefer_key=v.code in ("unknown_field", "credential_in_account"),
+        )
+        for v in provider.validate_account(document.data)
+    ]
 
 
 def _read(path: Path, display: str, problems: list[Problem]) -> tuple[Document | None, str]:

@@ -608,3 +608,28 @@ def test_bad_repository_fails_the_installed_command_too(
 
     assert_clean(outcome)
     _check(case, outcome.stdout, outcome.exit_code, case.location)
+
+
+# --- no problem hides another -------------------------------------------------------------------
+
+
+def test_a_misnamed_account_file_has_its_content_checked_too(config_dir: ConfigDirFactory) -> None:
+    repo = config_dir()
+    repo.write_account("Infobip-EU", account(status="paused"))
+
+    outcome = repo.validate()
+
+    assert outcome.exit_code == 1
+    assert "gateways.d/Infobip-EU.yaml: 'Infobip-EU' is not a valid account key" in outcome.stdout
+    assert "gateways.d/Infobip-EU.yaml:3:9: 'status' (Status) must be one of" in outcome.stdout
+
+
+def test_a_missing_secret_file_does_not_hide_a_bad_logo(config_dir: ConfigDirFactory) -> None:
+    repo = config_dir()
+    repo.write_account("acct", account(logo="logos/missing.png"))
+
+    outcome = repo.validate()
+
+    assert outcome.exit_code == 1
+    assert "no secret file gateways.d/acct.secret.yaml" in outcome.stdout
+    assert "gateways.d/acct.yaml:6:7:" in outcome.stdout  # the logo, in the same run
