@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from yaml import events
 
+from gwctl.config.ambiguous_scalars import ambiguity
 from gwctl.core.problems import ConfigError, Problem
 
 try:  # the C parser is several times faster; the pure-Python one behaves the same
@@ -104,9 +105,9 @@ def load_bytes(data: bytes, display: str) -> Document:
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         # Only the parser's own words: its snippet of the source line could hold a secret.
         reason = exc.problem or exc.context or "invalid YAML"
-        raise _fail(
-            display, line, column, f"invalid YAML: {reason}{_context(exc)}", "yaml_syntax"
-        ) from None
+        message = f"invalid YAML: {reason}{_context(exc)}"
+        syntax = Problem(display, line, column, message, "yaml_syntax")
+        raise ConfigError([*builder.problems, syntax]) from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, BEL...)
         line, column = _place(text, exc.position)
         raise _fail(
@@ -181,6 +182,8 @@ class _Builder:
         self.root: Any = None
         self.root_seen = False
         self.doc = Document(display, {})
+        # problems after which the file can still be read to its end: all are reported
+        self.problems: list[Problem] = []
         self.resolver = yaml.resolver.Resolver()
         self.constructor = yaml.constructor.SafeConstructor()
 
@@ -196,12 +199,15 @@ class _Builder:
                     "multiple_documents",
                 )
         elif isinstance(event, events.AliasEvent):
-            self._refuse(event, "aliases (*name) are not allowed: write the value out", "alias")
+            self._note(event, "aliases (*name) are not allowed: write the value out", "alias")
+            self._attach(None, self._next_path(), _position(event))
         elif isinstance(event, events.MappingEndEvent | events.SequenceEndEvent):
             closed = self.stack.pop()
             self._attach(closed.value, closed.path, closed.position)
 
     def finish(self) -> Document:
+        if self.problems:
+            raise ConfigError(list(self.problems))
         if not self.root_seen or self.root is None:
             raise _fail(
                 self.display,
@@ -223,13 +229,13 @@ class _Builder:
 
     def _node(self, event: events.ScalarEvent | events.CollectionStartEvent) -> None:
         if event.anchor is not None:
-            self._refuse(event, "anchors (&name) are not allowed: write each value out", "anchor")
+            self._note(event, "anchors (&name) are not allowed: write each value out", "anchor")
         tag = event.tag
         if tag is not None and (  # an explicit tag: on a collection, or not implied by style
             not isinstance(event, events.ScalarEvent) or not any(event.implicit)
         ):
             shown = tag.replace("tag:yaml.org,2002:", "!!")
-            self._refuse(
+            self._note(
                 event,
                 f"explicit tags ({shown}) are not allowed: quote the value if it must be a string",
                 "tag",
@@ -252,7 +258,14 @@ class _Builder:
             self._attach(self._construct(event), path, _position(event))
 
     def _key(self, event: events.ScalarEvent, parent: _Open) -> None:
-        key = self._construct(event)
+        merge = event.value == "<<" and event.implicit[0]
+        if merge:
+            self._note(
+                event,
+                "YAML merge keys (<<) are not supported: write the fields out in this mapping",
+                "merge_key",
+            )
+        key = event.value if merge else self._construct(event)
         if not isinstance(key, str):
             self._refuse(
                 event, f"keys must be strings, not {_kind(key)}: quote the key", "key_type"
@@ -270,6 +283,9 @@ class _Builder:
 
     def _construct(self, event: events.ScalarEvent) -> Any:
         if event.implicit == (False, True):  # quoted or block scalar: always a string
+            return event.value
+        if event.implicit[0] and (why := ambiguity(event.value)):
+            self._note(event, why, "ambiguous")
             return event.value
         tag = self.resolver.resolve(yaml.ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
         if tag == _STR_TAG:  # what SafeConstructor would return, without building a node
@@ -300,9 +316,15 @@ class _Builder:
             parent.value[parent.pending_key] = value
             parent.pending_key = None
 
-    def _refuse(self, event: events.Event, message: str, code: str) -> Any:
+    def _note(self, event: events.Event, message: str, code: str) -> None:
         line, column = _position(event)
-        raise _fail(self.display, line, column, message, code)
+        self.problems.append(Problem(self.display, line, column, message, code))
+
+    def _refuse(self, event: events.Event, message: str, code: str) -> Any:
+        """A problem after which the file cannot be read on: it ends the load, with the
+        problems noted before it."""
+        self._note(event, message, code)
+        raise ConfigError(list(self.problems))
 
 
 @dataclass

@@ -198,7 +198,7 @@ def test_positions_count_from_after_a_byte_order_mark_and_crlf_line_ends(
 
     outcome = repo.validate()
 
-    assert outcome.stdout.startswith("gateways.d/windows.yaml:3:9: 'status' (Status) must be")
+    assert outcome.stdout.startswith("gateways.d/windows.yaml:3:9: 'on' is ambiguous")
 
 
 @pytest.mark.usefixtures("no_sops_key")
