@@ -15,6 +15,7 @@ from typing import Any
 
 from gwctl.config import checks
 from gwctl.config.layout import GATEWAYS_DIR
+from gwctl.config.recipients import CreationRule, read_creation_rules, recipient_problems
 from gwctl.config.secrets import check_encrypted
 from gwctl.config.strict_yaml import Document, load_bytes, read_limited
 from gwctl.core.model import KEY_PATTERN, Account
@@ -62,6 +63,8 @@ class _Files:
     refused: set[str] = field(default_factory=set)
     # account files whose name is no valid key: reported, and their content checked too
     misnamed: list[Path] = field(default_factory=list)
+    # .sops.yaml's creation rules, to check each secret file's recipients (None: not checked)
+    rules: list[CreationRule] | None = None
 
 
 def load_config(root: Path) -> LoadedConfig:
@@ -82,6 +85,7 @@ def load_config(root: Path) -> LoadedConfig:
         )
         return result
     files = _discover(root, gateways, result.problems)
+    files.rules = read_creation_rules(root)
     result.account_files = [files.accounts[key] for key in sorted(files.accounts)]
     providers = load_providers()
     logos: checks.LogoCache = {}  # accounts share logo files: read and hash each once
@@ -317,6 +321,8 @@ def _load_secret(
     problems.extend(
         document.problem(p.path, p.message, p.code, prefer_key=p.prefer_key) for p in structure
     )
+    if files.rules is not None and not structure:
+        problems.extend(recipient_problems(files.rules, document))
     return (_credentials_only(document), path, digest) if not structure else None
 
 

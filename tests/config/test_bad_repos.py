@@ -21,7 +21,7 @@ import pytest
 from gwctl.config.strict_yaml import MAX_FILE_BYTES
 from gwctl.core.logos import MAX_LOGO_BYTES
 from tests.support.accounts import TWILIO_SID, account, png_bytes, valid_credentials
-from tests.support.age import AgeIdentity
+from tests.support.age import AgeIdentity, sops_rules
 from tests.support.canaries import CANARY, CANARY_HEX
 from tests.support.cli import assert_clean
 from tests.support.repos import ConfigDirFactory, ConfigRepo
@@ -430,9 +430,13 @@ def cases(other: AgeIdentity) -> list[RepoCase]:
         RepoCase(
             "secret-encrypted-to-another-key",
             with_secret(INFOBIP, recipient=another_key(other)),
-            f"{SENT}:1:1",
-            ("no key available can decrypt this file", "SOPS_AGE_KEY_FILE", "sops updatekeys"),
-            args=("--decrypt",),
+            f"{SENT}:5:9",
+            (
+                "encrypted to other age recipients than .sops.yaml names for this file",
+                "missing age1",
+                "not named by .sops.yaml: age1",
+                f"run `sops updatekeys {SENT}`",
+            ),
         ),
         RepoCase(
             "decrypt-without-any-key",
@@ -633,3 +637,26 @@ def test_a_missing_secret_file_does_not_hide_a_bad_logo(config_dir: ConfigDirFac
     assert outcome.exit_code == 1
     assert "no secret file gateways.d/acct.secret.yaml" in outcome.stdout
     assert "gateways.d/acct.yaml:6:7:" in outcome.stdout  # the logo, in the same run
+
+
+def test_a_secret_file_missing_a_recipient_of_sops_yaml_is_found_without_a_key(
+    config_dir: ConfigDirFactory, other_age_identity: AgeIdentity, no_sops_key: None
+) -> None:
+    repo = config_dir({"acct": account()})  # encrypted to the repository's identity only
+    repo.write_plain(
+        ".sops.yaml", sops_rules(repo.identity.public_key, other_age_identity.public_key)
+    )
+
+    outcome = repo.validate()
+
+    assert outcome.exit_code == 1
+    assert outcome.stdout.startswith(
+        f"{SENT}:5:9: encrypted to other age recipients than .sops.yaml names for this file "
+        f"(missing {other_age_identity.public_key}): run `sops updatekeys {SENT}`"
+    )
+
+
+def test_recipients_matching_sops_yaml_pass(config_dir: ConfigDirFactory) -> None:
+    repo = config_dir({"acct": account()})
+
+    assert repo.validate().exit_code == 0
