@@ -99,6 +99,12 @@ def plan(
     help="First prove with their providers the credentials it writes; apply nothing if one "
     "is not verified.",
 )
+@click.option(
+    "--require-clean",
+    is_flag=True,
+    help="Refuse to apply when gateways.d/, gwctl.yaml or .sops.yaml differ from the last "
+    "commit (CI: what is applied is exactly the recorded commit).",
+)
 @click.pass_obj
 def apply(
     invocation: Invocation,
@@ -109,13 +115,14 @@ def apply(
     lock_timeout: float,
     lock_ttl: int,
     verify_first: bool,
+    require_clean: bool,
 ) -> None:
     """Apply the changes (after confirmation), or exactly the reviewed SAVED_PLAN."""
     from gwctl.cli.output.applied import render_applied
     from gwctl.reconcile.workflow import ApplyRequest, apply_changes
 
     request = ApplyRequest(
-        saved_plan, auto_approve, prune, force, lock_timeout, lock_ttl, verify_first
+        saved_plan, auto_approve, prune, force, lock_timeout, lock_ttl, verify_first, require_clean
     )
     with Terminal() as terminal:
         applied = apply_changes(invocation.settings(), request, terminal)

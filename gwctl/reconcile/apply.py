@@ -172,11 +172,13 @@ def changeset(plan: Plan, desired: Mapping[str, Desired]) -> Changeset:
 def execute(
     client: StoreClient, plan: Plan, desired: Mapping[str, Desired], lock: Lock
 ) -> ChangesetResult:
-    """Send the plan as one changeset: the store applies all of it or none of it."""
+    """Send the plan as one changeset: the store applies all of it or none of it. The audit
+    entries record the plan's id, that of a saved plan or of the one just made."""
     return client.apply_changeset(
         changeset_body(changeset(plan, desired)),
         idempotency_key=new_idempotency_key(),
         lock_id=lock.id,
+        plan_id=plan.plan_id,
     )
 
 

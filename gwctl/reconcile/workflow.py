@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from gwctl.config.loader import LoadedConfig, load_config
+from gwctl.config.provenance import uncommitted
 from gwctl.config.settings import Settings
 from gwctl.core.problems import ConfigError
 from gwctl.core.verify_limits import ProbeLimits
 from gwctl.core.views import ChangesetResult, PlanFile
+from gwctl.errors import GwctlError
 from gwctl.reconcile.apply import apply_lock, check_still_current, execute, read_saved_plan
 from gwctl.reconcile.desired import Progress, desired_state
 from gwctl.reconcile.plan import Desired, LiveGateway, Plan, diff, live_view, secrets_in_sync
@@ -67,6 +69,7 @@ class ApplyRequest:
     lock_timeout: float = 0.0
     lock_ttl: int = 600
     verify: bool = False  # prove the credentials it writes with their providers first
+    require_clean: bool = False  # refuse config files that differ from the last commit
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,8 @@ def apply_changes(
     """`gwctl apply`: under the store's lock, plan afresh; refuse a saved plan the files or
     the store moved away from (StalePlan) and an unsafe plan (PlanRefused) before writing
     anything; then, once approved, apply it as one changeset."""
+    if request.require_clean:
+        refuse_uncommitted(settings.root)
     saved = read_saved_plan(request.saved_plan) if request.saved_plan else None
     prune = saved["prune"] if saved else request.prune  # a saved plan: exactly what was reviewed
     config = load_checked(settings)
@@ -178,6 +183,29 @@ def _apply_checked(
         return Applied(planned.plan, "declined", verification=verification)
     result = execute(client, planned.plan, planned.desired, lock)
     return Applied(planned.plan, "applied", result, verification)
+
+
+class UncommittedChanges(GwctlError):
+    """`apply --require-clean` in a working tree whose config differs from its commit."""
+
+
+def refuse_uncommitted(root: Path) -> None:
+    """UncommittedChanges unless the config files are exactly the last commit's: what is
+    applied is then exactly what the audit log's commit holds."""
+    changed = uncommitted(root)
+    if changed is None:
+        raise UncommittedChanges(
+            f"nothing applied: {root} is not a git working tree, so --require-clean cannot "
+            "tell what is committed: apply from a clone, or without --require-clean"
+        )
+    if changed:
+        shown = ", ".join(changed[:5]) + (
+            f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+        )
+        raise UncommittedChanges(
+            f"nothing applied: config files differ from the last commit ({shown}): commit "
+            "them (or discard them), or apply without --require-clean"
+        )
 
 
 def _verified(settings: Settings, request: ApplyRequest, planned: Planned) -> VerifyReport | None:

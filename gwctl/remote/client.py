@@ -139,14 +139,22 @@ class StoreClient:
 
     # -- writes --------------------------------------------------------------------------
     def apply_changeset(
-        self, body: bytes, *, idempotency_key: str, lock_id: str | None
+        self,
+        body: bytes,
+        *,
+        idempotency_key: str,
+        lock_id: str | None,
+        plan_id: str | None = None,
     ) -> ChangesetResult:
-        """POST a changeset encoded by `changeset_body` (every retry sends the same bytes)."""
+        """POST a changeset encoded by `changeset_body` (every retry sends the same bytes).
+        `plan_id`: the plan it applies, when the session was not opened for a saved one."""
         headers = {
             **self.audit.headers(),
             "Idempotency-Key": idempotency_key,
             "Content-Type": "application/json",
         }
+        if plan_id and not self.audit.plan_id:
+            headers["X-Gwctl-Plan-Id"] = plan_id
         if lock_id:
             headers["X-Gwctl-Lock"] = lock_id
         response = self._request("POST", f"{API}/changesets", content=body, headers=headers)

@@ -6,18 +6,16 @@ import contextlib
 import getpass
 import os
 import socket
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 
+from gwctl.config.provenance import source_commit
 from gwctl.config.settings import Settings
 from gwctl.remote.client import AuditContext, StoreClient, StoreError
 
 # CI systems and the variables that name their job and commit
 _CI_JOB_VARS = ("GITHUB_RUN_ID", "CI_JOB_ID", "BUILD_ID")
-_CI_COMMIT_VARS = ("GITHUB_SHA", "CI_COMMIT_SHA", "GIT_COMMIT")
 
 
 def actor() -> str:
@@ -35,24 +33,6 @@ def actor() -> str:
 
 def ci_job() -> str | None:
     return next((os.environ[name] for name in _CI_JOB_VARS if os.environ.get(name)), None)
-
-
-def source_commit(root: Path) -> str | None:
-    """The commit the config was read from: from CI, else from git, else None."""
-    for name in _CI_COMMIT_VARS:
-        if os.environ.get(name):
-            return os.environ[name]
-    try:
-        completed = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],  # noqa: S607
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return completed.stdout.strip() or None if completed.returncode == 0 else None
 
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}

@@ -34,6 +34,7 @@ from tests.support.ci import (
     gitlab_pipeline,
     serve_gitlab,
 )
+from tests.support.git import commit_all
 from tests.support.paths import REPO_ROOT
 from tests.support.providers import ProviderServer, point_at
 from tests.support.repos import SECRETS, ConfigRepo
@@ -84,6 +85,8 @@ def contexts(secrets: dict[str, str], live_store: LiveStore) -> dict[str, Any]:
 
 @pytest.fixture
 def ci(repo: ConfigRepo, tmp_path: Path) -> Runner:
+    """Where the steps run: the repository as a CI checkout has it, committed."""
+    commit_all(repo.root)
     return Runner(
         repo.root,
         tmp_path / "ci",
@@ -401,6 +404,7 @@ def test_github_apply_refuses_a_plan_the_store_changed_since(
 ) -> None:
     apply_everything(repo)
     repo.edit_account("twilio-us", description="reviewed change")
+    commit_all(repo.root, "the change")
     plan_pull_request(ci, contexts)
     edit_live(live_store, "twilio-us", status="inactive")
     before = live_gateways(live_store)
@@ -420,6 +424,7 @@ def test_github_apply_refuses_a_plan_the_files_changed_since(
 ) -> None:
     plan_pull_request(ci, contexts)
     repo.edit_account("twilio-us", description="merged after the plan")
+    commit_all(repo.root, "the change")
     outcome = merge_and_apply(ci, contexts)
     assert outcome.returncode != 0
     assert "the files in gateways.d/" in outcome.stderr
@@ -514,6 +519,7 @@ def test_action_apply_refuses_a_stale_plan(
         ci, contexts, "gwctl", command="plan", **action_secrets(contexts, "GWCTL_READ_TOKEN")
     )
     repo.edit_account("twilio-us", description="changed after the plan")
+    commit_all(repo.root, "the change")
     outcome = run_action(
         ci, contexts, "gwctl", command="apply", **action_secrets(contexts, "GWCTL_ADMIN_TOKEN")
     )
@@ -761,6 +767,7 @@ def test_gitlab_apply_refuses_a_stale_plan(
 ) -> None:
     apply_everything(repo)
     repo.edit_account("twilio-us", description="reviewed change")
+    commit_all(repo.root, "the change")
     gitlab_notes(gitlab_api, [])
     assert gitlab_job(ci, "plan", gitlab_vars).returncode == 0
     gitlab_merge(gitlab_api, (repo.root / "plan.json").read_bytes())
