@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from gwctl.cli.context import CONFIG_DIR, Invocation
+from gwctl.cli.output.data_json import FORMAT_OPTION
 from gwctl.cli.output.files import written_files
 from gwctl.cli.output.problems import PROBLEM_FORMATS, render_problems
 from gwctl.config.ci_templates import CI_KINDS
@@ -49,12 +50,15 @@ def validate(invocation: Invocation, directory: Path | None, fmt: str, decrypt: 
 
 
 @click.command()
-def providers() -> None:
+@FORMAT_OPTION
+def providers(fmt: str) -> None:
     """List the gateway providers and their credential fields."""
+    from gwctl.cli.output.data_json import providers_json
     from gwctl.cli.output.providers import render_providers
     from gwctl.core.providers import load_providers
 
-    click.echo(render_providers(load_providers().values()))
+    known = load_providers().values()
+    click.echo(providers_json(known) if fmt == "json" else render_providers(known))
 
 
 @click.command()

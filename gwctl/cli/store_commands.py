@@ -11,18 +11,27 @@ from pathlib import Path
 import click
 
 from gwctl.cli.context import Invocation, Moment
+from gwctl.cli.output.data_json import FORMAT_OPTION
 from gwctl.cli.output.history import HISTORY_FORMATS
 from gwctl.errors import EXIT_ERROR
 
 
 @click.command()
+@FORMAT_OPTION
 @click.pass_obj
-def gateways(invocation: Invocation) -> None:
-    """Print the store's Available Gateways table (credentials masked)."""
+def gateways(invocation: Invocation, fmt: str) -> None:
+    """Print the store's Available Gateways table (credentials masked).
+
+    \b
+    Example, the keys of the inactive accounts:
+      gwctl gateways --format json | jq -r '.[] | select(.status == "inactive") | .key'
+    """
+    from gwctl.cli.output.data_json import gateways_json
     from gwctl.cli.output.gateways import available_gateways
 
     with invocation.store() as client:
-        click.echo(available_gateways(client.list_gateways()))
+        listed = client.list_gateways()
+    click.echo(gateways_json(listed) if fmt == "json" else available_gateways(listed))
 
 
 @click.command()
@@ -54,14 +63,19 @@ def audit() -> None:
 
 
 @audit.command()
+@FORMAT_OPTION
 @click.pass_obj
-def verify(invocation: Invocation) -> None:
+def verify(invocation: Invocation, fmt: str) -> None:
     """Check the audit log's hash chain; exit 1 naming the first broken entry."""
     from gwctl.cli.output.audit import audit_verdict_text
+    from gwctl.cli.output.data_json import audit_verdict_json
 
     with invocation.store() as client:
         verdict = client.verify_audit()
-    click.echo(audit_verdict_text(verdict), err=not verdict.get("ok"))
+    if fmt == "json":
+        click.echo(audit_verdict_json(verdict))
+    else:
+        click.echo(audit_verdict_text(verdict), err=not verdict.get("ok"))
     if not verdict.get("ok"):
         sys.exit(EXIT_ERROR)
 
@@ -72,13 +86,16 @@ def lock() -> None:
 
 
 @lock.command()
+@FORMAT_OPTION
 @click.pass_obj
-def status(invocation: Invocation) -> None:
+def status(invocation: Invocation, fmt: str) -> None:
     """Show who holds the apply lock."""
+    from gwctl.cli.output.data_json import lock_json
     from gwctl.cli.output.lock import lock_status_text
 
     with invocation.store() as client:
-        click.echo(lock_status_text(client.lock_status()))
+        state = client.lock_status()
+    click.echo(lock_json(state) if fmt == "json" else lock_status_text(state))
 
 
 @lock.command()
@@ -181,15 +198,17 @@ def token_create(invocation: Invocation, name: str, role: str, db: str | None) -
 
 @token.command(name="list")
 @_DB_OPTION
+@FORMAT_OPTION
 @click.pass_obj
-def token_list(invocation: Invocation, db: str | None) -> None:
+def token_list(invocation: Invocation, db: str | None, fmt: str) -> None:
     """List the tokens: name, role, created when and by whom (never their values)."""
+    from gwctl.cli.output.data_json import tokens_json
     from gwctl.cli.output.tokens import token_lines
     from gwctl.store.server import named_tokens
 
     url, _key_file = _database(invocation, db)
-    for line in token_lines(named_tokens(url)):
-        click.echo(line)
+    tokens = named_tokens(url)
+    click.echo(tokens_json(tokens) if fmt == "json" else "\n".join(token_lines(tokens)))
 
 
 @token.command(name="revoke")
