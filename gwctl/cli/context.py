@@ -45,6 +45,8 @@ class Moment(_TextParam):
             self.fail(str(exc), param, ctx)
 
 
+# ctx.meta key (shared by every context of a run): the --format the command was asked for
+FORMAT_META = "gwctl.format"
 CONFIG_DIR = _ConfigDir(file_okay=False, dir_okay=True, path_type=Path)
 
 
@@ -85,9 +87,22 @@ def accept_global_options(command: click.Command) -> None:
             callback=_override("environment"),
         ),
     ]
+    for param in command.params:
+        if param.name == "fmt":  # --format: errors follow it (gwctl.cli.main.friendly_errors)
+            param.callback = _remember_format(param.callback)
     if isinstance(command, click.Group):
         for subcommand in command.commands.values():
             accept_global_options(subcommand)
+
+
+def _remember_format(
+    callback: Callable[[click.Context, click.Parameter, Any], Any] | None,
+) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        ctx.meta[FORMAT_META] = value
+        return callback(ctx, param, value) if callback else value
+
+    return remember
 
 
 def _override(field: str) -> Callable[[click.Context, click.Parameter, Any], Any]:

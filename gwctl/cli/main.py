@@ -8,7 +8,7 @@ so `gwctl --help` and `gwctl --version` answer at once.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
@@ -17,16 +17,18 @@ import click
 
 from gwctl import __version__
 from gwctl.cli import config_commands, reconcile_commands, store_commands
-from gwctl.cli.context import CONFIG_DIR, Invocation, accept_global_options
+from gwctl.cli.context import CONFIG_DIR, FORMAT_META, Invocation, accept_global_options
 from gwctl.core.heap import tune_for_command
 from gwctl.core.problems import ConfigError
 from gwctl.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, GwctlError
 
 
 @contextmanager
-def friendly_errors() -> Iterator[None]:
+def friendly_errors(json_output: Callable[[], bool] = lambda: False) -> Iterator[None]:
     """Turn every failure into a message and its exit code, never a traceback: a GwctlError
     exits with its own `exit_code`, Ctrl-C with 130 (at a prompt too), anything else 1.
+    When the command was asked for `--format json` (`json_output()`), the error is also a
+    JSON object on stdout.
 
     An unexpected exception is reported by its type only: its text could hold anything,
     including a credential value. Click's own exits and usage errors pass through.
@@ -40,19 +42,25 @@ def friendly_errors() -> Iterator[None]:
     except (click.exceptions.Exit, click.ClickException):
         raise
     except ConfigError as exc:  # its problems, one per line, each with its location
-        click.echo(str(exc), err=True)
-        sys.exit(exc.exit_code)
+        _fail(exc, str(exc), exc.exit_code, json_output())
     except GwctlError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        _fail(exc, f"error: {exc}", exc.exit_code, json_output())
     except KeyboardInterrupt:
         _interrupted()
     except Exception as exc:  # the last line of defence: users never see a traceback
-        click.echo(
-            f"internal error ({type(exc).__name__}): please report it with the command you ran",
-            err=True,
+        message = (
+            f"internal error ({type(exc).__name__}): please report it with the command you ran"
         )
-        sys.exit(EXIT_ERROR)
+        _fail(exc, message, EXIT_ERROR, json_output())
+
+
+def _fail(exc: BaseException, message: str, exit_code: int, as_json: bool) -> NoReturn:
+    click.echo(message, err=True)
+    if as_json:
+        from gwctl.cli.output.errors_json import error_json
+
+        click.echo(error_json(exc, message.removeprefix("error: "), exit_code))
+    sys.exit(exit_code)
 
 
 def _interrupted() -> NoReturn:
@@ -86,7 +94,7 @@ class _Root(click.Group):
             return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:
-        with _usage_exit_code(), friendly_errors():
+        with _usage_exit_code(), friendly_errors(lambda: ctx.meta.get(FORMAT_META) == "json"):
             return super().invoke(ctx)
 
 

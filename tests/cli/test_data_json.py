@@ -68,3 +68,40 @@ def test_token_list_as_json_never_holds_a_token(tmp_path: Path) -> None:
     [info] = json.loads(listed.stdout)
     assert (info["name"], info["role"]) == ("auditor", "read")
     assert token not in listed.stdout
+
+
+# --- errors, with --format json, are a JSON object on stdout too --------------------------------
+
+
+def test_a_config_error_of_plan_is_json_on_stdout_with_each_problem(repo: ConfigRepo) -> None:
+    repo.edit_account("twilio-us", fallback_sender_id="TOO-LONG-SENDER")
+
+    outcome = invoke("-C", repo.root, "plan", "--format", "json")
+
+    assert outcome.exit_code == 1
+    report = json.loads(outcome.stdout)
+    assert report["error"]["code"] == "config_error"
+    [problem] = report["problems"]
+    assert problem["file"] == "gateways.d/twilio-us.yaml"
+    assert (problem["line"], problem["column"]) > (0, 0)
+    assert "gateways.d/twilio-us.yaml:" in outcome.stderr  # people still read it in the log
+
+
+def test_another_error_is_json_with_its_kind(repo: ConfigRepo) -> None:
+    outcome = invoke("-C", repo.root, "verify", "nowhere", "--format", "json")
+
+    assert outcome.exit_code == 1
+    error = json.loads(outcome.stdout)["error"]
+    assert error == {
+        "message": "no account 'nowhere' in gateways.d/; accounts: clickatell-africa, "
+        "infobip-eu, infobip-transactional, twilio-us",
+        "code": "unknown_account",
+        "exit_code": 1,
+    }
+
+
+def test_without_json_errors_stay_off_stdout(repo: ConfigRepo) -> None:
+    outcome = invoke("-C", repo.root, "verify", "nowhere")
+
+    assert outcome.stdout == ""
+    assert outcome.stderr.startswith("error: no account 'nowhere'")
