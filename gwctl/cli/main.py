@@ -18,6 +18,7 @@ import click
 from gwctl import __version__
 from gwctl.cli import config_commands, reconcile_commands, store_commands
 from gwctl.cli.context import CONFIG_DIR, FORMAT_META, Invocation, accept_global_options
+from gwctl.cli.examples import add_examples
 from gwctl.core.heap import tune_for_command
 from gwctl.core.problems import ConfigError
 from gwctl.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, GwctlError
@@ -131,6 +132,7 @@ for _command in (
     *store_commands.COMMANDS,
 ):
     accept_global_options(_command)
+    add_examples(_command)
     cli.add_command(_command)
 
 

@@ -118,3 +118,22 @@ def test_a_global_option_after_a_nested_command_reaches_it(repo: ConfigRepo) -> 
 
     assert outcome.exit_code == 1
     assert "gwctl.yaml:1:8: must be true or false" in outcome.stderr
+
+
+def _leaf_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found: list[tuple[str, ...]] = []
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            found += _leaf_commands(command, (*prefix, name))
+        else:
+            found.append((*prefix, name))
+    return found
+
+
+@pytest.mark.parametrize("path", _leaf_commands(cli), ids=" ".join)
+def test_every_commands_help_shows_an_example(path: tuple[str, ...]) -> None:
+    outcome = invoke(*path, "--help")
+
+    assert outcome.exit_code == 0
+    assert "Example" in outcome.stdout
+    assert f"gwctl {path[-1]}" in outcome.stdout or f"gwctl {' '.join(path)}" in outcome.stdout
