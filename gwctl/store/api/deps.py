@@ -52,9 +52,15 @@ def _caller(
 Caller = Annotated[Principal, Depends(_caller)]
 
 
-def _admin(caller: Caller) -> Principal:
+def _admin(request: Request, caller: Caller) -> Principal:
     if not caller.can_write:
-        raise Forbidden(f"the token '{caller.token_name}' has the read role: it cannot write")
+        # a GET that needs an admin is the one that reads credentials in clear
+        refused = (
+            "it cannot read credentials in clear (admin tokens only; a read token sees masks)"
+            if request.method == "GET"
+            else "it cannot write"
+        )
+        raise Forbidden(f"the token '{caller.token_name}' has the read role: {refused}")
     return caller
 
 

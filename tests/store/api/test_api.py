@@ -280,7 +280,11 @@ def test_credentials_in_clear_are_admin_only_and_audited(api: Api) -> None:
     clear = api.admin.get(f"{GW}/twilio-us/credentials", headers={"X-Gwctl-Actor": "import"})
     assert clear.status_code == 200
     assert clear.json() == twilio()["credentials"]
-    assert api.reader.get(f"{GW}/twilio-us/credentials").status_code == 403
+    refused = api.reader.get(f"{GW}/twilio-us/credentials")
+    assert refused.status_code == 403
+    assert (
+        "cannot read credentials in clear (admin tokens only" in refused.json()["error"]["message"]
+    )
     reads = api.reader.get("/api/v1/audit", params={"action": "credentials_read"}).json()
     assert [(e["actor"], e["key"], e["fields"]) for e in reads["items"]] == [
         ("import", "twilio-us", ["credentials.account_sid", "credentials.auth_token"])
