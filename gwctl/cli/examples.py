@@ -26,7 +26,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "gwctl --env production plan",
     ),
     "providers": ("gwctl providers --format json",),
-    "schema": ("gwctl schema twilio", "gwctl schema --write schema   # the copies your editor reads"),
+    "schema": (
+        "gwctl schema twilio",
+        "gwctl schema --write schema   # the copies your editor reads",
+    ),
     "serve": (
         "gwctl serve --init                          # a new store: prints an admin token",
         "gwctl serve --db postgresql+psycopg://gwctl@db/gwctl --host 0.0.0.0",

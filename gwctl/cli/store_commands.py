@@ -155,7 +155,7 @@ def serve(
     """Run the store: REST API under /api/v1 and the SMS Gateways web page."""
     from gwctl.core.providers import load_providers
     from gwctl.store.connection_test import base_urls_from
-    from gwctl.store.server import init_store
+    from gwctl.store.server import init_store, no_admin_hint
     from gwctl.store.server import serve as run_server
 
     # checked before anything starts: a typo is an error now, not a test sent elsewhere later
@@ -164,6 +164,8 @@ def serve(
     if init:
         token = init_store(url, key_file=key_file)
         click.echo(f"admin token (shown once, keep it safe): {token}")
+    elif (hint := no_admin_hint(url)) is not None:
+        click.echo(f"warning: {hint}", err=True)
     click.echo(f"serving http://{host}:{port}/ (API: /api/v1, OpenAPI: /openapi.json)", err=True)
     run_server(url, host, port, key_file=key_file, verify_base_urls=base_urls)
 

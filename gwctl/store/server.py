@@ -94,6 +94,17 @@ def named_tokens(database_url: str) -> list[TokenInfo]:
         return list_tokens(engine)
 
 
+def no_admin_hint(database_url: str) -> str | None:
+    """What to say when the store starts without any admin token: nobody could sign in to
+    its page or write through its API."""
+    if any(info.role == "admin" for info in named_tokens(database_url)):
+        return None
+    return (
+        "this store has no admin token yet, so nobody can sign in or write: stop it and run "
+        "`gwctl serve --init` once (or `gwctl store token create NAME --role admin`)"
+    )
+
+
 def revoke_named_token(database_url: str, name: str) -> None:
     """Delete token `name` and end its web sessions; audited as `token_revoke`."""
     with _migrated(database_url) as engine:

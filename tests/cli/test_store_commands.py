@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from gwctl.cli.main import cli
 from gwctl.remote.embedded import store_paths
+from gwctl.store.server import create_admin_token, no_admin_hint
 from tests.support.servers import free_port, start_server
 
 
@@ -91,3 +92,33 @@ def test_serve_init_prints_an_admin_token_once_and_serves(tmp_path: Path) -> Non
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_a_store_without_an_admin_token_says_how_to_make_one(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+
+    hint = no_admin_hint(url)
+    create_admin_token(url)
+
+    assert hint is not None
+    assert "no admin token yet" in hint
+    assert "`gwctl serve --init`" in hint
+    assert no_admin_hint(url) is None
+
+
+def test_serve_without_init_on_a_new_store_warns_before_it_serves(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gwctl", "-C", str(tmp_path), "serve", "--port", str(free_port())],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stderr is not None
+        first = process.stderr.readline()
+    finally:
+        process.terminate()
+        process.wait(10)
+
+    assert first.startswith("warning: this store has no admin token yet")
