@@ -12,10 +12,11 @@ from pathlib import Path
 import click
 
 from gwctl.cli.context import Invocation
+from gwctl.cli.output.data_json import FORMAT_OPTION
 from gwctl.cli.output.drift import DRIFT_FORMATS
 from gwctl.cli.output.plan import PLAN_FORMATS, save_plan
 from gwctl.cli.output.verified import VERIFY_FORMATS
-from gwctl.cli.terminal import Terminal
+from gwctl.cli.terminal import QUIET, Terminal
 from gwctl.core.verify_limits import DEFAULT_JOBS, DEFAULT_TIMEOUT
 from gwctl.errors import EXIT_CHANGES
 
@@ -105,6 +106,7 @@ def plan(
     help="Refuse to apply when gateways.d/, gwctl.yaml or .sops.yaml differ from the last "
     "commit (CI: what is applied is exactly the recorded commit).",
 )
+@FORMAT_OPTION
 @click.pass_obj
 def apply(
     invocation: Invocation,
@@ -116,17 +118,18 @@ def apply(
     lock_ttl: int,
     verify_first: bool,
     require_clean: bool,
+    fmt: str,
 ) -> None:
     """Apply the changes (after confirmation), or exactly the reviewed SAVED_PLAN."""
-    from gwctl.cli.output.applied import render_applied
+    from gwctl.cli.output.applied import applied_json, render_applied
     from gwctl.reconcile.workflow import ApplyRequest, apply_changes
 
     request = ApplyRequest(
         saved_plan, auto_approve, prune, force, lock_timeout, lock_ttl, verify_first, require_clean
     )
-    with Terminal() as terminal:
+    with Terminal(QUIET if fmt == "json" else "text") as terminal:
         applied = apply_changes(invocation.settings(), request, terminal)
-    message = render_applied(applied)
+    message = applied_json(applied) if fmt == "json" else render_applied(applied)
     if message is not None:
         click.echo(message)
 
@@ -204,16 +207,20 @@ def verify(
 @click.command(name="import")
 @click.argument("keys", nargs=-1)
 @click.option("--all", "all_unmanaged", is_flag=True, help="Import every unmanaged account.")
+@FORMAT_OPTION
 @click.pass_obj
-def import_(invocation: Invocation, keys: tuple[str, ...], all_unmanaged: bool) -> None:
+def import_(invocation: Invocation, keys: tuple[str, ...], all_unmanaged: bool, fmt: str) -> None:
     """Adopt live accounts into gateways.d/ (secret files encrypted by sops)."""
-    from gwctl.cli.output.imported import imported_text
-    from gwctl.reconcile.importer import import_accounts
+    from gwctl.cli.output.imported import imported_json, imported_text
+    from gwctl.reconcile.importer import Imported, import_accounts
 
     if not keys and not all_unmanaged:
         raise click.UsageError("name the accounts to import, or pass --all")
-    settings = invocation.settings()
-    import_accounts(settings, keys, all_unmanaged, lambda done: click.echo(imported_text(done)))
+    done: list[Imported] = []
+    report = done.append if fmt == "json" else lambda one: click.echo(imported_text(one))
+    import_accounts(invocation.settings(), keys, all_unmanaged, report)
+    if fmt == "json":
+        click.echo(imported_json(done))
 
 
 COMMANDS = (plan, apply, drift, verify, import_)

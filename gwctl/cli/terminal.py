@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from gwctl.reconcile.desired import Progress
     from gwctl.reconcile.plan import Plan
 
+QUIET = "quiet"  # a plan format that shows nothing: the command prints its own JSON at the end
 PROGRESS_MIN_FILES = 20  # below this a run is quick enough to need no progress bar
 
 
@@ -48,7 +49,8 @@ class Terminal:
 
     def show(self, plan: Plan) -> None:
         self._bars.close()  # the bar's line ends before the plan starts
-        click.echo(render_plan(plan, self.plan_format, colour=colour()))
+        if self.plan_format != QUIET:
+            click.echo(render_plan(plan, self.plan_format, colour=colour()))
 
     def confirm(self, question: str) -> bool:
         """At a terminal, click's prompt; from a pipe (`echo yes | gwctl apply`), one line:

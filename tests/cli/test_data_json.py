@@ -105,3 +105,15 @@ def test_without_json_errors_stay_off_stdout(repo: ConfigRepo) -> None:
 
     assert outcome.stdout == ""
     assert outcome.stderr.startswith("error: no account 'nowhere'")
+
+
+def test_apply_as_json_is_one_object_with_the_outcome_and_the_plan(repo: ConfigRepo) -> None:
+    first = data("-C", repo.root, "apply", "--auto-approve", "--format", "json")
+    again = data("-C", repo.root, "apply", "--auto-approve", "--format", "json")
+
+    assert isinstance(first, dict)
+    assert isinstance(again, dict)
+    assert first["outcome"] == "applied"
+    assert first["changeset_id"]
+    assert len(first["plan"]["changes"]) == 4
+    assert (again["outcome"], again["changeset_id"]) == ("no changes", None)

@@ -285,8 +285,13 @@ def test_import_adopts_accounts_made_by_hand(repo: ConfigRepo, live_store: LiveS
     assert response.status_code == 201, response.text
     applied(repo)
     assert "Unmanaged" in repo.gwctl("plan").output
-    result = repo.gwctl("import", "made-by-hand")
+    result = repo.gwctl("import", "made-by-hand", "--format", "json")
     assert result.exit_code == 0, result.output
+    [done] = json.loads(result.stdout)
+    assert done["key"] == "made-by-hand"
+    assert {"gateways.d/made-by-hand.yaml", "gateways.d/made-by-hand.secret.yaml"} <= set(
+        done["files"]
+    )
     secret_file = repo.root / "gateways.d" / "made-by-hand.secret.yaml"
     assert "sops:" in secret_file.read_text()
     assert CANARY not in secret_file.read_text()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -10,3 +12,7 @@ if TYPE_CHECKING:
 
 def imported_text(imported: Imported) -> str:
     return f"imported {imported.key}: {', '.join(imported.files)}"
+
+
+def imported_json(imported: Sequence[Imported]) -> str:
+    return json.dumps([{"key": done.key, "files": list(done.files)} for done in imported], indent=2)
