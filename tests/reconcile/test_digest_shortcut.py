@@ -138,3 +138,26 @@ def test_an_unchanged_secret_file_is_not_decrypted_against_a_remote_store(
     result = repo.gwctl("plan", "--detailed-exitcode")
 
     assert result.exit_code == 0, result.output
+
+
+def test_a_live_rewrite_of_the_same_credentials_is_not_called_a_re_encryption(
+    repo: ConfigRepo, remote: LiveStore
+) -> None:
+    _apply(repo)
+    web = remote.client("web-admin")
+    live = web.get("/api/v1/gateways/infobip-eu").json()
+    fields = ("provider", "name", "status", "sending_pattern", "fallback_sender_id")
+    body = {name: live[name] for name in (*fields, "description", "signup_link")}
+    body["credentials"] = {"secret_key": SECRETS["infobip-eu"]["secret_key"]}  # git's value
+    response = web.put(
+        "/api/v1/gateways/infobip-eu", json=body, headers={"If-Match": str(live["version"])}
+    )
+    assert response.status_code == 200, response.text
+
+    result = repo.gwctl("plan")
+
+    assert result.output.count("~ update") == 1
+    assert "credentials last written outside gwctl, and they match the secret file" in (
+        result.output
+    )
+    assert "re-encrypted" not in result.output

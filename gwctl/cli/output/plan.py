@@ -49,6 +49,11 @@ def value_text(field: FieldChange, side: str) -> str:
 
 def field_text(field: FieldChange, action: str) -> str:
     if field.field == DIGEST_FIELD:
+        if field.old is None:  # the store's copy was last written outside gwctl
+            return (
+                "credentials last written outside gwctl, and they match the secret file "
+                "(records the file's digest)"
+            )
         return "secret file re-encrypted, values unchanged (records its new digest)"
     if field.sensitive:
         return f"{field.field}: (sensitive value{' changed' if action != 'create' else ''})"
