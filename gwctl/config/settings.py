@@ -75,6 +75,7 @@ def load_settings(root: Path, environment: str | None = None) -> Settings:
     path = root / CONFIG_FILE
     document = load_file(path, CONFIG_FILE) if path.is_file() else None
     reader = SettingsReader(document)
+    reader.section((), _TOP_KEYS, _token_hint)
     environments = _environments(reader)
     if environment is not None and environment not in environments:
         known = ", ".join(sorted(environments)) or "none defined"
@@ -112,14 +113,13 @@ def settings_problems(root: Path) -> list[Problem]:
 def _environments(reader: SettingsReader) -> dict[str, StoreTarget]:
     """Every environment's store; one without a store URL is a problem: gwctl would
     otherwise reconcile it against a throwaway embedded store."""
-    reader.section((), _TOP_KEYS, _token_hint)
     sections = reader.section(("environments",), None, _no_hint)
     targets = {}
     for name in sections:
         path = ("environments", name)
         reader.section(path, _ENVIRONMENT_KEYS, _token_hint)
         target = _store(reader, (*path, "store"), environment=name)
-        if target.url is None:
+        if not reader.present((*path, "store", "url")):
             reader.problem(
                 path,
                 f"environment '{name}' names no store: add store: {{url: https://...}} "

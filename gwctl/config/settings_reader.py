@@ -91,6 +91,10 @@ class SettingsReader:
             return default
         return value
 
+    def present(self, path: Path_) -> bool:
+        """Whether the file gives a value (not null) at `path`."""
+        return self._at(path) is not None
+
     def problem(self, path: Path_, message: str, code: str) -> None:
         self._problem(path, message, code)
 
