@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 
+from gwctl.cli.output.problems import problem_data
 from gwctl.core.problems import ConfigError
 
 FORMAT_VERSION = 1
@@ -19,16 +20,7 @@ def error_json(exc: BaseException, message: str, exit_code: int) -> str:
         {
             "format_version": FORMAT_VERSION,
             "error": {"message": message, "code": _code(exc), "exit_code": exit_code},
-            "problems": [
-                {
-                    "file": p.file,
-                    "line": p.line,
-                    "column": p.column,
-                    "code": p.code,
-                    "message": p.message,
-                }
-                for p in problems
-            ],
+            "problems": [problem_data(p) for p in problems],
         },
         indent=2,
     )

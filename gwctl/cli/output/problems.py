@@ -36,21 +36,23 @@ def _json(problems: Sequence[Problem], accounts: int) -> str:
             "format_version": 1,
             "valid": not any(p.is_error for p in problems),
             "accounts": accounts,
-            "problems": [
-                {
-                    "file": p.file,
-                    "line": p.line,
-                    "column": p.column,
-                    "code": p.code,
-                    "severity": p.severity,
-                    "message": p.message,
-                }
-                for p in problems
-            ],
+            "problems": [problem_data(p) for p in problems],
         },
         indent=2,
         ensure_ascii=False,
     )
+
+
+def problem_data(problem: Problem) -> dict[str, str | int]:
+    """One problem for tools: where it is, its kind and severity, what to do."""
+    return {
+        "file": problem.file,
+        "line": problem.line,
+        "column": problem.column,
+        "code": problem.code,
+        "severity": problem.severity,
+        "message": problem.message,
+    }
 
 
 def _github(problems: Sequence[Problem], accounts: int) -> str:
