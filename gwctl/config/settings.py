@@ -83,16 +83,15 @@ def load_settings(root: Path, environment: str | None = None) -> Settings:
         raise ConfigError([Problem(CONFIG_FILE, 0, 0, message, "environment")])
     default_store = _store(reader, ("store",))
     safety_path = ("safety",)
-    reader.section(safety_path, _SAFETY_KEYS, _no_hint)
+    reader.section(safety_path, _SAFETY_KEYS)
     safety = Safety(
         max_fraction=reader.number((*safety_path, "max_fraction"), Safety.max_fraction, 0, 1),
         min_existing=reader.count((*safety_path, "min_existing"), Safety.min_existing),
     )
     prune = reader.boolean(("prune",), False)
-    base_urls, verify_problems = verify_base_urls(document, environment)
-    problems = reader.problems + verify_problems
-    if problems:
-        raise ConfigError(sorted(problems))
+    base_urls = verify_base_urls(reader, environment)
+    if reader.problems:
+        raise ConfigError(sorted(reader.problems))
     if environment is not None:
         store = environments[environment]
     else:
@@ -113,7 +112,7 @@ def settings_problems(root: Path) -> list[Problem]:
 def _environments(reader: SettingsReader) -> dict[str, StoreTarget]:
     """Every environment's store; one without a store URL is a problem: gwctl would
     otherwise reconcile it against a throwaway embedded store."""
-    sections = reader.section(("environments",), None, _no_hint)
+    sections = reader.section(("environments",), None)
     targets = {}
     for name in sections:
         path = ("environments", name)
@@ -137,10 +136,6 @@ def _store(
     url = reader.url((*path, "url"))
     token_env = reader.env_name((*path, "token_env"), TOKEN_ENV)
     return StoreTarget(url, token_env, environment)
-
-
-def _no_hint(_key: str) -> str:
-    return ""
 
 
 def _token_hint(key: str) -> str:

@@ -22,7 +22,7 @@ class SettingsReader:
         self.problems: list[Problem] = []
 
     def section(
-        self, path: Path_, allowed: set[str] | None, hint: Callable[[str], str]
+        self, path: Path_, allowed: set[str] | None, hint: Callable[[str], str] | None = None
     ) -> dict[str, Any]:
         """The mapping at `path` ({} when absent or null); keys not `allowed` are problems
         (`allowed` None: any key, e.g. environment names)."""
@@ -33,13 +33,12 @@ class SettingsReader:
             wanted = f" with {', '.join(sorted(allowed))}" if allowed else ""
             self._problem(path, f"expected a mapping{wanted}", "type")
             return {}
-        for key in sorted(set(value) - allowed if allowed is not None else ()):
-            self._problem(
-                (*path, key),
-                f"unknown setting '{key}'; allowed: {', '.join(sorted(allowed or ()))}{hint(key)}",
-                "unknown_field",
-                prefer_key=True,
-            )
+        if allowed is None:
+            return value
+        for key in sorted(set(value) - allowed):
+            extra = hint(key) if hint else ""
+            message = f"unknown setting '{key}'; allowed: {', '.join(sorted(allowed))}{extra}"
+            self._problem((*path, key), message, "unknown_field", prefer_key=True)
         return value
 
     def boolean(self, path: Path_, default: bool) -> bool:
@@ -95,8 +94,8 @@ class SettingsReader:
         """Whether the file gives a value (not null) at `path`."""
         return self._at(path) is not None
 
-    def problem(self, path: Path_, message: str, code: str) -> None:
-        self._problem(path, message, code)
+    def problem(self, path: Path_, message: str, code: str, *, prefer_key: bool = False) -> None:
+        self._problem(path, message, code, prefer_key=prefer_key)
 
     def _problem(self, path: Path_, message: str, code: str, *, prefer_key: bool = False) -> None:
         assert self.document is not None  # only a loaded file has values to complain about
