@@ -172,3 +172,16 @@ def settings_problems_of(root: Path, environment: str | None) -> list[Problem] |
     except ConfigError as exc:
         return list(exc.problems)
     return None
+
+
+def test_every_environments_verify_section_is_checked(tmp_path: Path) -> None:
+    text = (
+        "environments:\n"
+        "  staging:\n"
+        "    store: {url: https://staging.example}\n"
+        "    verify: {base_urls: {sinch: https://sinch.example}}\n"
+    )
+
+    found = problems_of(tmp_path, text)
+
+    assert any(p.startswith("gwctl.yaml:4:26: unknown provider 'sinch'") for p in found), found
