@@ -13,7 +13,7 @@ import click
 from gwctl.cli.output.plan import render_plan
 
 if TYPE_CHECKING:
-    from gwctl.reconcile.desired import Progress
+    from gwctl.config.credentials import Progress
     from gwctl.reconcile.plan import Plan
 
 QUIET = "quiet"  # a plan format that shows nothing: the command prints its own JSON at the end

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from gwctl.config.committed_secrets import tracked_private_files
+from gwctl.config.credentials import decrypt_accounts
 from gwctl.config.editor_schemas import check_editor_schemas
 from gwctl.config.loader import LoadedConfig, load_config
-from gwctl.config.secrets import SecretError, decrypt_many
 from gwctl.config.settings import settings_problems
 from gwctl.core.problems import Problem
 
@@ -29,18 +29,5 @@ def validate(root: Path, *, decrypt: bool = False) -> LoadedConfig:
 
 
 def _check_secret_values(config: LoadedConfig) -> list[Problem]:
-    by_file = {loaded.secret_document.file: loaded for loaded in config.accounts}
-    results = decrypt_many({display: loaded.secret_path for display, loaded in by_file.items()})
-    problems: list[Problem] = []
-    for display, result in results.items():
-        loaded = by_file[display]
-        if isinstance(result, SecretError):
-            problems.append(Problem(display, 1, 1, str(result), "decrypt"))
-            continue
-        plain = {name: secret.reveal() for name, secret in result.items()}
-        violations = loaded.provider.validate_credentials(plain)
-        del plain, result
-        problems.extend(
-            loaded.secret_document.problem(v.path, v.message, v.code) for v in violations
-        )
+    _, _, problems = decrypt_accounts(config.accounts)  # the values are dropped on return
     return problems

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from gwctl.config.credentials import Progress, decrypt_accounts
 from gwctl.config.loader import LoadedAccount
 from gwctl.config.settings import Settings
 from gwctl.core.model import Secret
@@ -19,7 +20,7 @@ from gwctl.core.problems import ConfigError
 from gwctl.core.verify_limits import ProbeLimits
 from gwctl.core.verify_probe import HandOver, ProbeResult, run_probes_as_made
 from gwctl.errors import GwctlError
-from gwctl.reconcile.desired import Progress, decrypt_credentials, live_of
+from gwctl.reconcile.desired import live_of
 from gwctl.reconcile.plan import secret_unchanged
 from gwctl.reconcile.verification import INACTIVE, Candidate, Skipped, VerifyReport, probe_for
 from gwctl.reconcile.workflow import StoreOpener, load_checked
@@ -78,7 +79,7 @@ def _decrypt_and_probe(
             else:
                 hand_over(made)
 
-        _, problems = decrypt_credentials(chosen, progress, each=decrypted)
+        _, _, problems = decrypt_accounts(chosen, progress, each=decrypted)
         if problems:
             raise ConfigError(problems)
 

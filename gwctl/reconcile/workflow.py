@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
+from gwctl.config.credentials import Progress
 from gwctl.config.loader import LoadedConfig, load_config
 from gwctl.config.provenance import uncommitted
 from gwctl.config.settings import Settings
@@ -22,7 +23,7 @@ from gwctl.core.verify_limits import ProbeLimits
 from gwctl.core.views import ChangesetResult, PlanFile
 from gwctl.errors import GwctlError
 from gwctl.reconcile.apply import apply_lock, check_still_current, execute, read_saved_plan
-from gwctl.reconcile.desired import Progress, desired_state
+from gwctl.reconcile.desired import desired_state
 from gwctl.reconcile.plan import Desired, LiveGateway, Plan, diff, live_view, secrets_in_sync
 from gwctl.reconcile.safety import check_plan
 from gwctl.reconcile.verification import CredentialsNotVerified, VerifyReport, verify_planned

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from gwctl.cli.output.plan import plan_json
+from gwctl.config.credentials import Progress
 from gwctl.config.settings import Settings, load_settings
 from gwctl.reconcile.apply import StalePlan
-from gwctl.reconcile.desired import Progress
 from gwctl.reconcile.plan import Plan
 from gwctl.reconcile.workflow import APPLY_QUESTION, ApplyRequest, apply_changes, plan_changes
 from gwctl.remote.client import StoreClient
