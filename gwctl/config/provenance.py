@@ -21,11 +21,11 @@ def source_commit(root: Path) -> str | None:
     """The commit the config was read from (CI's variable, else git's HEAD), with
     `-dirty` when the config files differ from it; None outside git."""
     commit = next((os.environ[name] for name in CI_COMMIT_VARS if os.environ.get(name)), None)
-    head = _git(root, "rev-parse", "HEAD")
-    commit = commit or (head.strip() if head else None)
+    if commit is None:
+        commit = (_git(root, "rev-parse", "HEAD") or "").strip() or None
     if commit and uncommitted(root):
         return commit + DIRTY_SUFFIX
-    return commit or None
+    return commit
 
 
 def uncommitted(root: Path) -> list[str] | None:

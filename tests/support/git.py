@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -20,7 +21,7 @@ def git(root: Path, *args: str) -> str:
         text=True,
         check=True,
         timeout=30,
-        env={**_IDENTITY, "PATH": "/usr/bin:/bin", "HOME": str(root)},
+        env={**_IDENTITY, "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(root)},
     )
     return done.stdout.strip()
 
