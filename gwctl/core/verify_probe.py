@@ -47,6 +47,7 @@ class ProbeResult:
     reason: str
     http_status: int | None = None
     attempts: int = 1
+    host: str = ""  # where the credentials were sent: gwctl.yaml may point a provider elsewhere
 
 
 HandOver = Callable[[Probe], None]
@@ -167,7 +168,8 @@ async def _probe(client: httpx.AsyncClient, probe: Probe, limits: ProbeLimits) -
             reason = f"rate limited (HTTP 429) after {attempt} attempts"
             if wait > limits.max_retry_wait:
                 reason = f"rate limited (HTTP 429): the provider asks to retry in {wait:.0f} s"
-            return ProbeResult(probe.key, probe.provider, "unreachable", reason, 429, attempt)
+            host = probe.request.host
+            return ProbeResult(probe.key, probe.provider, "unreachable", reason, 429, attempt, host)
         await asyncio.sleep(wait)
 
 
@@ -241,8 +243,17 @@ def _chain(exc: BaseException) -> list[BaseException]:
 
 
 def _unreachable(probe: Probe, reason: str, attempts: int) -> ProbeResult:
-    return ProbeResult(probe.key, probe.provider, "unreachable", reason, None, attempts)
+    host = probe.request.host
+    return ProbeResult(probe.key, probe.provider, "unreachable", reason, None, attempts, host)
 
 
 def _result(probe: Probe, judged: Judgement, status: int, attempts: int) -> ProbeResult:
-    return ProbeResult(probe.key, probe.provider, judged.verdict, judged.reason, status, attempts)
+    return ProbeResult(
+        probe.key,
+        probe.provider,
+        judged.verdict,
+        judged.reason,
+        status,
+        attempts,
+        probe.request.host,
+    )

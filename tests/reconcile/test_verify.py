@@ -303,6 +303,7 @@ def test_json_output_lists_verdicts_skips_and_a_summary(
         "reason": "API key refused (UNAUTHORIZED)",
         "http_status": 401,
         "attempts": 1,
+        "host": "127.0.0.1",
     } in data["accounts"]
 
 

@@ -42,6 +42,7 @@ def verify_data(report: VerifyReport) -> dict[str, Any]:
                 "reason": result.reason,
                 "http_status": result.http_status,
                 "attempts": result.attempts,
+                "host": result.host,
             }
             for result in report.results
         ],
