@@ -88,10 +88,11 @@ def plan(
 )
 @click.option(
     "--lock-ttl",
-    type=click.IntRange(min=5),
-    default=600,
+    type=click.IntRange(min=5, max=3600),
+    default=60,
     show_default=True,
-    help="Seconds after which the store frees our lock if gwctl dies.",
+    help="The lock's lease in seconds: apply renews it while it runs, and the store frees "
+    "the lock this long after gwctl dies.",
 )
 @click.option(
     "--verify",

@@ -90,6 +90,7 @@ class LockInfo(TypedDict):
     token_name: str | None
     acquired_at: str
     expires_at: str
+    lease_seconds: int
 
 
 class LockState(TypedDict):

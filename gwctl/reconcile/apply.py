@@ -29,6 +29,7 @@ from gwctl.remote.client import (
     changeset_body,
     new_idempotency_key,
 )
+from gwctl.remote.lease import LeaseKeeper
 from gwctl.remote.session import actor, ci_job
 
 
@@ -50,7 +51,8 @@ def apply_lock(
     waiting: Callable[[str], None] = lambda _: None,
     poll_seconds: float = 1.0,
 ) -> Iterator[Lock]:
-    """Hold the store's apply lock for the block; wait up to `timeout` seconds for it."""
+    """Hold the store's apply lock for the block, renewing its lease of `ttl_seconds` while
+    the block runs; wait up to `timeout` seconds for it."""
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -74,7 +76,8 @@ def apply_lock(
             waiting(holder)
             time.sleep(poll_seconds)
     try:
-        yield lock
+        with LeaseKeeper(client, lock):
+            yield lock
     finally:
         with contextlib.suppress(StoreError):
             client.release_lock(lock.id)

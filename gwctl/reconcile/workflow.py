@@ -68,7 +68,7 @@ class ApplyRequest:
     prune: bool | None = None  # None: gwctl.yaml's; a saved plan keeps its own
     force: bool = False
     lock_timeout: float = 0.0
-    lock_ttl: int = 600
+    lock_ttl: int = 60
     verify: bool = False  # prove the credentials it writes with their providers first
     require_clean: bool = False  # refuse config files that differ from the last commit
 

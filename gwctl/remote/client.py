@@ -92,6 +92,7 @@ class Lock:
     holder: str
     reason: str
     expires_at: str
+    lease_seconds: int
     raw: LockInfo
 
 
@@ -181,8 +182,15 @@ class StoreClient:
             "ci_job": ci_job,
             "source_commit": source_commit,
         }
-        data = self._request("POST", f"{API}/lock", json=body, headers=self.audit.headers()).json()
+        # one key for every retry of this request: an answer lost on the way gets its lock back
+        headers = {**self.audit.headers(), "Idempotency-Key": new_idempotency_key()}
+        data = self._request("POST", f"{API}/lock", json=body, headers=headers).json()
         return _lock(cast(LockInfo, data))
+
+    def renew_lock(self, lock_id: str) -> Lock | None:
+        """Extend our lock by its lease; None once it is lost (expired and taken, or forced)."""
+        response = self._request("POST", f"{API}/lock/{lock_id}/renew", allow=(404,))
+        return None if response.status_code == 404 else _lock(cast(LockInfo, response.json()))
 
     def release_lock(self, lock_id: str) -> None:
         self._request("DELETE", f"{API}/lock/{lock_id}", headers=self.audit.headers(), allow=(404,))
@@ -247,6 +255,7 @@ def _lock(data: LockInfo) -> Lock:
         holder=str(data.get("holder", "")),
         reason=str(data.get("reason") or ""),
         expires_at=str(data.get("expires_at")),
+        lease_seconds=int(data.get("lease_seconds") or 0),
         raw=data,
     )
 

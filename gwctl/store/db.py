@@ -187,6 +187,10 @@ class ApplyLockRow(Base):
     token_name: Mapped[str | None] = mapped_column(String(64))
     acquired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # how far each renewal moves expires_at; and who asked, so that a retried request (its
+    # answer lost) gets this lock back: SHA-256 of token name, Idempotency-Key and body
+    lease_seconds: Mapped[int | None] = mapped_column(Integer)
+    request_digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class IdempotencyRow(Base):

@@ -73,6 +73,13 @@ class LockHeld(ApiError):
     status = 409
 
 
+class LockLost(ApiError):
+    """A write presents a lock that is no longer the store's lock (expired or forced)."""
+
+    code = "lock_lost"
+    status = 409
+
+
 class VersionMismatch(ApiError):
     code = "version_mismatch"
     status = 412

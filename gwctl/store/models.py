@@ -201,7 +201,13 @@ class LockRequest(BaseModel):
 
     holder: StorableText = Field(min_length=1, max_length=255)
     reason: StorableText | None = Field(default=None, max_length=500)
-    ttl_seconds: int = Field(default=600, ge=1, le=86400)
+    ttl_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=86400,
+        description="The lease: the lock expires this long after it was taken or last renewed "
+        "(POST /lock/{id}/renew), so a holder that dies frees the store within it.",
+    )
     ci_job: StorableText | None = Field(default=None, max_length=255)
     source_commit: StorableText | None = Field(default=None, max_length=255)
 
@@ -215,6 +221,7 @@ class LockOut(_Out):
     token_name: str | None
     acquired_at: str
     expires_at: str
+    lease_seconds: int = Field(description="How far each renewal moves expires_at.")
 
 
 class LockStatus(_Out):

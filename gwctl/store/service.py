@@ -324,9 +324,18 @@ class GatewayStore:
         """The apply lock held now, or None."""
         return read_transaction(self.engine, locks.current)
 
-    def acquire_lock(self, request: LockRequest, context: WriteContext) -> LockOut:
-        """Take the apply lock (LockHeld while another unexpired lock exists)."""
-        return write_transaction(self.engine, lambda s: locks.acquire(s, request, context))
+    def acquire_lock(
+        self, request: LockRequest, context: WriteContext, idempotency_key: str | None = None
+    ) -> LockOut:
+        """Take the apply lock (LockHeld while another unexpired lock exists; the same
+        request again with the same `idempotency_key` gets the same lock back)."""
+        return write_transaction(
+            self.engine, lambda s: locks.acquire(s, request, context, idempotency_key)
+        )
+
+    def renew_lock(self, lock_id: str) -> LockOut:
+        """Extend the apply lock by its lease (NotFound once it is not the current lock)."""
+        return write_transaction(self.engine, lambda s: locks.renew(s, lock_id))
 
     def release_lock(self, lock_id: str, context: WriteContext) -> None:
         """Release one's own lock (NotFound if `lock_id` is not the current lock)."""

@@ -1,12 +1,13 @@
-"""`/lock`: the apply lock (holder, TTL), taken and released by gwctl apply, forced by an admin."""
+"""`/lock`: the apply lock (holder, lease), taken, renewed and released by gwctl apply, forced by
+an admin."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 
-from gwctl.store.api.deps import Caller, Store, Writer
+from gwctl.store.api.deps import HEADER_MAX, Caller, Store, Writer
 from gwctl.store.api.responses import errors
 from gwctl.store.errors import ValidationFailed
 from gwctl.store.models import LockOut, LockRequest, LockStatus
@@ -22,9 +23,28 @@ def get_lock(store: Store, _caller: Caller) -> LockStatus:
 
 
 @router.post("", status_code=201, response_model=LockOut, responses=errors(403, 409, 422))
-def acquire_lock(store: Store, context: Writer, request: LockRequest) -> LockOut:
+def acquire_lock(
+    store: Store,
+    context: Writer,
+    request: LockRequest,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            min_length=1,
+            max_length=HEADER_MAX,
+            description="Send the same key when retrying: the same request from the same "
+            "token gets its lock back instead of lock_held.",
+        ),
+    ] = None,
+) -> LockOut:
     """Take the apply lock; 409 lock_held while another unexpired lock exists."""
-    return store.acquire_lock(request, context)
+    return store.acquire_lock(request, context, idempotency_key)
+
+
+@router.post("/{lock_id}/renew", response_model=LockOut, responses=errors(403, 404))
+def renew_lock(store: Store, _context: Writer, lock_id: str) -> LockOut:
+    """Extend one's own lock by its lease (from now); 404 once it is not the current lock."""
+    return store.renew_lock(lock_id)
 
 
 @router.delete("/{lock_id}", status_code=204, response_class=Response, responses=errors(403, 404))
