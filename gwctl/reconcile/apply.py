@@ -70,8 +70,9 @@ def apply_lock(
             holder = describe_lock(exc.details[0] if exc.details else None)
             if time.monotonic() >= deadline:
                 raise LockBusy(
-                    f"the store is locked by {holder}; wait, raise --lock-timeout, "
-                    "or if that apply is dead: gwctl lock release --force"
+                    f"the store is locked by {holder}; wait, or raise --lock-timeout (an "
+                    "apply that died frees its lock when its lease ends, within a minute); "
+                    "to free it now: gwctl lock release --force"
                 ) from None
             waiting(holder)
             time.sleep(poll_seconds)

@@ -45,6 +45,11 @@ class LeaseKeeper:
             # a renewal still on its way must not hold up the release (it would get 404 then)
             self._thread.join(timeout=1.0)
 
+    @property
+    def renewing(self) -> bool:
+        """Whether the lease is still being kept (False once the store said it is gone)."""
+        return self._thread.is_alive()
+
     def _run(self) -> None:
         while not self._stop.wait(self._every):
             try:
