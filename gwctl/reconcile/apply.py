@@ -71,7 +71,7 @@ def apply_lock(
             if time.monotonic() >= deadline:
                 raise LockBusy(
                     f"the store is locked by {holder}; wait, or raise --lock-timeout (an "
-                    "apply that died frees its lock when its lease ends, within a minute); "
+                    "apply that died frees its lock when its lease runs out); "
                     "to free it now: gwctl lock release --force"
                 ) from None
             waiting(holder)
