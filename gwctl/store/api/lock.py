@@ -3,13 +3,12 @@ an admin."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
 from gwctl.store.api.deps import HEADER_MAX, Caller, Store, Writer
 from gwctl.store.api.responses import errors
-from gwctl.store.errors import ValidationFailed
 from gwctl.store.models import LockOut, LockRequest, LockStatus
 
 router = APIRouter(prefix="/lock")
@@ -58,13 +57,10 @@ def release_lock(store: Store, context: Writer, lock_id: str) -> Response:
 def force_release_lock(
     store: Store,
     context: Writer,
-    force: Annotated[bool, Query(description="Must be true.")] = False,
+    force: Annotated[
+        Literal["true"], Query(description="Must be `true`: releases a lock you need not hold.")
+    ],
 ) -> Response:
     """Admin: release whatever lock is held (force=true). Audited."""
-    if not force:
-        raise ValidationFailed(
-            "add force=true to release a lock you do not hold",
-            [{"parameter": "force", "message": "must be true"}],
-        )
     store.force_release_lock(context)
     return Response(status_code=204)

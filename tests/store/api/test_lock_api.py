@@ -54,3 +54,13 @@ def test_a_write_presenting_a_released_lock_answers_lock_lost(api: Api) -> None:
     assert late.status_code == 409
     assert late.json()["error"]["code"] == "lock_lost"
     assert api.reader.get("/api/v1/gateways").json()["items"] == []
+
+
+def test_a_forced_release_takes_force_true_and_nothing_else(api: Api) -> None:
+    api.admin.post(LOCK, json=BODY).raise_for_status()
+    for refused in ({}, {"force": "false"}, {"force": "1"}):
+        answer = api.admin.delete(LOCK, params=refused)
+        assert answer.status_code == 422
+        assert answer.json()["error"]["details"][0]["parameter"] == "force"
+    assert api.reader.get(LOCK).json()["held"]
+    assert api.admin.delete(LOCK, params={"force": "true"}).status_code == 204
