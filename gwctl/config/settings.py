@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gwctl.config.settings_reader import SettingsReader
-from gwctl.config.strict_yaml import load_file
+from gwctl.config.strict_yaml import Document, load_file
 from gwctl.config.verify_settings import verify_base_urls
 from gwctl.core.private_dir import PRIVATE_DIR
 from gwctl.core.problems import ConfigError, Problem
@@ -74,6 +74,12 @@ def load_settings(root: Path, environment: str | None = None) -> Settings:
     every problem of it."""
     path = root / CONFIG_FILE
     document = load_file(path, CONFIG_FILE) if path.is_file() else None
+    return read_settings(root, document, environment)
+
+
+def read_settings(root: Path, document: Document | None, environment: str | None) -> Settings:
+    """The settings a loaded gwctl.yaml (None: no file) gives; ConfigError with every
+    problem of it. What it accepts is what schema/gwctl.schema.json describes."""
     reader = SettingsReader(document)
     reader.section((), _TOP_KEYS, _token_hint)
     environments = _environments(reader)
@@ -118,7 +124,8 @@ def _environments(reader: SettingsReader) -> dict[str, StoreTarget]:
         path = ("environments", name)
         reader.section(path, _ENVIRONMENT_KEYS, _token_hint)
         target = _store(reader, (*path, "store"), environment=name)
-        if not reader.present((*path, "store", "url")):
+        malformed = sections[name] is not None and not isinstance(sections[name], dict)
+        if not malformed and not reader.present((*path, "store", "url")):  # once per mistake
             reader.problem(
                 path,
                 f"environment '{name}' names no store: add store: {{url: https://...}} "

@@ -11,7 +11,13 @@ from typing import Any
 from gwctl.config.strict_yaml import Document, Path_
 from gwctl.core.problems import Problem
 
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# The rules of schema/gwctl.schema.json, which states each as `^<pattern>$` (the tests hold
+# them equal). ASCII classes only: Python's and the editor's (ECMA-262) regular expressions
+# read `\s`, `\d` and `$` differently, these mean the same in both.
+URL_HOST = r"[A-Za-z0-9._~%!$&'()*+,;=-]+"
+URL_PORT_AND_PATH = r"(:[0-9]+)?(/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?"
+STORE_URL = re.compile(rf"https?://({URL_HOST}|\[[0-9A-Fa-f:.]+\]){URL_PORT_AND_PATH}")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class SettingsReader:
@@ -63,16 +69,18 @@ class SettingsReader:
         value = self._at(path)
         if value is None:
             return default
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        # a float with no fraction (10.0) is a whole number, as JSON Schema's "integer" says
+        whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+        if isinstance(value, bool) or not whole or value < 0:
             self._problem(path, "must be a whole number, 0 or more", "type")
             return default
-        return value
+        return int(value)
 
     def url(self, path: Path_) -> str | None:
         value = self._at(path)
         if value is None:
             return None
-        if not isinstance(value, str) or not re.match(r"^https?://[^/\s]+", value):
+        if not isinstance(value, str) or not STORE_URL.fullmatch(value):
             self._problem(
                 path, "must be the store's http(s) URL, e.g. https://gateways.example.com", "type"
             )
@@ -83,7 +91,7 @@ class SettingsReader:
         value = self._at(path)
         if value is None:
             return default
-        if not isinstance(value, str) or not _ENV_NAME.match(value):
+        if not isinstance(value, str) or not ENV_NAME.fullmatch(value):
             self._problem(
                 path, "must be the name of an environment variable, e.g. GWCTL_TOKEN", "type"
             )
@@ -99,7 +107,9 @@ class SettingsReader:
 
     def _problem(self, path: Path_, message: str, code: str, *, prefer_key: bool = False) -> None:
         assert self.document is not None  # only a loaded file has values to complain about
-        self.problems.append(self.document.problem(path, message, code, prefer_key=prefer_key))
+        problem = self.document.problem(path, message, code, prefer_key=prefer_key)
+        if problem not in self.problems:  # a section read twice is reported once
+            self.problems.append(problem)
 
     def _at(self, path: Path_) -> Any:
         node: Any = self.document.data if self.document is not None else {}

@@ -15,10 +15,21 @@ environment's section is checked, whichever one a command uses.
 
 from __future__ import annotations
 
-from gwctl.config.settings_reader import SettingsReader
+import re
+
+from gwctl.config.settings_reader import URL_HOST, URL_PORT_AND_PATH, SettingsReader
 
 SECTION = "verify"
 _KEYS = {"base_urls"}
+# What schema/gwctl.schema.json's base_url pattern says, stricter than check_base_url alone
+# (which urlsplit reads leniently): a host of URL characters, an optional port and path.
+BASE_URL = re.compile(
+    rf"(https://{URL_HOST}|https?://(127\.0\.0\.1|localhost|\[::1\])){URL_PORT_AND_PATH}"
+)
+_BASE_URL_SHAPE = (
+    "must be an https:// URL (plain http only for a server on this machine) of a host, "
+    "an optional port and path, e.g. https://xxxxx.api.infobip.com"
+)
 
 
 def verify_base_urls(reader: SettingsReader, environment: str | None) -> dict[str, str]:
@@ -54,6 +65,8 @@ def _section(reader: SettingsReader, path: tuple[str, ...]) -> dict[str, str]:
             reader.problem(where, message, "unknown_provider", prefer_key=True)
             continue
         reason = check_base_url(url) if isinstance(url, str) else "must be an https:// URL"
+        if reason is None and not BASE_URL.fullmatch(url):
+            reason = _BASE_URL_SHAPE
         if reason is not None:
             reader.problem(where, f"{provider}: {reason}", "invalid_url")
         else:

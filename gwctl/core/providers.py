@@ -8,6 +8,7 @@ so adding a provider means adding one file.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from collections.abc import Mapping
@@ -27,6 +28,8 @@ from gwctl.errors import GwctlError
 
 SCHEMA_DIR_ENV = "GWCTL_SCHEMA_DIR"
 COMMON_SCHEMA = "common.schema.json"
+SETTINGS_SCHEMA = "gwctl.schema.json"  # gwctl.yaml's schema: in the folder, not a provider
+NOT_PROVIDERS = frozenset({COMMON_SCHEMA, SETTINGS_SCHEMA})
 # Base URI under which schema files are registered, so that their relative `$ref`s
 # ("common.schema.json#/...") resolve the same way an editor resolves them on disk.
 _BASE_URI = "https://schemas.gwctl.invalid/"
@@ -131,7 +134,7 @@ def load_providers(schema_dir: Path | None = None) -> dict[str, Provider]:
     )
     providers: dict[str, Provider] = {}
     for path in sorted(directory.glob("*.schema.json")):
-        if path.name == COMMON_SCHEMA:
+        if path.name in NOT_PROVIDERS:
             continue
         schema = _read_json(path)
         provider = _provider(path, schema, registry)
@@ -150,17 +153,49 @@ def read_schema_file(name: str, schema_dir: Path | None = None) -> Mapping[str, 
 
 
 def schema_files(provider: str | None = None) -> dict[str, Mapping[str, Any]]:
-    """The schema files by name: PROVIDER's alone, or the shared one and every provider's.
+    """The schema files by name: PROVIDER's alone, or the shared one, every provider's and
+    gwctl.yaml's.
 
     ValueError for an unknown provider; its message names the known ones."""
     known = load_providers()
     if provider is not None and provider not in known:
         raise ValueError(f"unknown provider {provider!r}; known: {', '.join(known)}")
-    ids = [provider] if provider is not None else list(known)
-    names = ([] if provider is not None else [COMMON_SCHEMA]) + [
-        f"{pid}.schema.json" for pid in ids
-    ]
-    return {name: read_schema_file(name) for name in names}
+    if provider is not None:
+        names = [f"{provider}.schema.json"]
+    else:
+        names = [COMMON_SCHEMA, *(f"{pid}.schema.json" for pid in known), SETTINGS_SCHEMA]
+    return {
+        name: settings_schema() if name == SETTINGS_SCHEMA else read_schema_file(name)
+        for name in names
+    }
+
+
+def settings_schema(schema_dir: Path | None = None) -> dict[str, Any]:
+    """gwctl.yaml's schema as gwctl serves it (`gwctl schema`, the editor copies): the file,
+    its `verify.base_urls` naming every provider in the folder, so that a new provider is
+    still one new schema file. For the shipped providers it is the file as it is."""
+    schema = copy.deepcopy(dict(read_schema_file(SETTINGS_SCHEMA, schema_dir)))
+    base_urls = schema["$defs"]["verify"]["properties"]["base_urls"]
+    base_urls["properties"] = {
+        provider.id: _base_url_entry(provider) for provider in load_providers(schema_dir).values()
+    }
+    return schema
+
+
+def _base_url_entry(provider: Provider) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "$ref": "#/$defs/base_url",
+        "title": f"{provider.company_name} base URL",
+    }
+    verify = provider.schema.get("x-gwctl-verify")
+    if isinstance(verify, Mapping):
+        if isinstance(verify.get("description"), str):
+            entry["description"] = (
+                f"Where `gwctl verify` sends {provider.company_name}'s check instead of "
+                f"{verify['base_url']}. {verify['description']}"
+            )
+        entry["examples"] = [verify["base_url"]]
+    return entry
 
 
 @cache

@@ -237,10 +237,14 @@ def check_base_url(url: str) -> str | None:
     """Why `url` cannot be a verification base URL (None if it can): https, or http on a
     loopback address only; no query, fragment, placeholder or user name and password. The
     reason never quotes the URL: a URL can carry a password."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError:  # "https://[::1", a netloc that NFKC turns into other punctuation
         return "must be an https:// URL"
-    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+    if parts.scheme not in ("https", "http") or not hostname:
+        return "must be an https:// URL"
+    if parts.scheme == "http" and hostname not in LOOPBACK_HOSTS:
         return "must be https:// (plain http only for a server on this machine)"
     if parts.query or parts.fragment or "{" in url:
         return "must be a plain base URL, without query, fragment or placeholders"

@@ -21,6 +21,7 @@ from tests.support.servers import free_port
 RUNTIME_FILES = (
     "gwctl/schema/common.schema.json",
     "gwctl/schema/twilio.schema.json",
+    "gwctl/schema/gwctl.schema.json",
     "gwctl/store/migrations/versions/0001_initial.py",
     "gwctl/store/web/templates/signin.html",
 )
