@@ -1,7 +1,8 @@
 """Editor copies of gwctl's schemas in a config repository, and the check that they are current.
 
-Account files begin with `# yaml-language-server: $schema=../schema/<provider>.schema.json`, so
-editors using the YAML language server complete and check them. The schemas ship inside the
+Account files begin with `# yaml-language-server: $schema=../schema/<provider>.schema.json`, and
+gwctl.yaml with `# yaml-language-server: $schema=schema/gwctl.schema.json`, so editors using the
+YAML language server complete and check them. The schemas ship inside the
 gwctl package, which a config repository does not contain: `gwctl schema --write schema` copies
 them into the repository's `schema/` folder, and `gwctl validate` warns when a copy is missing
 or differs from the installed gwctl's.
@@ -25,7 +26,13 @@ from typing import Any
 from gwctl import __version__
 from gwctl.config.loader import display_path
 from gwctl.core.problems import WARNING, Problem
-from gwctl.core.providers import COMMON_SCHEMA, load_providers, read_schema_file
+from gwctl.core.providers import (
+    COMMON_SCHEMA,
+    SETTINGS_SCHEMA,
+    load_providers,
+    read_schema_file,
+    settings_schema,
+)
 
 EDITOR_SCHEMA_DIR = "schema"
 WRITE_COMMAND = f"gwctl schema --write {EDITOR_SCHEMA_DIR}"
@@ -59,7 +66,7 @@ def editor_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
 def editor_schema_texts() -> dict[str, str]:
     """The installed gwctl's editor schemas as file contents, by file name."""
     return {
-        name: json.dumps(editor_schema(read_schema_file(name)), indent=2, ensure_ascii=False) + "\n"
+        name: json.dumps(editor_schema(_served(name)), indent=2, ensure_ascii=False) + "\n"
         for name in _schema_file_names()
     }
 
@@ -80,21 +87,29 @@ def schema_comment(provider: str) -> str:
     return f"# yaml-language-server: $schema=../{EDITOR_SCHEMA_DIR}/{provider}.schema.json"
 
 
-def check_editor_schemas(root: Path, account_files: Iterable[Path]) -> list[Problem]:
-    """Warnings about the editor schemas the account files' modelines name: missing copies
-    (at the modeline of the first account naming one) and copies that differ from the
-    installed gwctl's (at the copy itself). Each copy is reported once; references to URLs,
-    to files outside the repository and to schemas gwctl does not ship are left alone."""
+def settings_schema_comment() -> str:
+    """The first line of gwctl.yaml (at the repository root): where its editor finds its schema."""
+    return f"# yaml-language-server: $schema={EDITOR_SCHEMA_DIR}/{SETTINGS_SCHEMA}"
+
+
+def check_editor_schemas(root: Path, files: Iterable[Path]) -> list[Problem]:
+    """Warnings about the editor schemas the modelines of `files` (the account files and
+    gwctl.yaml) name: missing copies (at the modeline of the first file naming one) and
+    copies that differ from the installed gwctl's (at the copy itself). Each copy is
+    reported once; references to URLs, to files outside the repository and to schemas gwctl
+    does not ship are left alone."""
     current = _current_copies()
     references: dict[str, _Reference] = {}
-    for path in account_files:
+    for path in files:
         reference = _reference(root, path)
-        if reference is None or posixpath.basename(reference.schema_file) not in current:
+        name = posixpath.basename(reference.schema_file) if reference else None
+        if reference is None or name not in current:
             continue
         references.setdefault(reference.schema_file, reference)
-        # the provider schemas `$ref` the shared one next to them: the editor needs it too
-        common = posixpath.join(posixpath.dirname(reference.schema_file), COMMON_SCHEMA)
-        references.setdefault(common, reference)
+        if name != SETTINGS_SCHEMA:
+            # the provider schemas `$ref` the shared one next to them: the editor needs it too
+            common = posixpath.join(posixpath.dirname(reference.schema_file), COMMON_SCHEMA)
+            references.setdefault(common, reference)
     problems = (
         _copy_problem(root, copy_path, reference, current[posixpath.basename(copy_path)])
         for copy_path, reference in references.items()
@@ -106,7 +121,7 @@ def check_editor_schemas(root: Path, account_files: Iterable[Path]) -> list[Prob
 class _Reference:
     """Where an account file's modeline names an editor schema, and the copy it names."""
 
-    account: str  # the account file, as displayed
+    account: str  # the account file (or gwctl.yaml), as displayed
     line: int
     column: int
     schema_file: str  # the file it names, relative to the repository root, with `/`
@@ -149,16 +164,19 @@ def _standalone(subschema: Mapping[str, Any], message: str) -> str:
 
 
 def _schema_file_names() -> list[str]:
-    return [COMMON_SCHEMA, *(f"{provider}.schema.json" for provider in load_providers())]
+    providers = (f"{provider}.schema.json" for provider in load_providers())
+    return [COMMON_SCHEMA, *providers, SETTINGS_SCHEMA]
+
+
+def _served(name: str) -> Mapping[str, Any]:
+    """A schema as gwctl serves it: gwctl.yaml's names every provider (settings_schema)."""
+    return settings_schema() if name == SETTINGS_SCHEMA else read_schema_file(name)
 
 
 def _current_copies() -> dict[str, tuple[Any, Any]]:
     """What a current copy holds, by file name: the editor schema, or the plain schema (this
     repository's own schema/ folder is the source the installed schemas come from)."""
-    return {
-        name: (editor_schema(read_schema_file(name)), read_schema_file(name))
-        for name in _schema_file_names()
-    }
+    return {name: (editor_schema(_served(name)), _served(name)) for name in _schema_file_names()}
 
 
 def _reference(root: Path, account_file: Path) -> _Reference | None:
@@ -201,13 +219,16 @@ def _copy_problem(
     root: Path, copy_path: str, reference: _Reference, current: tuple[Any, Any]
 ) -> Problem | None:
     path = root / copy_path
+    checked = (
+        "gwctl.yaml" if posixpath.basename(copy_path) == SETTINGS_SCHEMA else "the account files"
+    )
     if not path.is_file():
         return Problem(
             reference.account,
             reference.line,
             reference.column,
             f"editor schema {copy_path} not found, so editors cannot complete or "
-            f"check the account files: run `{WRITE_COMMAND}` in the repository root",
+            f"check {checked}: run `{WRITE_COMMAND}` in the repository root",
             "editor_schema_missing",
             WARNING,
         )
@@ -218,7 +239,7 @@ def _copy_problem(
         1,
         1,
         f"this editor schema differs from the installed gwctl {__version__}'s, so "
-        f"editors check the account files by other rules than gwctl: run "
+        f"editors check {checked} by other rules than gwctl: run "
         f"`{WRITE_COMMAND}` in the repository root",
         "editor_schema_stale",
         WARNING,

@@ -11,7 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gwctl.config.ci_templates import ci_files
-from gwctl.config.editor_schemas import EDITOR_SCHEMA_DIR, editor_schema_texts
+from gwctl.config.editor_schemas import (
+    EDITOR_SCHEMA_DIR,
+    editor_schema_texts,
+    settings_schema_comment,
+)
 from gwctl.config.layout import GATEWAYS_DIR
 from gwctl.config.settings import CONFIG_FILE
 from gwctl.core.private_dir import PRIVATE_DIR
@@ -31,8 +35,10 @@ creation_rules:
     age: {recipients}
 """
 
-SETTINGS = """\
-# gwctl settings (see README: "Where the store is").
+SETTINGS = f"""\
+{settings_schema_comment()}
+# gwctl settings (see README: "Where the store is"; schema/gwctl.schema.json lists them all,
+# and editors with the YAML language server complete and check them from it).
 #
 # With no store configured, gwctl uses the embedded store in .gwctl/ on this machine only.
 # For the team's store, set its URL; the token is read from the environment variable named
@@ -43,8 +49,8 @@ SETTINGS = """\
 #   token_env: GWCTL_TOKEN
 #
 # environments:
-#   staging:    {store: {url: https://staging.example.com, token_env: GWCTL_STAGING_TOKEN}}
-#   production: {store: {url: https://gateways.example.com, token_env: GWCTL_PROD_TOKEN}}
+#   staging:    {{store: {{url: https://staging.example.com, token_env: GWCTL_STAGING_TOKEN}}}}
+#   production: {{store: {{url: https://gateways.example.com, token_env: GWCTL_PROD_TOKEN}}}}
 
 # Delete the accounts gwctl manages when their file is removed (or pass --prune).
 prune: false

@@ -8,7 +8,7 @@ from gwctl.config.committed_secrets import tracked_private_files
 from gwctl.config.credentials import decrypt_accounts
 from gwctl.config.editor_schemas import check_editor_schemas
 from gwctl.config.loader import LoadedConfig, load_config
-from gwctl.config.settings import settings_problems
+from gwctl.config.settings import CONFIG_FILE, settings_problems
 from gwctl.core.problems import Problem
 
 
@@ -20,7 +20,9 @@ def validate(root: Path, *, decrypt: bool = False) -> LoadedConfig:
     """
     config = load_config(root)
     config.problems.extend(tracked_private_files(root))
-    config.problems.extend(check_editor_schemas(root, config.account_files))
+    settings_file = root / CONFIG_FILE
+    modelined = [*config.account_files, *([settings_file] if settings_file.is_file() else [])]
+    config.problems.extend(check_editor_schemas(root, modelined))
     config.problems.extend(settings_problems(root))
     if decrypt:
         config.problems.extend(_check_secret_values(config))

@@ -19,6 +19,7 @@ from gwctl.config.editor_schemas import (
     MESSAGE_KEY,
     editor_schema,
     schema_comment,
+    settings_schema_comment,
     write_editor_schemas,
 )
 from gwctl.config.loader import LoadedConfig
@@ -33,6 +34,7 @@ SCHEMA_FILES = [
     "clickatell.schema.json",
     "infobip.schema.json",
     "twilio.schema.json",
+    "gwctl.schema.json",
 ]
 WRITE_COMMAND = "run `gwctl schema --write schema` in the repository root"
 
@@ -132,13 +134,7 @@ def test_schema_write_prints_each_file_it_wrote(tmp_path: Path) -> None:
 
     assert outcome.exit_code == 0, outcome.output
     assert outcome.stdout.splitlines() == [
-        f"wrote {tmp_path / EDITOR_SCHEMA_DIR / name}"
-        for name in (
-            "common.schema.json",
-            "clickatell.schema.json",
-            "infobip.schema.json",
-            "twilio.schema.json",
-        )
+        f"wrote {tmp_path / EDITOR_SCHEMA_DIR / name}" for name in SCHEMA_FILES
     ]
 
 
@@ -222,6 +218,69 @@ def test_validate_warns_about_the_shared_schema_the_provider_copies_need(
         f"gateways.d/twilio-eu.yaml:1:{MODELINE_PATH_COLUMN}: warning: editor schema "
         "schema/common.schema.json not found"
     )
+
+
+SETTINGS_TEXT = settings_schema_comment() + "\nprune: false\n"
+SETTINGS_PATH_COLUMN = len("# yaml-language-server: $schema=") + 1
+
+
+def test_settings_schema_comment_points_from_the_root_at_the_editor_schema() -> None:
+    assert settings_schema_comment() == "# yaml-language-server: $schema=schema/gwctl.schema.json"
+
+
+@pytest.mark.usefixtures("no_sops_key")
+def test_validate_warns_at_gwctl_yamls_modeline_when_its_copy_is_missing(
+    config_dir: ConfigDirFactory,
+) -> None:
+    repo = _repo_with_editor_schemas(config_dir, TWO_TWILIO)
+    repo.write_plain("gwctl.yaml", SETTINGS_TEXT)
+    repo.remove_file("schema/gwctl.schema.json")
+
+    outcome = repo.validate()
+
+    assert outcome.exit_code == 0, outcome.output
+    assert outcome.stdout.splitlines() == [
+        f"gwctl.yaml:1:{SETTINGS_PATH_COLUMN}: warning: editor schema schema/gwctl.schema.json "
+        f"not found, so editors cannot complete or check gwctl.yaml: {WRITE_COMMAND}",
+        "valid: 2 accounts, 1 warning in 1 file",
+    ]
+
+
+@pytest.mark.usefixtures("no_sops_key")
+def test_validate_warns_at_a_stale_copy_of_gwctl_yamls_schema(
+    config_dir: ConfigDirFactory,
+) -> None:
+    repo = _repo_with_editor_schemas(config_dir, TWO_TWILIO)
+    repo.write_plain("gwctl.yaml", SETTINGS_TEXT)
+    stale = repo.path("schema/gwctl.schema.json")
+    stale.write_text(stale.read_text().replace('"maximum": 1', '"maximum": 2'), encoding="utf-8")
+
+    outcome = repo.validate()
+
+    assert outcome.stdout.splitlines() == [
+        f"schema/gwctl.schema.json:1:1: warning: this editor schema differs from the installed "
+        f"gwctl {__version__}'s, so editors check gwctl.yaml by other rules than gwctl: "
+        f"{WRITE_COMMAND}",
+        "valid: 2 accounts, 1 warning in 1 file",
+    ]
+
+
+@pytest.mark.usefixtures("no_sops_key")
+def test_gwctl_yaml_needs_no_shared_provider_schema(config_dir: ConfigDirFactory) -> None:
+    repo = _repo_with_editor_schemas(config_dir, {})
+    repo.write_plain("gwctl.yaml", SETTINGS_TEXT)
+    repo.remove_file("schema/common.schema.json")
+
+    outcome = repo.validate()
+
+    assert outcome.stdout.strip() == "valid: 0 accounts, no problems"
+
+
+def test_the_editor_copy_of_gwctl_yamls_schema_words_its_patterns_as_gwctl() -> None:
+    copied = editor_schema(read_schema_file("gwctl.schema.json"))
+
+    store_url = copied["$defs"]["store_url"]
+    assert store_url["patternErrorMessage"] == f"Store URL {store_url[MESSAGE_KEY]}"
 
 
 @pytest.mark.usefixtures("no_sops_key")

@@ -16,6 +16,7 @@ EXPECTED = (
     ".gitignore",
     "schema/common.schema.json",
     "schema/twilio.schema.json",
+    "schema/gwctl.schema.json",
 )
 
 
@@ -86,3 +87,13 @@ def test_init_writes_the_ci_files_asked_for(
     outcome = invoke("init", tmp_path, "--ci", kind)
     assert outcome.exit_code == 0, outcome.output
     assert "gwctl" in (tmp_path / path).read_text()
+
+
+def test_init_writes_gwctl_yaml_pointing_its_editor_at_the_schema(
+    tmp_path: Path, sops_env: AgeIdentity
+) -> None:
+    assert invoke("init", tmp_path).exit_code == 0
+
+    first_line = (tmp_path / "gwctl.yaml").read_text().splitlines()[0]
+    assert first_line == "# yaml-language-server: $schema=schema/gwctl.schema.json"
+    assert (tmp_path / "schema" / "gwctl.schema.json").is_file()

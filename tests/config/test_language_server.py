@@ -16,7 +16,12 @@ from typing import Any
 import pytest
 import yaml
 
-from gwctl.config.editor_schemas import EDITOR_SCHEMA_DIR, schema_comment, write_editor_schemas
+from gwctl.config.editor_schemas import (
+    EDITOR_SCHEMA_DIR,
+    schema_comment,
+    settings_schema_comment,
+    write_editor_schemas,
+)
 from gwctl.config.validate import validate
 from gwctl.core.providers import read_schema_file
 from tests.support.accounts import account, valid_credentials
@@ -143,3 +148,105 @@ def test_completion_after_status_offers_its_values(
     items = server.completion(server.open(path), line=2, character=len("status: "))
 
     assert _labels(items) == {"active", "inactive"}
+
+
+# --- gwctl.yaml ---------------------------------------------------------------------------------
+
+
+def _write_settings(repo: ConfigRepo, body: str) -> Path:
+    return repo.write_plain("gwctl.yaml", settings_schema_comment() + "\n" + body)
+
+
+BAD_SETTINGS = (
+    'prune: "false"\n'
+    "safety: {max_fraction: 1.5}\n"
+    "colour: blue\n"
+    "store: {url: gateways.example.com}\n"
+    "environments:\n"
+    "  production: {}\n"
+)
+
+
+def test_a_valid_gwctl_yaml_gets_no_diagnostics(repo: ConfigRepo, server: LanguageServer) -> None:
+    path = _write_settings(
+        repo,
+        "store: {url: https://gateways.example.com, token_env: GWCTL_TOKEN}\n"
+        "prune: false\nsafety: {max_fraction: 0.3, min_existing: 10}\n"
+        "environments:\n  staging: {store: {url: https://staging.example.com}}\n"
+        "verify: {base_urls: {infobip: https://xxxxx.api.infobip.com}}\n",
+    )
+
+    assert server.wait_for_diagnostics(server.open(path)) == []
+
+
+def test_gwctl_yaml_errors_are_reported_on_the_lines_gwctl_validate_reports(
+    repo: ConfigRepo, server: LanguageServer
+) -> None:
+    path = _write_settings(repo, BAD_SETTINGS)
+
+    diagnostics = server.wait_for_diagnostics(server.open(path))
+    gwctl = [p for p in validate(repo.root).problems if p.file == "gwctl.yaml"]
+
+    assert sorted({d["range"]["start"]["line"] + 1 for d in diagnostics}) == sorted(
+        {p.line for p in gwctl}
+    )
+    assert len(gwctl) == 5  # prune, max_fraction, colour, store.url, production
+
+
+def test_gwctl_yaml_diagnostics_use_gwctl_words_for_patterns(
+    repo: ConfigRepo, server: LanguageServer
+) -> None:
+    path = _write_settings(repo, "store: {url: gateways.example.com}\n")
+    store_url = read_schema_file("gwctl.schema.json")["$defs"]["store_url"]
+
+    messages = [d["message"] for d in server.wait_for_diagnostics(server.open(path))]
+
+    assert messages == [f"Store URL {store_url['x-gwctl-message']}"]
+
+
+def test_completion_in_gwctl_yaml_offers_the_settings(
+    repo: ConfigRepo, server: LanguageServer
+) -> None:
+    path = _write_settings(repo, "prune: false\n\n")
+
+    items = server.completion(server.open(path), line=2, character=0)
+
+    assert {"store", "safety", "environments", "verify"} <= _labels(items)
+
+
+def test_completion_in_an_environments_store_offers_its_keys(
+    repo: ConfigRepo, server: LanguageServer
+) -> None:
+    path = _write_settings(repo, "environments:\n  production:\n    store:\n      \n")
+
+    items = server.completion(server.open(path), line=4, character=6)
+
+    assert {"url", "token_env"} <= _labels(items)
+
+
+def test_completion_in_verify_base_urls_offers_every_provider(
+    repo: ConfigRepo, server: LanguageServer
+) -> None:
+    path = _write_settings(repo, "verify:\n  base_urls:\n    \n")
+
+    items = server.completion(server.open(path), line=3, character=4)
+
+    assert _labels(items) >= {"clickatell", "infobip", "twilio"}
+
+
+def test_hover_on_a_gwctl_yaml_setting_shows_its_title_and_description(
+    repo: ConfigRepo, server: LanguageServer
+) -> None:
+    path = _write_settings(repo, "safety:\n  max_fraction: 0.3\n")
+    spec = read_schema_file("gwctl.schema.json")["properties"]["safety"]["properties"]
+    uri = server.open(path)
+    server.wait_for_diagnostics(uri)
+
+    position = {"line": 2, "character": 4}
+    hover = server.request(
+        "textDocument/hover", {"textDocument": {"uri": uri}, "position": position}
+    )
+
+    shown = hover["contents"]["value"]
+    assert spec["max_fraction"]["title"] in shown
+    assert spec["max_fraction"]["description"] in shown
