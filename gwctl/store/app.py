@@ -18,19 +18,21 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.types import Scope
 
-from gwctl.core.providers import load_providers
+from gwctl.core.providers import Provider, load_providers
 from gwctl.store.api import api_router
+from gwctl.store.api.openapi import openapi_document
 from gwctl.store.connection_test import DEFAULT_INTERVAL, ConnectionTester, check_base_urls
 from gwctl.store.errors import ApiError, ValidationFailed, error_response
 from gwctl.store.middleware import ApiHeaders, BodyLimit
-from gwctl.store.models import ChangesetRequest, GatewayWrite
 from gwctl.store.service import GatewayStore
 
 log = logging.getLogger(__name__)
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def create_app(
@@ -69,6 +71,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        generate_unique_id_function=lambda route: route.name,  # operationId: the route's name
     )
     app.state.store = store
     app.state.connection_tests = ConnectionTester(
@@ -76,7 +79,7 @@ def create_app(
     )
     _add_error_handlers(app)
     app.include_router(api_router)
-    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.openapi = lambda: _openapi(app, providers)  # type: ignore[method-assign]
     app.add_middleware(ApiHeaders)
     app.add_middleware(BodyLimit)
 
@@ -101,7 +104,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         message = details[0]["message"] if len(details) == 1 else f"{len(details)} problems"
         return error_response(ValidationFailed(message, details))
 
-    async def http_error(_request: Request, exc: Exception) -> JSONResponse:
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         if exc.status_code == 400:  # FastAPI could not decode the body (not UTF-8 JSON)
             return error_response(
@@ -111,7 +114,10 @@ def _add_error_handlers(app: FastAPI) -> None:
             )
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
         body = {"error": {"code": code, "message": str(exc.detail), "details": []}}
-        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # Starlette names the methods of the first route only
+            headers["Allow"] = allowed_methods(app, request.scope)
+        return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error(
@@ -124,6 +130,18 @@ def _add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, unexpected)
+
+
+def allowed_methods(app: FastAPI, scope: Scope) -> str:
+    """The `Allow` value of the request's path: each method some route fully matches."""
+    return ", ".join(
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**scope, "method": method})[0] == Match.FULL
+            for route in app.router.routes
+        )
+    )
 
 
 def _request_problem(error: Mapping[str, Any]) -> dict[str, Any]:
@@ -139,35 +157,7 @@ def _request_problem(error: Mapping[str, Any]) -> dict[str, Any]:
 # -- OpenAPI ------------------------------------------------------------------------------------
 
 
-def _openapi(app: FastAPI) -> dict[str, Any]:
-    """The generated document, plus the write bodies that the service validates itself."""
-    if app.openapi_schema:
-        return app.openapi_schema
-    document = get_openapi(
-        title=app.title,
-        version=app.version,
-        summary=app.summary,
-        routes=app.routes,
-        description="The contract: docs/store-api.md.",
-    )
-    schemas = document.setdefault("components", {}).setdefault("schemas", {})
-    _document_our_validation_errors(document, schemas)
-    for model in (GatewayWrite, ChangesetRequest):
-        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-        schemas.update(schema.pop("$defs", {}))
-        schemas[model.__name__] = schema
-    app.openapi_schema = document
-    return document
-
-
-def _document_our_validation_errors(document: dict[str, Any], schemas: dict[str, Any]) -> None:
-    """FastAPI documents its own 422 body; ours is the contract's error (ErrorBody)."""
-    error_body = {"$ref": "#/components/schemas/ErrorBody"}
-    for operations in document.get("paths", {}).values():
-        for operation in operations.values():
-            response = operation.get("responses", {}).get("422")
-            if response is not None:
-                response["description"] = "Validation Failed"
-                response["content"] = {"application/json": {"schema": error_body}}
-    schemas.pop("HTTPValidationError", None)
-    schemas.pop("ValidationError", None)
+def _openapi(app: FastAPI, providers: Mapping[str, Provider]) -> dict[str, Any]:
+    if app.openapi_schema is None:
+        app.openapi_schema = openapi_document(app, providers)
+    return app.openapi_schema

@@ -1,8 +1,9 @@
 """The store's data as clients see it: pydantic models of API responses and request bodies.
 
 The service layer returns these models, the API serializes them, the OpenAPI document is
-generated from them. Write bodies (`GatewayWrite`, `ChangesetRequest`) are documented here but
-validated by gwctl.store.validation, with the provider schemas and JSON-pointer errors.
+generated from them. The gateway and changeset write bodies are validated by
+gwctl.store.validation with the provider schemas; their OpenAPI schemas are built from those
+same schemas (gwctl.store.api.write_schemas).
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-
-from gwctl.core.model import KEY_PATTERN_TEXT
 
 Role = Literal["admin", "read"]
 
@@ -23,6 +22,8 @@ def _storable(text: str) -> str:
 
 
 StorableText = Annotated[str, AfterValidator(_storable)]
+# An RFC 3339 time (gwctl.store.paging.rfc3339), documented as such.
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 
 
 class _Out(BaseModel):
@@ -87,102 +88,15 @@ class GatewayOut(_Out):
     protect: bool
     applied_digest: str | None
     version: int
-    created_at: str
+    created_at: Timestamp
     created_by: str
-    updated_at: str
+    updated_at: Timestamp
     updated_by: str
 
 
 class GatewayPage(_Out):
     items: list[GatewayOut]
     next_cursor: str | None
-
-
-class LogoWrite(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    content_type: Literal["image/png", "image/jpeg"]
-    data: str = Field(description="The image, base64 encoded: PNG or JPEG, at most 256 KiB.")
-
-
-class LogoRef(BaseModel):
-    """An image of the changeset's `logos`, named by its SHA-256 (changesets only)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    sha256: str = Field(description="Hex SHA-256 of an image the changeset carries in 'logos'.")
-
-
-class GatewayWrite(BaseModel):
-    """A gateway write (create and update). Validated against the provider's schema."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    key: str | None = Field(
-        default=None, pattern=KEY_PATTERN_TEXT, description="Required on create."
-    )
-    provider: str
-    name: str = Field(min_length=1, max_length=64)
-    status: Literal["active", "inactive"]
-    sending_pattern: Literal["batch", "loop"]
-    fallback_sender_id: str
-    description: str | None = Field(default=None, max_length=500)
-    signup_link: str | None = Field(default=None, max_length=2048)
-    logo: LogoWrite | LogoRef | None = Field(
-        default=None,
-        description="Left out: keep the stored logo (update); null: no logo; "
-        "{sha256}: an image of the changeset's 'logos' (in a changeset only).",
-    )
-    credentials: dict[str, str] = Field(
-        default_factory=dict,
-        description="All required on create; on update a credential left out keeps its value.",
-    )
-    managed_by: Literal["gwctl", "manual"] | None = None
-    protect: bool = False
-    applied_digest: str | None = Field(default=None, max_length=256)
-
-
-class CreateOperation(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    op: Literal["create"]
-    gateway: GatewayWrite
-
-
-class UpdateOperation(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    op: Literal["update"]
-    key: str
-    if_version: int
-    gateway: GatewayWrite
-
-
-class RenameOperation(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    op: Literal["rename"]
-    key: str
-    new_key: str = Field(pattern=KEY_PATTERN_TEXT)
-    if_version: int
-    gateway: GatewayWrite | None = None
-
-
-class DeleteOperation(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    op: Literal["delete"]
-    key: str
-    if_version: int
-
-
-Operation = CreateOperation | UpdateOperation | RenameOperation | DeleteOperation
-
-
-class ChangesetRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    operations: list[Operation]
-    logos: dict[str, LogoWrite] = Field(
-        default_factory=dict,
-        description="Images the operations name by SHA-256, each sent once: "
-        '{"<hex sha256 of the image>": {content_type, data}}.',
-    )
 
 
 class ChangesetResultItem(_Out):
@@ -233,7 +147,7 @@ class LockStatus(_Out):
 
 class AuditEntryOut(_Out):
     seq: int
-    at: str
+    at: Timestamp
     actor: str
     token_name: str | None
     action: str
@@ -257,10 +171,38 @@ class BrokenEntry(_Out):
     reason: str
 
 
+class CheckpointOut(_Out):
+    """A signed head of the audit chain (docs/threat-model.md); save it outside the store."""
+
+    format: Literal["gwctl-audit-checkpoint/1"] = "gwctl-audit-checkpoint/1"
+    seq: int = Field(ge=1, description="The entry it vouches for, and every one before it.")
+    hash: str = Field(description="That entry's hash.")
+    at: str = Field(description="When it was signed (RFC 3339), as signed.")
+    key_id: str = Field(description="The signing key: first 16 hex digits of SHA-256 of it.")
+    signature: str = Field(
+        description="Base64 Ed25519 signature over the canonical JSON of "
+        "format, seq, hash, at and key_id."
+    )
+
+
+class CheckpointPage(_Out):
+    items: list[CheckpointOut]
+    next_cursor: str | None
+
+
+class SigningKeyOut(_Out):
+    key_id: str
+    public_key_pem: str = Field(description="The Ed25519 public key checkpoints verify with.")
+
+
 class AuditVerification(_Out):
     ok: bool
     entries: int
     first_broken: BrokenEntry | None
+    problems: list[BrokenEntry] = Field(description="Everything found, by the entry it starts at.")
+    checkpoint_seq: int | None = Field(
+        description="The newest signed checkpoint that vouches for the log, if any."
+    )
 
 
 class ErrorInfo(BaseModel):

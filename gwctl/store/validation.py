@@ -43,7 +43,7 @@ WRITE_FIELDS: Final = (
 )
 # Fields checked by the provider's account schema; the optional texts may also be null.
 ACCOUNT_FIELDS: Final = ("provider", *PLAIN_FIELDS)
-_NULLABLE: Final = ("description", "signup_link")
+NULLABLE_FIELDS: Final = ("description", "signup_link")
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,7 @@ def parse_gateway_write(
         account = {
             name: data[name]
             for name in ACCOUNT_FIELDS
-            if name in data and not (name in _NULLABLE and data[name] is None)
+            if name in data and not (name in NULLABLE_FIELDS and data[name] is None)
         }
         problems += provider.validate_account(account)
     logo, logo_problems = _parse_logo(data, logos or {})

@@ -7,6 +7,7 @@ The routes never test a dependency's result.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import Body, Depends, Header, Request, Security
@@ -18,12 +19,14 @@ from gwctl.store.errors import (
     PreconditionRequired,
     Unauthorized,
     ValidationFailed,
-    VersionMismatch,
 )
 from gwctl.store.service import GatewayStore
 from gwctl.store.validation import unstorable_text
 
 HEADER_MAX = 255
+# An If-Match version: `3`, `"3"` or `W/"3"` (the OpenAPI document states the same pattern).
+VERSION_PATTERN = r'(?:W/)?"?([0-9]{1,18})"?'
+_VERSION = re.compile(VERSION_PATTERN)
 
 _bearer = HTTPBearer(auto_error=False, description="A store token (`gwctl store token create`).")
 
@@ -96,10 +99,13 @@ def _if_match_version(
         raise PreconditionRequired(
             "an 'If-Match: <version>' header is required: send the version you read"
         )
-    text = if_match.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
-        raise VersionMismatch(f"If-Match must be a gateway version (a number), not {if_match!r}")
-    return int(text)
+    found = _VERSION.fullmatch(if_match.strip())
+    if found is None:
+        raise ValidationFailed(
+            'If-Match must be a gateway version: 3, "3" or W/"3"',
+            [{"parameter": "If-Match", "message": "not a gateway version (a number)"}],
+        )
+    return int(found[1])
 
 
 # Declare it after `Writer`: authentication and the role are checked before the precondition.

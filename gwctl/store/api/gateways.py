@@ -3,7 +3,7 @@ admin-only, audited read of their credentials in clear."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from gwctl.core.api_prefix import API_PREFIX
 from gwctl.store.api.deps import Caller, IfMatch, RawBody, Store, Writer
 from gwctl.store.api.responses import ETAG, errors, json_body, version_etag
+from gwctl.store.errors import ValidationFailed
 from gwctl.store.models import GatewayOut, GatewayPage
 
 router = APIRouter(prefix="/gateways")
@@ -20,14 +21,19 @@ router = APIRouter(prefix="/gateways")
 def list_gateways(
     store: Store,
     _caller: Caller,
-    provider: Annotated[str | None, Query(max_length=64)] = None,
-    status: Annotated[str | None, Query(max_length=16)] = None,
+    provider: Annotated[str | None, Query(max_length=64, description="A provider id.")] = None,
+    status: Literal["active", "inactive"] | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     """Gateways ordered by key, a page at a time."""
+    if provider is not None and provider not in store.providers:
+        raise ValidationFailed(
+            f"'provider' must be one of: {', '.join(sorted(store.providers))}",
+            [{"parameter": "provider", "message": "not a provider of this store"}],
+        )
     page = store.list_gateways_json(
-        provider=provider or None, status=status or None, limit=limit, cursor=cursor or None
+        provider=provider, status=status, limit=limit, cursor=cursor or None
     )
     return Response(page, media_type="application/json")
 
@@ -48,7 +54,7 @@ def get_gateway(store: Store, _caller: Caller, key: str, response: Response) -> 
         201: {"headers": {**ETAG, "Location": {"schema": {"type": "string"}}}},
         **errors(403, 409, 413, 422),
     },
-    openapi_extra=json_body("GatewayWrite", "The new gateway, with its key."),
+    openapi_extra=json_body("GatewayCreate", "The new gateway, with its key."),
 )
 def create_gateway(store: Store, context: Writer, body: RawBody, response: Response) -> GatewayOut:
     """Create a gateway (every credential required)."""
@@ -62,7 +68,7 @@ def create_gateway(store: Store, context: Writer, body: RawBody, response: Respo
     "/{key}",
     response_model=GatewayOut,
     responses={200: {"headers": ETAG}, **errors(403, 404, 409, 412, 413, 422, 428)},
-    openapi_extra=json_body("GatewayWrite", "The gateway's new state."),
+    openapi_extra=json_body("GatewayUpdate", "The gateway's new state."),
 )
 def update_gateway(
     store: Store,
@@ -82,7 +88,7 @@ def update_gateway(
     "/{key}",
     status_code=204,
     response_class=Response,
-    responses=errors(403, 404, 409, 412, 428),
+    responses=errors(403, 404, 409, 412, 422, 428),
 )
 def delete_gateway(store: Store, context: Writer, version: IfMatch, key: str) -> Response:
     """Delete a gateway."""

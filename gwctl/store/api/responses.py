@@ -9,6 +9,7 @@ from gwctl.store.models import ErrorBody
 
 ETAG = {"ETag": {"description": "The gateway's version, quoted.", "schema": {"type": "string"}}}
 IMAGE_TYPES = ("image/png", "image/jpeg")
+BYTES = "application/octet-stream"
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -29,9 +30,9 @@ def json_body(model_name: str, description: str) -> dict[str, Any]:
     }
 
 
-def image_content() -> dict[str, Any]:
-    """A PNG or JPEG body, as request or response content."""
-    return {media: {"schema": {"type": "string", "format": "binary"}} for media in IMAGE_TYPES}
+def image_content(*media_types: str) -> dict[str, Any]:
+    """A PNG or JPEG body (bytes) as request or response content, of each media type."""
+    return {media: {"schema": {"type": "string", "format": "binary"}} for media in media_types}
 
 
 def version_etag(version: int) -> str:
