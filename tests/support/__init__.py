@@ -18,4 +18,5 @@ conftest; the conftest files hold fixtures only):
 - `lsp`: a small Language Server Protocol client.
 - `faults`: a fault-injecting proxy; `fake_gh.py`: a fake `gh` (a script); `ci`: CI steps run.
 - `distribution`: the built sdist and wheel, installed into a fresh virtualenv.
+- `markdown`: Markdown rendered by markdown-it-py (CommonMark), read back as tags, rows, text.
 """

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from gwctl.cli.output.counting import counted
+from gwctl.cli.output.markdown_text import md_code, md_text
 from gwctl.core.views import PlanFile
 from gwctl.errors import GwctlError
 from gwctl.reconcile.plan import DIGEST_FIELD, FORMAT_VERSION, Change, FieldChange, Plan
@@ -154,26 +155,28 @@ def save_plan(plan: Plan, path: Path) -> str:
 
 
 def plan_markdown(plan: Plan) -> str:
-    lines = [f"### gwctl plan: {summary(plan)}", ""]
+    """The plan for a pull-request comment. Every value from the files or the store goes
+    through `md_text`/`md_code`: rendered, it shows every change as text (docs/plan-format.md)."""
+    lines = [f"### gwctl plan: {md_text(summary(plan))}", ""]
     if plan.has_changes:
         lines += [
             "| | Action | Account | Provider | Gateway Name | Changes |",
             "|---|---|---|---|---|---|",
         ]
         for change in plan.changes:
-            fields = "<br>".join(_cell(field_text(field, change.action)) for field in change.fields)
-            key = f"`{change.from_key}` → `{change.key}`" if change.from_key else f"`{change.key}`"
+            fields = "<br>".join(
+                md_text(field_text(field, change.action)) for field in change.fields
+            )
+            key = md_code(change.key)
+            if change.from_key:
+                key = f"{md_code(change.from_key)} → {key}"
             lines.append(
                 f"| {_SYMBOLS[change.action]} | {change.action} | {key} | "
-                f"{change.provider} | {_cell(change.name)} | {fields} |"
+                f"{md_text(change.provider)} | {md_text(change.name)} | {fields} |"
             )
     if plan.kept:
-        lines += ["", f"Kept without `--prune`: {', '.join(f'`{k}`' for k in plan.kept)}"]
+        lines += ["", f"Kept without `--prune`: {', '.join(md_code(k) for k in plan.kept)}"]
     if plan.unmanaged:
-        lines += ["", f"Unmanaged (left alone): {', '.join(f'`{k}`' for k in plan.unmanaged)}"]
-    lines += ["", f"<sub>plan {plan.plan_id} · {plan.store}</sub>"]
+        lines += ["", f"Unmanaged (left alone): {', '.join(md_code(k) for k in plan.unmanaged)}"]
+    lines += ["", f"<sub>plan {md_text(plan.plan_id)} · {md_text(plan.store)}</sub>"]
     return "\n".join(lines)
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
