@@ -1,13 +1,15 @@
-"""`gwctl history`: the store's audit trail for people (text) and auditors' tools (json, csv)."""
+"""`gwctl history`: the store's audit trail for people (text) and auditors' tools (json, csv).
+
+The CSV neutralises formula prefixes (gwctl.cli.output.csv_text): a spreadsheet shows it as text.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from gwctl.cli.output.csv_text import csv_table
 from gwctl.core.views import AuditEntry
 
 HISTORY_FORMATS = ("text", "json", "csv")  # `gwctl history --format`
@@ -29,13 +31,9 @@ def render_history(entries: Iterable[AuditEntry], fmt: str) -> str:
     if fmt == "json":
         return json.dumps([_without_outcome(row) for row in rows], indent=2, ensure_ascii=False)
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(
-            {**_without_outcome(row), "fields": " ".join(row["fields"] or [])} for row in rows
+        return csv_table(
+            COLUMNS, ({**row, "fields": " ".join(row["fields"] or [])} for row in rows)
         )
-        return out.getvalue().rstrip("\n")
     if not rows:
         return "No audit entries match."
     return "\n".join(_line(row) for row in rows)
