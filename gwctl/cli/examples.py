@@ -11,7 +11,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "gwctl apply plan.json --require-clean       # CI: exactly the reviewed plan",
         "gwctl apply --auto-approve --verify         # prove the credentials first",
     ),
-    "audit verify": ("gwctl audit verify --format json",),
+    "audit checkpoint": ("gwctl audit checkpoint -o checkpoints/$(date +%F).json",),
+    "audit verify": (
+        "gwctl audit verify --checkpoint checkpoints/*.json --public-key store-signing.pem",
+        "gwctl audit verify --format json",
+    ),
     "drift": ("gwctl drift || echo 'someone changed the store outside gwctl'",),
     "history": (
         "gwctl history infobip-eu",
@@ -34,6 +38,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "gwctl serve --init                          # a new store: prints an admin token",
         "gwctl serve --db postgresql+psycopg://gwctl@db/gwctl --host 0.0.0.0",
     ),
+    "store signing-key": ("gwctl store signing-key > store-signing.pem",),
     "store token create": ("gwctl store token create ci-plan --role read",),
     "store token list": ("gwctl store token list --format json",),
     "store token revoke": ("gwctl store token revoke ci-plan",),

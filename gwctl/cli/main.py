@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 import click
 
 from gwctl import __version__
-from gwctl.cli import config_commands, reconcile_commands, store_commands
+from gwctl.cli import audit_commands, config_commands, reconcile_commands, store_commands
 from gwctl.cli.context import CONFIG_DIR, FORMAT_META, Invocation, accept_global_options
 from gwctl.cli.examples import add_examples
 from gwctl.core.heap import tune_for_command
@@ -130,6 +130,7 @@ for _command in (
     *config_commands.COMMANDS,
     *reconcile_commands.COMMANDS,
     *store_commands.COMMANDS,
+    *audit_commands.COMMANDS,
 ):
     accept_global_options(_command)
     add_examples(_command)

@@ -107,6 +107,12 @@ def plan(
     help="Refuse to apply when gateways.d/, gwctl.yaml or .sops.yaml differ from the last "
     "commit (CI: what is applied is exactly the recorded commit).",
 )
+@click.option(
+    "--checkpoint-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Save the store's signed audit checkpoint after the apply to this file: keep it "
+    "(a CI artifact) as a witness for `gwctl audit verify --checkpoint`.",
+)
 @FORMAT_OPTION
 @click.pass_obj
 def apply(
@@ -119,6 +125,7 @@ def apply(
     lock_ttl: int,
     verify_first: bool,
     require_clean: bool,
+    checkpoint_out: Path | None,
     fmt: str,
 ) -> None:
     """Apply the changes (after confirmation), or exactly the reviewed SAVED_PLAN."""
@@ -126,7 +133,15 @@ def apply(
     from gwctl.reconcile.workflow import ApplyRequest, apply_changes
 
     request = ApplyRequest(
-        saved_plan, auto_approve, prune, force, lock_timeout, lock_ttl, verify_first, require_clean
+        saved_plan,
+        auto_approve,
+        prune,
+        force,
+        lock_timeout,
+        lock_ttl,
+        verify_first,
+        require_clean,
+        checkpoint_out,
     )
     with Terminal(QUIET if fmt == "json" else "text") as terminal:
         applied = apply_changes(invocation.settings(), request, terminal)

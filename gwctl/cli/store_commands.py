@@ -1,11 +1,10 @@
-"""Commands that read or run the store: gateways, history, audit verify, lock, serve and
-store token. Only serve and store token reach gwctl.store directly (they run the database);
+"""Commands that read or run the store: gateways, history, lock, serve, store token and
+store signing-key. Only serve and store token reach gwctl.store directly (they run the database);
 the others go through the store's API like every other command."""
 
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import click
@@ -13,7 +12,6 @@ import click
 from gwctl.cli.context import Invocation, Moment
 from gwctl.cli.output.data_json import FORMAT_OPTION
 from gwctl.cli.output.history import HISTORY_FORMATS
-from gwctl.errors import EXIT_ERROR
 
 
 @click.command()
@@ -55,29 +53,6 @@ def history(
 
     with invocation.store() as client:
         click.echo(render_history(client.audit_entries(key=key, since=since, actor=actor), fmt))
-
-
-@click.group()
-def audit() -> None:
-    """The store's hash-chained audit log."""
-
-
-@audit.command()
-@FORMAT_OPTION
-@click.pass_obj
-def verify(invocation: Invocation, fmt: str) -> None:
-    """Check the audit log's hash chain; exit 1 naming the first broken entry."""
-    from gwctl.cli.output.audit import audit_verdict_text
-    from gwctl.cli.output.data_json import audit_verdict_json
-
-    with invocation.store() as client:
-        verdict = client.verify_audit()
-    if fmt == "json":
-        click.echo(audit_verdict_json(verdict))
-    else:
-        click.echo(audit_verdict_text(verdict), err=not verdict.get("ok"))
-    if not verdict.get("ok"):
-        sys.exit(EXIT_ERROR)
 
 
 @click.group()
@@ -194,8 +169,8 @@ def token_create(invocation: Invocation, name: str, role: str, db: str | None) -
     """Create a token NAME and print it once."""
     from gwctl.store.server import create_named_token
 
-    url, _key_file = _database(invocation, db)
-    click.echo(create_named_token(url, name, role))
+    url, key_file = _database(invocation, db)
+    click.echo(create_named_token(url, name, role, key_file=key_file))
 
 
 @token.command(name="list")
@@ -221,9 +196,21 @@ def token_revoke(invocation: Invocation, name: str, db: str | None) -> None:
     """Revoke token NAME at once (its web sessions end too; audited)."""
     from gwctl.store.server import revoke_named_token
 
-    url, _key_file = _database(invocation, db)
-    revoke_named_token(url, name)
+    url, key_file = _database(invocation, db)
+    revoke_named_token(url, name, key_file=key_file)
     click.echo(f"token {name} revoked")
 
 
-COMMANDS = (gateways, history, audit, lock, serve, store)
+@store.command(name="signing-key")
+@_DB_OPTION
+@click.pass_obj
+def signing_key(invocation: Invocation, db: str | None) -> None:
+    """Print the public key of the store's audit signing key (PEM), from the server's key
+    file: pin it for `gwctl audit verify --public-key`."""
+    from gwctl.store.server import signing_public_key
+
+    url, key_file = _database(invocation, db)
+    click.echo(signing_public_key(url, key_file=key_file), nl=False)
+
+
+COMMANDS = (gateways, history, lock, serve, store)

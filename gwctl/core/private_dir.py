@@ -27,10 +27,21 @@ def make_private_dir(directory: Path) -> Path:
     return directory
 
 
+def create_key_file(path: Path, text: str) -> None:
+    """Write a new secret file (mode 0600, in a private folder) unless it exists: when another
+    process created it first, theirs is the one to use."""
+    make_private_dir(path.parent)
+    _create_new(path, text, 0o600)
+
+
 def _write_gitignore(path: Path) -> None:
+    _create_new(path, IGNORE_EVERYTHING, 0o644)  # ours from an earlier run, or the user's: kept
+
+
+def _create_new(path: Path, text: str, mode: int) -> None:
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:  # ours from an earlier run, or the user's own: keep it
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except FileExistsError:
         return
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(IGNORE_EVERYTHING)
+        handle.write(text)

@@ -114,17 +114,6 @@ class AuditEntry(TypedDict):
     hash: str
 
 
-class BrokenEntry(TypedDict):
-    seq: int
-    reason: str
-
-
-class AuditVerdict(TypedDict):
-    ok: bool
-    entries: int
-    first_broken: BrokenEntry | None
-
-
 class PlanFieldEntry(TypedDict):
     field: str
     sensitive: bool

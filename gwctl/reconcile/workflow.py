@@ -23,6 +23,7 @@ from gwctl.core.verify_limits import ProbeLimits
 from gwctl.core.views import ChangesetResult, PlanFile
 from gwctl.errors import GwctlError
 from gwctl.reconcile.apply import apply_lock, check_still_current, execute, read_saved_plan
+from gwctl.reconcile.audit_check import save_checkpoint
 from gwctl.reconcile.desired import desired_state
 from gwctl.reconcile.plan import Desired, LiveGateway, Plan, diff, live_view, secrets_in_sync
 from gwctl.reconcile.safety import check_plan
@@ -71,6 +72,7 @@ class ApplyRequest:
     lock_ttl: int = 60
     verify: bool = False  # prove the credentials it writes with their providers first
     require_clean: bool = False  # refuse config files that differ from the last commit
+    checkpoint_out: Path | None = None  # save the store's signed checkpoint after the apply
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,10 @@ def apply_changes(
         ) as lock,
     ):
         planned = make_plan(settings, config, client, prune=prune, progress=console.progress)
-        return _apply_checked(settings, request, console, saved, planned, client, lock)
+        applied = _apply_checked(settings, request, console, saved, planned, client, lock)
+        if request.checkpoint_out is not None:  # a witness of the log outside the store
+            save_checkpoint(client, request.checkpoint_out)
+        return applied
 
 
 def _apply_checked(

@@ -22,7 +22,6 @@ from gwctl.core.api_prefix import API_PREFIX
 from gwctl.core.model import Secret
 from gwctl.core.views import (
     AuditEntry,
-    AuditVerdict,
     Changeset,
     ChangesetResult,
     Gateway,
@@ -132,8 +131,17 @@ class StoreClient:
         params = {name: value for name, value in filters.items() if value is not None}
         return cast(Iterator[AuditEntry], self._pages(f"{API}/audit", {"limit": 1000, **params}))
 
-    def verify_audit(self) -> AuditVerdict:
-        return cast(AuditVerdict, self._request("GET", f"{API}/audit/verify").json())
+    def checkpoints(self) -> Iterator[dict[str, Any]]:
+        """The store's signed checkpoints, oldest first."""
+        return self._pages(f"{API}/audit/checkpoints", {"limit": 1000})
+
+    def latest_checkpoint(self) -> dict[str, Any] | None:
+        response = self._request("GET", f"{API}/audit/checkpoint", allow=(404,))
+        return None if response.status_code == 404 else cast(dict[str, Any], response.json())
+
+    def signing_key_pem(self) -> str:
+        """The public key the store says it signs checkpoints with (pin it: --public-key)."""
+        return str(self._request("GET", f"{API}/audit/signing-key").json()["public_key_pem"])
 
     def lock_status(self) -> LockState:
         return cast(LockState, self._request("GET", f"{API}/lock").json())

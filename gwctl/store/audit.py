@@ -1,27 +1,33 @@
-"""The audit log: append hash-chained entries, list them, verify the chain.
+"""The audit log: append hash-chained entries, list them, read them back for verification.
 
-Each entry's `hash` is SHA-256 over the canonical JSON (keys sorted, no spaces, UTF-8) of the
-entry without `hash`, including `prev_hash`, the previous entry's hash (64 zeros for the
-first). The chain's head (last seq and hash) lives in the `audit_head` row, which every write
-transaction locks first (gwctl.store.db.write_transaction), so entries from concurrent
-processes form one chain. Entries name changed fields, never credential values.
+Each entry's `hash` is gwctl.core.audit_chain.entry_hash: SHA-256 over the canonical JSON of
+the entry, chained by `prev_hash`. The chain's head (last seq and hash) lives in the
+`audit_head` row, which every write transaction locks first (gwctl.store.db.write_transaction),
+so entries from concurrent processes form one chain; the transaction signs the head it leaves
+(gwctl.store.checkpoints). Entries name changed fields, never credential values.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gwctl.core.audit_chain import canonical_json, entry_hash
 from gwctl.store.context import WriteContext
-from gwctl.store.db import GENESIS_HASH, SINGLETON_ID, AuditHeadRow, AuditRow, now_utc
-from gwctl.store.models import AuditEntryOut, AuditPage, AuditVerification, BrokenEntry
-from gwctl.store.paging import decode_cursor, encode_cursor, invalid_cursor, rfc3339
+from gwctl.store.db import (
+    AUDIT_START,
+    SINGLETON_ID,
+    AuditHeadRow,
+    AuditRow,
+    now_utc,
+)
+from gwctl.store.models import AuditEntryOut, AuditPage
+from gwctl.store.paging import decode_seq_cursor, encode_cursor, rfc3339
 from gwctl.store.validation import check_key
 
 ACTIONS = (
@@ -40,17 +46,6 @@ ACTIONS = (
 _VERIFY_BATCH = 1000
 
 
-def canonical_json(value: Any) -> bytes:
-    """The bytes an entry's hash is computed over."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def entry_hash(entry: Mapping[str, Any]) -> str:
-    """SHA-256 (hex) of an entry as the API shows it, without its `hash`."""
-    content = {name: value for name, value in entry.items() if name != "hash"}
-    return hashlib.sha256(canonical_json(content)).hexdigest()
-
-
 def append(
     session: Session,
     context: WriteContext,
@@ -66,6 +61,7 @@ def append(
     assert action in ACTIONS, action
     head = session.get(AuditHeadRow, SINGLETON_ID, with_for_update=True)
     assert head is not None, "audit_head row missing: the database was not migrated"
+    session.info.setdefault(AUDIT_START, (head.seq, head.hash))  # signed at commit (db.py)
     moment = at or now_utc()
     entry: dict[str, Any] = {
         "seq": head.seq + 1,
@@ -148,70 +144,25 @@ def list_entries(
     if since is not None:
         query = query.where(AuditRow.at >= since)
     if cursor is not None:
-        query = query.where(AuditRow.seq > _cursor_seq(cursor))
+        query = query.where(AuditRow.seq > decode_seq_cursor(cursor))
     rows = list(session.scalars(query))
     items = [AuditEntryOut.model_validate(to_entry(row)) for row in rows[:limit]]
     more = len(rows) > limit
     return AuditPage(items=items, next_cursor=encode_cursor(str(items[-1].seq)) if more else None)
 
 
-def _cursor_seq(cursor: str) -> int:
-    position = decode_cursor(cursor)
-    if not position.isdigit():
-        raise invalid_cursor()
-    return int(position)
-
-
-def verify(session: Session) -> AuditVerification:
-    """Recompute the chain; report the first entry that breaks it and why."""
-    expected_seq, prev_hash, count = 1, GENESIS_HASH, 0
-    for rows in _batches(session):
-        for row in rows:
-            broken = _check(row, expected_seq, prev_hash)
-            if broken is not None:
-                return _broken(session, row.seq, broken)
-            expected_seq, prev_hash, count = row.seq + 1, row.hash, count + 1
-    head = session.get(AuditHeadRow, SINGLETON_ID)
-    if head is not None and (head.seq, head.hash) != (expected_seq - 1, prev_hash):
-        return AuditVerification(
-            ok=False,
-            entries=count,
-            first_broken=BrokenEntry(
-                seq=expected_seq,
-                reason=f"the chain's head is at seq {head.seq} but the log ends at "
-                f"seq {expected_seq - 1}: entries were deleted from the end",
-            ),
-        )
-    return AuditVerification(ok=True, entries=count, first_broken=None)
-
-
-def _batches(session: Session) -> Iterable[list[AuditRow]]:
+def stored_entries(session: Session) -> Iterator[dict[str, Any]]:
+    """Every entry, oldest first, a batch at a time. An entry whose stored fields no longer
+    parse comes out without them, so that its hash cannot match."""
     last = 0
     while True:
         query = select(AuditRow).where(AuditRow.seq > last).order_by(AuditRow.seq)
         rows = list(session.scalars(query.limit(_VERIFY_BATCH)))
         if not rows:
             return
-        yield rows
+        for row in rows:
+            try:
+                yield to_entry(row)
+            except ValueError:
+                yield {"seq": row.seq, "prev_hash": row.prev_hash, "hash": row.hash}
         last = rows[-1].seq
-
-
-def _check(row: AuditRow, expected_seq: int, prev_hash: str) -> str | None:
-    if row.seq != expected_seq:
-        return f"entries {expected_seq} to {row.seq - 1} are missing"
-    if row.prev_hash != prev_hash:
-        return "prev_hash does not match the previous entry's hash"
-    try:
-        entry = to_entry(row)
-    except ValueError:
-        return "the entry's stored fields are not valid JSON: it was changed after it was written"
-    if entry_hash(entry) != row.hash:
-        return "the hash does not match the entry's content: it was changed after it was written"
-    return None
-
-
-def _broken(session: Session, seq: int, reason: str) -> AuditVerification:
-    total = session.scalar(select(func.count()).select_from(AuditRow)) or 0
-    return AuditVerification(
-        ok=False, entries=int(total), first_broken=BrokenEntry(seq=seq, reason=reason)
-    )

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from gwctl.core import fingerprints
 from gwctl.core.model import Secret
-from gwctl.core.private_dir import make_private_dir
+from gwctl.core.private_dir import create_key_file
 from gwctl.store.errors import StoreConfigError
 
 KEY_ENV = "GWCTL_STORE_KEY"
@@ -46,7 +46,7 @@ def load_key(key_file: Path | None) -> bytes:
     if key_file is None:
         raise StoreConfigError(f"no store key: set {KEY_ENV} or give a key file")
     if not key_file.exists():
-        _create_key_file(key_file)
+        create_key_file(key_file, generate_key() + "\n")
     try:
         return _decode_key(key_file.read_text(encoding="ascii"), str(key_file))
     except (OSError, UnicodeDecodeError) as exc:
@@ -56,16 +56,6 @@ def load_key(key_file: Path | None) -> bytes:
 def generate_key() -> str:
     """A new store key, base64 encoded (for GWCTL_STORE_KEY or a key file)."""
     return base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode("ascii")
-
-
-def _create_key_file(path: Path) -> None:
-    make_private_dir(path.parent)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process created it first: use theirs
-        return
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(generate_key() + "\n")
 
 
 def _decode_key(encoded: str, source: str) -> bytes:

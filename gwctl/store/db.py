@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
     VARCHAR,
@@ -44,7 +45,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-GENESIS_HASH = "0" * 64
 SINGLETON_ID = 1
 MYSQL_TABLE_ARGS = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
 WRITE_OPTION = "gwctl_write"
@@ -159,6 +159,19 @@ class AuditRow(Base):
     details: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class CheckpointRow(Base):
+    """A signed head of the audit chain, one per write transaction that appended entries."""
+
+    __tablename__ = "audit_checkpoints"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[str] = mapped_column(String(40))  # RFC 3339, exactly the text that was signed
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(100))
 
 
 class AuditHeadRow(Base):
@@ -325,6 +338,8 @@ def write_transaction(engine: Engine, work: Callable[[Session], T]) -> T:
                 session.connection(execution_options={WRITE_OPTION: True})
                 _lock_write_head(session)
                 result = work(session)
+                if AUDIT_START in session.info:
+                    _seal(engine, session)
                 session.commit()
                 return result
             except DBAPIError as exc:
@@ -337,6 +352,27 @@ def write_transaction(engine: Engine, work: Callable[[Session], T]) -> T:
                 raise
         time.sleep(0.02 * 2**attempt)
     raise AssertionError("unreachable")
+
+
+# Set by gwctl.store.audit.append in the first append of a transaction: the head it found.
+AUDIT_START = "gwctl_audit_start"
+Sealer = Callable[[Session], None]
+_SEALERS: WeakKeyDictionary[Engine, Sealer] = WeakKeyDictionary()
+
+
+def seal_audit_with(engine: Engine, sealer: Sealer) -> None:
+    """Have every write transaction on `engine` that appended audit entries call `sealer`
+    just before it commits (gwctl.store.checkpoints signs the new head there)."""
+    _SEALERS[engine] = sealer
+
+
+def _seal(engine: Engine, session: Session) -> None:
+    sealer = _SEALERS.get(engine)
+    if sealer is None:
+        raise StoreConfigError(
+            "this store was opened without its audit signing key: nothing is written unsigned"
+        )
+    sealer(session)
 
 
 def _lock_write_head(session: Session) -> None:

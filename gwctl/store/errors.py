@@ -125,3 +125,11 @@ class IdempotencyKeyReused(ApiError):
 
 class StoreConfigError(GwctlError):
     """The store cannot start: bad database URL, unreadable or wrong encryption key."""
+
+
+class AuditBroken(ApiError):
+    """The audit log no longer continues its last signed checkpoint: the store refuses to
+    sign (and so to write) over it."""
+
+    code = "audit_broken"
+    status = 409

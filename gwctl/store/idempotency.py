@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from gwctl.store.audit import canonical_json
+from gwctl.core.audit_chain import canonical_json
 from gwctl.store.changesets import Changeset
 from gwctl.store.crypto import CredentialCipher
 from gwctl.store.db import IdempotencyRow, now_utc

@@ -33,6 +33,14 @@ def decode_cursor(cursor: str) -> str:
     return position
 
 
+def decode_seq_cursor(cursor: str) -> int:
+    """The sequence number a cursor over the audit log or its checkpoints stands for."""
+    position = decode_cursor(cursor)
+    if not position.isdigit():
+        raise invalid_cursor()
+    return int(position)
+
+
 def rfc3339(moment: datetime) -> str:
     """`2026-11-24T19:12:04Z`: UTC, whole seconds."""
     if moment.tzinfo is not UTC:

@@ -16,11 +16,13 @@ import uvicorn
 from sqlalchemy import Engine
 
 from gwctl.core.providers import load_providers
+from gwctl.store.checkpoints import open_signer
 from gwctl.store.connection_test import BASE_URL_OPTION, BASE_URLS_ENV, base_urls_from
 from gwctl.store.db import create_store_engine
 from gwctl.store.errors import Conflict, StoreConfigError
 from gwctl.store.migrate import upgrade_engine
-from gwctl.store.service import GatewayStore
+from gwctl.store.service import GatewayStore, default_key_file
+from gwctl.store.signing import signing_key_path
 from gwctl.store.tokens import TokenInfo, create_token, list_tokens, revoke_token
 
 DEFAULT_HOST = "127.0.0.1"
@@ -78,13 +80,24 @@ def _migrated(database_url: str) -> Iterator[Engine]:
         engine.dispose()
 
 
-def create_named_token(database_url: str, name: str, role: str) -> str:
+@contextmanager
+def _signing(database_url: str, key_file: Path | None) -> Iterator[Engine]:
+    """A migrated engine whose audit entries are signed with the store's signing key, found
+    beside the credential key file as `GatewayStore.open` finds it."""
+    with _migrated(database_url) as engine:
+        open_signer(engine, signing_key_path(key_file or default_key_file(database_url)))
+        yield engine
+
+
+def create_named_token(
+    database_url: str, name: str, role: str, *, key_file: Path | None = None
+) -> str:
     """A new token `name` with `role` (admin | read) on a migrated database.
 
     Shown once, stored hashed, audited as `token_create`. Conflict if the name is taken,
     ValidationFailed for a bad name or role.
     """
-    with _migrated(database_url) as engine:
+    with _signing(database_url, key_file) as engine:
         return create_token(engine, name, role)
 
 
@@ -105,15 +118,26 @@ def no_admin_hint(database_url: str) -> str | None:
     )
 
 
-def revoke_named_token(database_url: str, name: str) -> None:
+def revoke_named_token(database_url: str, name: str, *, key_file: Path | None = None) -> None:
     """Delete token `name` and end its web sessions; audited as `token_revoke`."""
-    with _migrated(database_url) as engine:
+    with _signing(database_url, key_file) as engine:
         revoke_token(engine, name)
 
 
-def create_admin_token(database_url: str, name: str = "admin") -> str:
+def signing_public_key(database_url: str, *, key_file: Path | None = None) -> str:
+    """The public key (PEM) of the store's audit signing key, read where the server reads it:
+    what verifiers pin (`gwctl audit verify --public-key`)."""
+    with _migrated(database_url) as engine:
+        return open_signer(
+            engine, signing_key_path(key_file or default_key_file(database_url))
+        ).public_key_pem
+
+
+def create_admin_token(
+    database_url: str, name: str = "admin", *, key_file: Path | None = None
+) -> str:
     """A new admin token named `name` (see `create_named_token`)."""
-    return create_named_token(database_url, name, "admin")
+    return create_named_token(database_url, name, "admin", key_file=key_file)
 
 
 def _create_unique(store: GatewayStore, base: str) -> str:

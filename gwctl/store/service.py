@@ -29,8 +29,9 @@ from pydantic_core import to_json
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from gwctl.core.audit_chain import Checkpoint
 from gwctl.core.providers import Provider, load_providers
-from gwctl.store import audit, changesets, idempotency, locks, tokens
+from gwctl.store import audit, audit_verify, changesets, checkpoints, idempotency, locks, tokens
 from gwctl.store.context import Principal, WriteContext
 from gwctl.store.crypto import CredentialCipher, DecryptionError, load_key
 from gwctl.store.db import (
@@ -62,6 +63,7 @@ from gwctl.store.models import (
     ProviderOut,
 )
 from gwctl.store.paging import decode_cursor, encode_cursor
+from gwctl.store.signing import AuditSigner, signing_key_path
 from gwctl.store.validation import CheckedLogo
 
 DEFAULT_KEY_FILE = "store.key"
@@ -100,10 +102,12 @@ class GatewayStore:
         self,
         engine: Engine,
         cipher: CredentialCipher,
+        signer: AuditSigner,
         providers: Mapping[str, Provider] | None = None,
     ) -> None:
         self.engine = engine
         self.cipher = cipher
+        self.signer = signer
         self.providers: Mapping[str, Provider] = (
             providers if providers is not None else load_providers()
         )
@@ -117,10 +121,11 @@ class GatewayStore:
         is not the one the database's credentials were encrypted with.
         """
         engine = create_store_engine(database_url)
+        key_path = key_file or default_key_file(database_url)
         try:
             upgrade_engine(engine)
-            cipher = CredentialCipher(load_key(key_file or default_key_file(database_url)))
-            store = cls(engine, cipher)
+            cipher = CredentialCipher(load_key(key_path))
+            store = cls(engine, cipher, checkpoints.open_signer(engine, signing_key_path(key_path)))
             store._check_key()
         except BaseException:
             engine.dispose()
@@ -366,8 +371,17 @@ class GatewayStore:
         )
 
     def verify_audit(self) -> AuditVerification:
-        """Recompute the audit chain and report the first broken entry."""
-        return read_transaction(self.engine, audit.verify)
+        """Recompute the audit chain, check its newest signed checkpoint and its head."""
+        key = self.signer.public_key
+        return read_transaction(self.engine, lambda s: audit_verify.verify(s, key))
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        """The newest signed head of the audit chain (None while the log is empty)."""
+        return read_transaction(self.engine, checkpoints.latest)
+
+    def checkpoint_page(self, after: int, limit: int) -> list[Checkpoint]:
+        """Signed checkpoints after entry `after`, oldest first."""
+        return read_transaction(self.engine, lambda s: checkpoints.page(s, after, limit))
 
     # -- tokens -------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ fake GitLab API, and the environment each step would get."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -184,6 +185,25 @@ def merge_and_apply(ci: Runner, contexts: dict[str, Any]) -> Outcome:
     if fetched.returncode != 0:
         return fetched
     return run_step(ci, "apply", "apply", contexts)
+
+
+def assert_a_checkpoint_was_left(ci: Runner) -> None:
+    """The apply leaves the store's signed checkpoint for the job to keep as an artifact."""
+    checkpoint = json.loads((ci.cwd / "audit-checkpoint.json").read_text(encoding="utf-8"))
+    assert checkpoint["format"] == "gwctl-audit-checkpoint/1"
+    assert checkpoint["signature"]
+
+
+def test_every_apply_job_keeps_its_audit_checkpoint() -> None:
+    for name in ("apply", "apply-replan"):
+        steps = github_workflow()["jobs"][name]["steps"]
+        kept = steps[[step.get("name") for step in steps].index("apply") + 1]
+        assert kept["uses"].startswith("actions/upload-artifact@")
+        assert kept["with"]["path"] == "audit-checkpoint.json"
+        assert gitlab_pipeline()[name]["artifacts"] == {
+            "paths": ["audit-checkpoint.json"],
+            "expire_in": "never",
+        }
 
 
 def secret_free_env(call: dict[str, Any], contexts: dict[str, Any]) -> None:
@@ -391,6 +411,7 @@ def test_github_apply_applies_the_reviewed_plan_and_converges(
     assert "Applied in one changeset" in outcome.stdout
     assert "No changes" in outcome.stdout  # the convergence plan after the apply
     assert len(live_gateways(live_store)) == 4
+    assert_a_checkpoint_was_left(ci)
     run_list = next(call for call in ci.gh_calls() if call["argv"][:2] == ["run", "list"])
     assert HEAD_SHA in run_list["argv"]
     assert "gateways.yaml" in run_list["argv"]
@@ -756,6 +777,7 @@ def test_gitlab_apply_applies_the_reviewed_plan(
     assert outcome.returncode == 0, outcome.output
     assert "Applying the plan of merge request !3" in outcome.stdout
     assert len(live_gateways(live_store)) == 4
+    assert_a_checkpoint_was_left(ci)
 
 
 def test_gitlab_apply_refuses_a_stale_plan(

@@ -36,9 +36,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveStore]
         databases = fresh_database(request.param)
         url = next(databases)
     key_file = tmp_path / "store.key"
-    create_admin_token(url, "bootstrap")  # migrates the database
+    create_admin_token(url, "bootstrap", key_file=key_file)  # migrates the database
     server = start_server(url, key_file, tmp_path / "server.log")
-    live = LiveStore(server, database_url=url)
+    live = LiveStore(server, database_url=url, key_file=key_file)
     try:
         yield live
     finally:
@@ -52,7 +52,7 @@ def environment(store: LiveStore, url: str | None = None) -> dict[str, str]:
     return {
         **os.environ,
         "GWCTL_STORE_URL": url or store.server.base_url,
-        "GWCTL_TOKEN": create_admin_token(store.database_url, "ci"),
+        "GWCTL_TOKEN": create_admin_token(store.database_url, "ci", key_file=store.key_file),
     }
 
 

@@ -6,14 +6,16 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from gwctl.store import audit
+from gwctl.core.audit_chain import entry_hash
 from gwctl.store.context import Principal, WriteContext
 from gwctl.store.crypto import CredentialCipher, fingerprint, load_key
 from gwctl.store.db import Base, create_store_engine
+from gwctl.store.errors import AuditBroken
 from gwctl.store.migrate import HEAD_REVISION, current_revision, head_revision, upgrade_database
 from gwctl.store.service import GatewayStore
 from gwctl.store.tokens import hash_token
@@ -58,7 +60,7 @@ def test_upgrading_from_the_first_revision_keeps_the_data(
         "details": {},
         "prev_hash": "0" * 64,
     }
-    entry["hash"] = audit.entry_hash(entry)
+    entry["hash"] = entry_hash(entry)
     naive = at.replace(tzinfo=None)
     with engine.begin() as connection:  # the rows as version 0001 of gwctl wrote them
         _insert(
@@ -115,7 +117,11 @@ def test_upgrading_from_the_first_revision_keeps_the_data(
         assert gateway.created_at == "2026-01-02T03:04:05Z"
         principal = store.authenticate("gwst_old-token")
         assert principal == Principal("old", "admin")
-        assert store.verify_audit().ok
+        verdict = store.verify_audit()
+        assert (verdict.ok, verdict.checkpoint_seq) == (True, 1)  # signed on upgrade, as it was
+        with store.engine.connect() as connection:
+            kept = connection.execute(sa.text("SELECT hash FROM audit_log")).scalar_one()
+        assert kept == entry["hash"]  # history not rewritten
         context = WriteContext(token_name="old", actor="alice")
         result = store.apply_changeset(
             {"operations": [{"op": "delete", "key": "twilio-us", "if_version": 4}]},
@@ -123,7 +129,45 @@ def test_upgrading_from_the_first_revision_keeps_the_data(
             context=context,
         )
         assert result.body["results"] == [{"op": "delete", "key": "twilio-us", "version": None}]
-        assert store.verify_audit().entries == 2
+        assert (store.verify_audit().entries, store.verify_audit().checkpoint_seq) == (2, 2)
+    finally:
+        store.close()
+
+
+def test_an_old_log_already_broken_is_not_signed_on_upgrade(
+    database_url: str, key_file: Path
+) -> None:
+    upgrade_database(database_url, "0003")
+    engine = create_store_engine(database_url)
+    entry = {
+        "seq": 1,
+        "at": "2026-01-02T03:04:05Z",
+        "actor": "alice",
+        "token_name": None,
+        "action": "token_create",
+        "key": None,
+        "fields": [],
+        "source_commit": None,
+        "plan_id": None,
+        "changeset_id": None,
+        "details": {},
+        "prev_hash": "0" * 64,
+    }
+    entry["hash"] = "f" * 64  # not the entry's hash: changed before the upgrade
+    with engine.begin() as connection:
+        _insert(
+            connection,
+            "audit_log",
+            {**entry, "at": datetime(2026, 1, 2, 3, 4, 5), "details": "{}", "fields": "[]"},
+        )
+        connection.execute(sa.text("UPDATE audit_head SET seq = 1, hash = :h"), {"h": "f" * 64})
+    engine.dispose()
+    store = GatewayStore.open(database_url, key_file=key_file)
+    try:
+        verdict = store.verify_audit()
+        assert (verdict.ok, verdict.checkpoint_seq) == (False, None)
+        with pytest.raises(AuditBroken, match="entries 1 to 1 carry no signed checkpoint"):
+            store.create_token("new", "admin")
     finally:
         store.close()
 

@@ -92,7 +92,7 @@ class LiveStore:
     clients: list[httpx.Client] = field(default_factory=list)
 
     def client(self, token_name: str) -> httpx.Client:
-        token = create_admin_token(self.database_url, token_name)
+        token = create_admin_token(self.database_url, token_name, key_file=self.key_file)
         client = httpx.Client(
             base_url=self.server.base_url,
             timeout=30,
@@ -102,3 +102,4 @@ class LiveStore:
         return client
 
     database_url: str = ""
+    key_file: Path | None = None  # the server's, when not beside its SQLite database

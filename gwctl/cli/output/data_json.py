@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from gwctl.core.views import AuditVerdict, Gateway, LockState
+from gwctl.core.views import Gateway, LockState
 
 if TYPE_CHECKING:
     from gwctl.core.providers import Provider
@@ -60,10 +60,6 @@ def providers_json(providers: Iterable[Provider]) -> str:
 
 def lock_json(state: LockState) -> str:
     return as_json(state)
-
-
-def audit_verdict_json(verdict: AuditVerdict) -> str:
-    return as_json(verdict)
 
 
 def tokens_json(tokens: Iterable[TokenInfo]) -> str:

@@ -10,13 +10,22 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from gwctl.core.api_prefix import API_PREFIX
-from gwctl.store.api import audit, changesets, gateways, health, lock, logos, providers
+from gwctl.store.api import (
+    audit,
+    changesets,
+    checkpoints,
+    gateways,
+    health,
+    lock,
+    logos,
+    providers,
+)
 from gwctl.store.api.deps import storable_parameters
 
 __all__ = ["api_router"]
 
 _versioned = APIRouter(prefix=API_PREFIX)
-for _resource in (providers, gateways, logos, changesets, lock, audit):
+for _resource in (providers, gateways, logos, changesets, lock, audit, checkpoints):
     _versioned.include_router(_resource.router)
 
 api_router = APIRouter(dependencies=[Depends(storable_parameters)])

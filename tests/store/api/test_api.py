@@ -266,6 +266,8 @@ def test_a_tampered_audit_row_is_detected(api: Api) -> None:
         "ok": True,
         "entries": 5,
         "first_broken": None,
+        "problems": [],
+        "checkpoint_seq": 5,
     }  # 2 token_create + 3 create
     with api.engine.begin() as connection:
         connection.execute(sa.text("UPDATE audit_log SET actor = 'mallory' WHERE seq = 4"))

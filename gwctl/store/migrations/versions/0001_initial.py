@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import mysql, postgresql
 
-from gwctl.store.db import GENESIS_HASH, MYSQL_TABLE_ARGS, SINGLETON_ID, UTCDateTime
+from gwctl.core.audit_chain import GENESIS_HASH
+from gwctl.store.db import MYSQL_TABLE_ARGS, SINGLETON_ID, UTCDateTime
 
 revision = "0001"
 down_revision = None
