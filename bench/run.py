@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench import generate, verify
+from bench import audit_log, generate, verify
 from bench.measure import Measured, run
 
 REPO = Path(__file__).resolve().parent.parent
@@ -104,6 +104,8 @@ def main(argv: list[str] | None = None) -> None:
         _estimate_naive(rows, sizes)
         verified = verify.verify_benchmark(pool, work, env, GWCTL)
         _log(verify.summary(verified))
+        audited = audit_log.audit_benchmark(work, env, GWCTL)
+        _log(audit_log.summary(audited))
     finally:
         if args.keep:
             _log(f"kept the work directory {work}")
@@ -116,6 +118,7 @@ def main(argv: list[str] | None = None) -> None:
         "rows": [asdict(r) for r in rows],
         "store_list": store_list,
         "verify": verified,
+        "audit_verify": audited,
         "total_s": round(time.perf_counter() - started, 1),
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -128,6 +131,7 @@ def main(argv: list[str] | None = None) -> None:
             f"(first {store_list['first_s']:.3f} s)"
         )
     print(f"\n{verify.summary(verified)}")
+    print(f"\n{audit_log.summary(audited)}")
     print(f"\nmachine: {host['summary']}; total {report['total_s']} s; JSON: {args.output}")
 
 

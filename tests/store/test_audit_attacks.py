@@ -202,3 +202,29 @@ def test_entries_appended_outside_the_store_are_not_covered(store: GatewayStore)
     assert verdict.first_broken is not None
     assert verdict.first_broken.seq == 5
     assert "not covered by a signed checkpoint" in verdict.first_broken.reason
+
+
+def test_an_entry_deleted_in_the_middle_is_detected_where_the_chain_breaks(
+    store: GatewayStore,
+) -> None:
+    with store.engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM audit_log WHERE seq = 2"))
+    verdict = store.verify_audit()
+    assert verdict.first_broken is not None
+    assert (verdict.first_broken.seq, verdict.first_broken.reason) == (
+        3,
+        "entries 2 to 2 are missing",
+    )
+
+
+def test_two_entries_swapped_are_detected(store: GatewayStore) -> None:
+    with store.engine.begin() as connection:
+        for old, new in ((2, 100), (3, 2), (100, 3)):
+            connection.execute(
+                sa.text("UPDATE audit_log SET seq = :new WHERE seq = :old"),
+                {"new": new, "old": old},
+            )
+    verdict = store.verify_audit()
+    assert verdict.first_broken is not None
+    assert verdict.first_broken.seq == 2
+    assert "prev_hash does not match" in verdict.first_broken.reason
