@@ -302,12 +302,16 @@ class GatewayWriter:
             row.managed_by = write.managed_by
         if not isinstance(write.protect, Keep):
             row.protect = write.protect
-        row.applied_digest = write.applied_digest
+        previous_digest, row.applied_digest = row.applied_digest, write.applied_digest
         changed = [name for name in TRACKED_FIELDS if getattr(row, name) != before[name]]
         if not isinstance(write.logo, Keep) and self._set_logo(row, write.logo):
             changed.append("logo")
-        changed += self._set_credentials(row, write.provider, write.credentials, stored)
-        return changed
+        credentials = self._set_credentials(row, write.provider, write.credentials, stored)
+        if credentials and write.applied_digest == previous_digest:
+            # The digest vouches for the credentials gwctl applied; new values under the old
+            # digest would hide the change from drift and plan (their shortcut trusts it).
+            row.applied_digest = None
+        return changed + credentials
 
     def _set_logo(self, row: GatewayRow, logo: CheckedLogo | None) -> bool:
         new_sha = logo.sha256 if logo else None
