@@ -35,6 +35,7 @@ ACTIONS = (
     "update",
     "rename",
     "delete",
+    "unprotect",
     "credentials_read",
     "connection_test",
     "lock_acquire",

@@ -66,6 +66,14 @@ class Conflict(ApiError):
     status = 409
 
 
+class Protected(ApiError):
+    """A write the gateway's `protect: true` forbids: a delete, or removing the protection
+    together with other changes (removing it is a write of its own)."""
+
+    code = "protected"
+    status = 409
+
+
 class LockHeld(ApiError):
     """Another apply lock is held; `details[0]` is that lock."""
 

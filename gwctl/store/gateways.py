@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from gwctl.core.api_prefix import API_PREFIX
 from gwctl.core.providers import STORE_COLUMNS, Provider
-from gwctl.store import audit
+from gwctl.store import audit, protection
 from gwctl.store.context import WriteContext
 from gwctl.store.crypto import CredentialCipher, fingerprint, mask
 from gwctl.store.db import GatewayRow, now_utc
@@ -149,6 +149,7 @@ class GatewayWriter:
         self.context = context
         self.changeset_id = changeset_id
         self.logos = logos or {}  # a changeset's images, by SHA-256, its writes may name
+        self.unprotected: set[int] = set()  # rows whose protection this transaction removed
 
     # -- reads -------------------------------------------------------------------------
 
@@ -201,9 +202,15 @@ class GatewayWriter:
         write = parse_gateway_write(
             data, self.providers, key=key, stored=(row.provider, stored), logos=self.logos
         )
+        was_protected = row.protect
         changed = self._apply(row, write, stored)
+        unprotect = protection.removes_protection(key, was_protected, row.protect, changed)
         self._bump(row)
-        self._audit("update", key, changed)
+        if unprotect:
+            self.unprotected.add(row.id)
+            self._audit("unprotect", key, changed, details=protection.UNPROTECT_DETAILS)
+        else:
+            self._audit("update", key, changed)
         return row
 
     def rename(self, key: str, new_key: str, if_version: int, data: Any = None) -> GatewayRow:
@@ -223,7 +230,7 @@ class GatewayWriter:
         for field_name, value in stored.items():  # re-bind ciphertexts to the new key
             column = self._column(row.provider, field_name)
             setattr(row, column, self.cipher.encrypt(value, gateway_key=new_key, column=column))
-        changed = ["key"]
+        changed, was_protected = ["key"], row.protect
         if data is not None:
             write = parse_gateway_write(
                 data,
@@ -235,13 +242,15 @@ class GatewayWriter:
             changed += self._apply(row, write, stored)
         else:
             row.applied_digest = None
+        protection.removes_protection(key, was_protected, row.protect, changed)  # never alone
         self._bump(row)
         self._audit("rename", new_key, changed, details={"from": key, "to": new_key})
         return row
 
     def delete(self, key: str, if_version: int) -> None:
-        """Delete a gateway."""
+        """Delete a gateway (never a protected one: see gwctl.store.protection)."""
         row = self._get_at_version(key, if_version)
+        protection.check_delete(key, row.protect, row.id in self.unprotected)
         details = {"name": row.name, "provider": row.provider, "version": row.version}
         self.session.delete(row)
         self.session.flush()

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/changesets")
     response_model=ChangesetResult,
     responses={
         200: {"headers": {"Idempotency-Replayed": {"schema": {"type": "string"}}}},
-        **errors(403, 404, 409, 412, 413, 422),
+        **errors(403, 404, 409, 412, 413, 422, protected=True),
     },
     openapi_extra=json_body("ChangesetRequest", "The operations, applied all or nothing."),
 )

@@ -67,7 +67,7 @@ def create_gateway(store: Store, context: Writer, body: RawBody, response: Respo
 @router.put(
     "/{key}",
     response_model=GatewayOut,
-    responses={200: {"headers": ETAG}, **errors(403, 404, 409, 412, 413, 422, 428)},
+    responses={200: {"headers": ETAG}, **errors(403, 404, 409, 412, 413, 422, 428, protected=True)},
     openapi_extra=json_body("GatewayUpdate", "The gateway's new state."),
 )
 def update_gateway(
@@ -88,10 +88,10 @@ def update_gateway(
     "/{key}",
     status_code=204,
     response_class=Response,
-    responses=errors(403, 404, 409, 412, 422, 428),
+    responses=errors(403, 404, 409, 412, 422, 428, protected=True),
 )
 def delete_gateway(store: Store, context: Writer, version: IfMatch, key: str) -> Response:
-    """Delete a gateway."""
+    """Delete a gateway; never a protected one (409 `protected`: unprotect it first)."""
     store.delete_gateway(key, if_version=version, context=context)
     return Response(status_code=204)
 

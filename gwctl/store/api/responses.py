@@ -12,9 +12,22 @@ IMAGE_TYPES = ("image/png", "image/jpeg")
 BYTES = "application/octet-stream"
 
 
-def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The contract's error body for 401 (every route needs a token) and `statuses`."""
-    return {status: {"model": ErrorBody} for status in (401, *statuses)}
+PROTECTED = (
+    "Conflict; `error.code` says which: `protected` when the gateway's protect: true forbids "
+    "the write (a delete, or removing the protection together with other changes), "
+    "`conflict` (a duplicate), `lock_held`, `lock_lost` or `audit_broken`."
+)
+
+
+def errors(*statuses: int, protected: bool = False) -> dict[int | str, dict[str, Any]]:
+    """The contract's error body for 401 (every route needs a token) and `statuses`; with
+    `protected`, the 409 says the route refuses what protect: true forbids."""
+    responses: dict[int | str, dict[str, Any]] = {
+        status: {"model": ErrorBody} for status in (401, *statuses)
+    }
+    if protected:
+        responses[409] = {"model": ErrorBody, "description": PROTECTED}
+    return responses
 
 
 def json_body(model_name: str, description: str) -> dict[str, Any]:
