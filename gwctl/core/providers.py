@@ -44,6 +44,9 @@ class CredentialField:
     title: str
     column: str
     secret: bool  # writeOnly in the schema: masked everywhere, never shown in clear
+    # x-gwctl-random: a key the provider generates, whose last 4 characters identify it
+    # without helping a guess; a secret a person chose (a password) shows none of it
+    random: bool = False
 
 
 @dataclass(frozen=True)
@@ -228,6 +231,7 @@ def _provider(path: Path, schema: dict[str, Any], registry: Registry[Any]) -> Pr
             title=spec.get("title", name),
             column=spec["x-gwctl-column"],
             secret=bool(spec.get("writeOnly", False)),
+            random=bool(spec.get("x-gwctl-random", False)),
         )
         for name, spec in schema["$defs"]["credentials"]["properties"].items()
     )

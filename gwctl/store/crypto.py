@@ -109,9 +109,10 @@ def _context(gateway_key: str, column: str) -> bytes:
     return f"gwctl-store:v1:{gateway_key}:{column}".encode()
 
 
-def mask(value: str) -> str:
-    """`••••` + the last 4 characters; `••••` alone for values of 8 characters or fewer."""
-    return MASK if len(value) <= 8 else MASK + value[-4:]
+def mask(value: str, *, show_tail: bool = True) -> str:
+    """`••••` + the last 4 characters; `••••` alone for values of 8 characters or fewer, and
+    for a value whose tail would help guess it (`show_tail=False`: a password)."""
+    return MASK if len(value) <= 8 or not show_tail else MASK + value[-4:]
 
 
 def fingerprint(value: str, salt: bytes | None = None) -> str:

@@ -84,7 +84,7 @@ def gateway_data(
         credential = {
             "column": field.column,
             "secret": field.secret,
-            "mask": mask(value),
+            "mask": mask(value, show_tail=field.random or not field.secret),
             "fingerprint": getattr(row, f"{field.column}_fingerprint") or "",
         }
         if not field.secret:  # a secret's value is never shown (CredentialOut leaves it out)
