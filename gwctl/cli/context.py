@@ -14,6 +14,7 @@ import click
 
 from gwctl.config.layout import repository_root
 from gwctl.core.moments import parse_moment, rfc3339
+from gwctl.errors import EXIT_USAGE, GwctlError
 
 if TYPE_CHECKING:
     from gwctl.config.settings import Settings
@@ -50,6 +51,12 @@ FORMAT_META = "gwctl.format"
 CONFIG_DIR = _ConfigDir(file_okay=False, dir_okay=True, path_type=Path)
 
 
+class NoSuchRoot(GwctlError):
+    """-C names a folder that does not exist."""
+
+    exit_code = EXIT_USAGE
+
+
 @dataclass(frozen=True)
 class Invocation:
     """The global options of one `gwctl` run (click's `ctx.obj`)."""
@@ -60,7 +67,16 @@ class Invocation:
     def settings(self) -> Settings:
         from gwctl.config.settings import load_settings
 
-        return load_settings(self.root, self.environment)
+        return load_settings(self.existing_root(), self.environment)
+
+    def existing_root(self) -> Path:
+        """The root, which must exist: a mistyped -C must not grow a new store folder."""
+        if not self.root.is_dir():
+            raise NoSuchRoot(
+                f"{self.root}: no such directory: -C names the config repository's root "
+                "(`gwctl init DIR` makes a new one)"
+            )
+        return self.root
 
     def store(self, plan_id: str | None = None) -> AbstractContextManager[StoreClient]:
         from gwctl.remote.session import open_store

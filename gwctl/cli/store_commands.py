@@ -91,7 +91,7 @@ def _database(invocation: Invocation, db: str | None) -> tuple[str, Path]:
     from gwctl.core.private_dir import make_private_dir
     from gwctl.remote.embedded import store_paths
 
-    url, key_file, _token = store_paths(invocation.root)
+    url, key_file, _token = store_paths(invocation.existing_root())
     make_private_dir(key_file.parent)
     return db or url, key_file
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 import pytest
@@ -137,3 +138,16 @@ def test_every_commands_help_shows_an_example(path: tuple[str, ...]) -> None:
     assert outcome.exit_code == 0
     assert "Example" in outcome.stdout
     assert f"gwctl {path[-1]}" in outcome.stdout or f"gwctl {' '.join(path)}" in outcome.stdout
+
+
+@pytest.mark.parametrize("command", [("lock", "status"), ("plan",), ("store", "token", "list")])
+def test_a_root_that_does_not_exist_is_a_usage_error_and_makes_no_folder(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    missing = tmp_path / "typo"
+
+    outcome = invoke("-C", missing, *command)
+
+    assert outcome.exit_code == EXIT_USAGE
+    assert f"{missing}: no such directory" in outcome.stderr
+    assert not missing.exists()
