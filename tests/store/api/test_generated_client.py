@@ -127,8 +127,21 @@ def test_the_generated_client_drives_the_store(generated: Generated, uvicorn_api
     assert logo.parsed.logo.content_type == "image/png"
     assert logo.parsed.protect is True
 
-    deleted = generated.api("delete_gateway").sync_detailed(
+    refused = generated.api("delete_gateway").sync_detailed(
         "infobip-primary", client=client, if_match=_etag(logo)
+    )
+    assert refused.status_code == 409, refused.content  # protected: deleted in two steps
+    unprotected = generated.api("update_gateway").sync_detailed(
+        "infobip-primary",
+        client=client,
+        body=_gateway(generated, "InfobipGatewayUpdate", {**update, "protect": False}),
+        if_match=_etag(logo),
+    )
+    assert unprotected.status_code == 200, unprotected.content
+    assert unprotected.parsed.protect is False
+    assert unprotected.parsed.logo is not None
+    deleted = generated.api("delete_gateway").sync_detailed(
+        "infobip-primary", client=client, if_match=_etag(unprotected)
     )
     assert deleted.status_code == 204, deleted.content
 
