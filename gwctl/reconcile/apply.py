@@ -22,6 +22,7 @@ from gwctl.core.views import (
 )
 from gwctl.errors import GwctlError
 from gwctl.reconcile.plan import FORMAT_VERSION, MANAGED, Change, Desired, Plan
+from gwctl.reconcile.unprotect import split_unprotect
 from gwctl.remote.client import (
     Lock,
     StoreClient,
@@ -165,12 +166,15 @@ def check_still_current(saved: PlanFile, fresh: Plan) -> None:
 def changeset(plan: Plan, desired: Mapping[str, Desired]) -> Changeset:
     """The changeset for a plan: its operations, which reveal exactly the secrets the plan
     says must be written, and the logos they set, each image once (named by SHA-256: the
-    accounts of a provider usually share one)."""
+    accounts of a provider usually share one). A change that removes `protect: true` and
+    does more is preceded by the write that only removes it (gwctl.reconcile.unprotect)."""
     logos: dict[str, LogoUpload] = {}
-    return {
-        "operations": [_operation(change, desired, logos) for change in plan.changes],
-        "logos": logos,
-    }
+    operations: list[ChangesetOperation] = []
+    for planned in plan.changes:
+        unprotect, change = split_unprotect(planned, desired)
+        operations += [unprotect] if unprotect else []
+        operations.append(_operation(change, desired, logos))
+    return {"operations": operations, "logos": logos}
 
 
 def execute(

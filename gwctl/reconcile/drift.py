@@ -59,7 +59,7 @@ def _written_elsewhere(gateway: LiveGateway) -> bool:
 def _last_writer(client: StoreClient, key: str) -> tuple[str | None, str | None]:
     last: AuditEntry | None = None
     for entry in client.audit_entries(key=key):
-        if entry.get("action") in ("create", "update", "rename", "delete"):
+        if entry.get("action") in ("create", "update", "unprotect", "rename", "delete"):
             last = entry
     if last is None:
         return None, None
