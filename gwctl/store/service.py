@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -171,7 +171,9 @@ class GatewayStore:
                 company_name=provider.company_name,
                 signup_link=provider.signup_link,
                 credentials=[
-                    CredentialFieldOut.model_validate(asdict(field))
+                    CredentialFieldOut(
+                        name=field.name, title=field.title, column=field.column, secret=field.secret
+                    )
                     for field in provider.credentials
                 ],
                 schema=dict(provider.schema),

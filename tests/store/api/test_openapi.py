@@ -180,3 +180,10 @@ def test_patterns_spell_whitespace_as_the_store_reads_it() -> None:
     assert not re.fullmatch(pattern, "https://exa\x1cmple.com")
     assert r"\s" not in pattern
     assert r"\S" not in pattern
+
+
+def test_the_providers_answer_has_its_documented_shape(inprocess_api: Api) -> None:
+    response = inprocess_api.reader.get("/api/v1/providers")
+    assert response.status_code == 200, response.text
+    fields = {field["name"]: field for item in response.json() for field in item["credentials"]}
+    assert set(fields["api_key"]) == {"name", "title", "column", "secret"}
