@@ -199,3 +199,22 @@ def test_setting_the_protection_may_come_with_other_changes(api: Api) -> None:
     assert (updated.json()["protect"], updated.json()["status"]) == (True, "inactive")
     last = audit_of(api)[-1]
     assert (last["action"], last["fields"]) == ("update", ["status", "protect"])
+
+
+def test_the_openapi_document_names_protected_on_the_routes_that_answer_it(
+    inprocess_api: Api,
+) -> None:
+    document = inprocess_api.reader.get("/openapi.json").json()
+    operations = {
+        operation["operationId"]: operation
+        for methods in document["paths"].values()
+        for operation in methods.values()
+    }
+
+    for name in ("delete_gateway", "update_gateway", "apply_changeset"):
+        conflict = operations[name]["responses"]["409"]
+        assert "`protected`" in conflict["description"], name
+        assert conflict["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/ErrorBody"
+        }
+    assert "unprotect" in document["components"]["schemas"]["AuditAction"]["enum"]
