@@ -171,8 +171,8 @@ class GatewayStore:
                 company_name=provider.company_name,
                 signup_link=provider.signup_link,
                 credentials=[
-                    CredentialFieldOut(
-                        name=field.name, title=field.title, column=field.column, secret=field.secret
+                    CredentialFieldOut.model_validate(
+                        {name: getattr(field, name) for name in CredentialFieldOut.model_fields}
                     )
                     for field in provider.credentials
                 ],
