@@ -123,12 +123,11 @@ def test_upgrading_from_the_first_revision_keeps_the_data(
             kept = connection.execute(sa.text("SELECT hash FROM audit_log")).scalar_one()
         assert kept == entry["hash"]  # history not rewritten
         context = WriteContext(token_name="old", actor="alice")
+        rename = {"op": "rename", "key": "twilio-us", "new_key": "twilio-na", "if_version": 4}
         result = store.apply_changeset(
-            {"operations": [{"op": "delete", "key": "twilio-us", "if_version": 4}]},
-            idempotency_key="after-upgrade",
-            context=context,
+            {"operations": [rename]}, idempotency_key="after-upgrade", context=context
         )
-        assert result.body["results"] == [{"op": "delete", "key": "twilio-us", "version": None}]
+        assert result.body["results"] == [{"op": "rename", "key": "twilio-na", "version": 5}]
         assert (store.verify_audit().entries, store.verify_audit().checkpoint_seq) == (2, 2)
     finally:
         store.close()
