@@ -202,4 +202,20 @@ def add(
     sys.exit(EXIT_ERROR if any(problem.is_error for problem in added.problems) else EXIT_OK)
 
 
-COMMANDS = (validate, providers, schema, init, add)
+@click.group(name="fingerprint-key")
+def fingerprint_key() -> None:
+    """The repository's fingerprint key (gateways.d/_fingerprint-key.secret.yaml)."""
+
+
+@fingerprint_key.command(name="create")
+@click.pass_obj
+def fingerprint_key_create(invocation: Invocation) -> None:
+    """Make the key, sops-encrypted like the secret files, then commit it: gwctl
+    fingerprints credentials with it, so the store holds nothing a guess can be tested on."""
+    from gwctl.config.fingerprint_key import create_fingerprint_key
+
+    root = invocation.existing_root()
+    click.echo(create_fingerprint_key(root).relative_to(root).as_posix())
+
+
+COMMANDS = (validate, providers, schema, init, add, fingerprint_key)

@@ -17,6 +17,9 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "gwctl audit verify --format json",
     ),
     "drift": ("gwctl drift || echo 'someone changed the store outside gwctl'",),
+    "fingerprint-key create": (
+        "gwctl fingerprint-key create && git add gateways.d/_fingerprint-key.secret.yaml",
+    ),
     "history": (
         "gwctl history infobip-eu",
         "gwctl history --since 2026-12-01 --format csv > audit.csv",

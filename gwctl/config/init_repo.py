@@ -16,6 +16,7 @@ from gwctl.config.editor_schemas import (
     editor_schema_texts,
     settings_schema_comment,
 )
+from gwctl.config.fingerprint_key import create_fingerprint_key
 from gwctl.config.layout import GATEWAYS_DIR
 from gwctl.config.settings import CONFIG_FILE
 from gwctl.core.private_dir import PRIVATE_DIR
@@ -102,4 +103,5 @@ def init_repository(root: Path, recipients: Sequence[str], ci: Sequence[str] = (
         target = root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-    return [f"{GATEWAYS_DIR}/", *files]
+    key = create_fingerprint_key(root)  # encrypted by the .sops.yaml just written
+    return [f"{GATEWAYS_DIR}/", *files, key.relative_to(root).as_posix()]

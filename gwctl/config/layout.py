@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 GATEWAYS_DIR = "gateways.d"
+# the repository's fingerprint key (gwctl.config.fingerprint_key), beside the secret files
+FINGERPRINT_KEY_FILE = "_fingerprint-key.secret.yaml"
 
 
 def repository_root(directory: Path) -> Path:

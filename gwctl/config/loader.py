@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from gwctl.config import checks
-from gwctl.config.layout import GATEWAYS_DIR
+from gwctl.config.layout import FINGERPRINT_KEY_FILE, GATEWAYS_DIR
 from gwctl.config.recipients import CreationRule, read_creation_rules, recipient_problems
 from gwctl.config.secrets import check_encrypted
 from gwctl.config.strict_yaml import Document, load_bytes, read_limited
@@ -117,8 +117,12 @@ def _discover(root: Path, gateways: Path, problems: list[Problem]) -> _Files:
     real_root = root.resolve()
     for entry in sorted(gateways.iterdir()):
         name = entry.name
-        if name.startswith(".") or not name.endswith((".yaml", ".yml")):
-            continue  # logos/, README.md, .gitkeep ...
+        if (
+            name.startswith(".")
+            or name == FINGERPRINT_KEY_FILE
+            or not name.endswith((".yaml", ".yml"))
+        ):
+            continue  # logos/, README.md, .gitkeep, the fingerprint key ...
         if name.endswith(".yml"):
             problems.append(
                 Problem(

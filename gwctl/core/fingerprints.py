@@ -1,36 +1,40 @@
-"""The credential fingerprint format, written once: the store computes it, clients check it.
+"""Credential fingerprints that only the config repository can compute.
 
-The store answers each credential with `hmac-sha256:<salt>:<hex>` (docs/store-api.md); a
-client holding a candidate value recomputes the HMAC with the same salt and compares, so it
-tells whether a credential changed without the stored value.
+A fingerprint is HMAC-SHA256 of a credential value under the repository's fingerprint key: a
+random key kept sops-encrypted beside the secret files (gwctl.config.fingerprint_key), so only
+those who can decrypt the secrets anyway can compute one. gwctl computes it at apply and the
+store keeps it as an opaque value: nothing a read token sees or a database dump holds lets
+anyone test a guess of a credential. The field name is part of the message, so one value
+stored in two fields does not show as equal.
+
+`gwctl-hmac-sha256:<key id>:<hex>`; the key id (12 hex digits of a hash of the key) names
+which key made it, so a fingerprint from another key is "unknown", never "different".
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 
 from gwctl.core.model import Secret
 
-SCHEME = "hmac-sha256"
+SCHEME = "gwctl-hmac-sha256"
+KEY_BYTES = 32
 
 
-def fingerprint(value: Secret, salt: bytes) -> str:
-    """`hmac-sha256:<salt, base64url without padding>:<hex HMAC-SHA256(key=salt, msg=value)>`."""
-    digest = hmac.new(salt, value.reveal().encode("utf-8"), hashlib.sha256).hexdigest()
-    return f"{SCHEME}:{base64.urlsafe_b64encode(salt).decode().rstrip('=')}:{digest}"
+class FingerprintKey:
+    """The repository's fingerprint key, in memory only while a plan or apply runs."""
 
+    def __init__(self, key: bytes) -> None:
+        if len(key) != KEY_BYTES:
+            raise ValueError(f"a fingerprint key is {KEY_BYTES} bytes")
+        self._key = key
+        self.key_id = hashlib.sha256(b"gwctl-fingerprint-key-id\n" + key).hexdigest()[:12]
 
-def matches(value: Secret, stored: str | None) -> bool:
-    """True when `value` is the one the store fingerprinted (compared in constant time)."""
-    if not stored:
-        return False
-    parts = stored.split(":")
-    if len(parts) != 3 or parts[0] != SCHEME:
-        return False
-    try:
-        salt = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
-    except ValueError:
-        return False
-    return hmac.compare_digest(fingerprint(value, salt), stored)
+    def __repr__(self) -> str:
+        return f"FingerprintKey(key_id={self.key_id})"  # never the key
+
+    def fingerprint(self, field: str, value: Secret) -> str:
+        message = f"gwctl-credential/1\n{field}\n{value.reveal()}".encode()
+        digest = hmac.new(self._key, message, hashlib.sha256).hexdigest()
+        return f"{SCHEME}:{self.key_id}:{digest}"

@@ -22,7 +22,7 @@ class GatewayCredential(TypedDict):
     column: str  # the seed's store column: api_key, secret_key, username or password
     secret: bool
     mask: str
-    fingerprint: str
+    fingerprint: str | None  # None: unknown (no gwctl apply set one since it changed)
     value: NotRequired[str]  # identifiers only: a secret is never sent in clear
 
 
@@ -66,6 +66,7 @@ class GatewayWrite(TypedDict, total=False):
     credentials: dict[str, str]  # values in clear: built at the moment of the write only
     managed_by: str
     applied_digest: str
+    credential_fingerprints: dict[str, str]  # under the repository's key, for the store to keep
 
 
 class ChangesetOutcome(TypedDict):

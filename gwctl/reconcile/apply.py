@@ -21,7 +21,7 @@ from gwctl.core.views import (
     PlanFile,
 )
 from gwctl.errors import GwctlError
-from gwctl.reconcile.plan import FORMAT_VERSION, MANAGED, Change, Desired, Plan
+from gwctl.reconcile.plan import FINGERPRINT_FIELD, FORMAT_VERSION, MANAGED, Change, Desired, Plan
 from gwctl.reconcile.unprotect import split_unprotect
 from gwctl.remote.client import (
     Lock,
@@ -200,7 +200,9 @@ def _operation(
         return {"op": "create", "gateway": _body(item, _all_credentials(item), logos)}
     changed = {field.field for field in change.fields}
     credentials = {
-        name: value for name, value in (item.credentials or {}).items() if name in changed
+        name: value
+        for name, value in (item.credentials or {}).items()
+        if name in changed or FINGERPRINT_FIELD in changed  # all: fingerprinted anew
     }
     body = _body(item, credentials, logos if "logo" in changed else None)
     if change.action == "rename":
@@ -233,6 +235,10 @@ def _body(
         "managed_by": MANAGED,
         "applied_digest": account.secret_digest,
     }
+    if item.fingerprints:  # the store keeps them: it cannot compute them (no key)
+        fields["credential_fingerprints"] = {
+            name: item.fingerprints[name] for name in credentials if name in item.fingerprints
+        }
     body = cast(GatewayWrite, fields)  # the plain fields are GatewayWrite's, by name
     if logos is not None:
         body["logo"] = _logo(account, logos)

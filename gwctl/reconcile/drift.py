@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from gwctl.config.settings import Settings
 from gwctl.core.views import AuditEntry
-from gwctl.reconcile.plan import DIGEST_FIELD, MANAGED, FieldChange, LiveGateway
+from gwctl.reconcile.plan import BOOKKEEPING, MANAGED, FieldChange, LiveGateway
 from gwctl.reconcile.workflow import Planned, StoreOpener, load_checked, make_plan
 from gwctl.remote.client import StoreClient
 from gwctl.remote.session import open_store
@@ -41,7 +41,7 @@ def detect_drift(planned: Planned, client: StoreClient) -> list[Drift]:
         gateway = live.get(change.key)
         if change.action == "update" and gateway is not None and _written_elsewhere(gateway):
             # the digest gwctl records is its own bookkeeping, not a value someone changed
-            fields = tuple(f for f in change.fields if f.field != DIGEST_FIELD)
+            fields = tuple(f for f in change.fields if f.field not in BOOKKEEPING)
             if fields:
                 who = _last_writer(client, change.key)
                 drifts.append(Drift(change.key, "changed", fields, *who))

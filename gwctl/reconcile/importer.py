@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any, cast
 
 from gwctl.config.account_file import account_file_text, ensure_editor_schemas
+from gwctl.config.fingerprint_key import load_fingerprint_key
 from gwctl.config.layout import GATEWAYS_DIR
 from gwctl.config.loader import SECRET_SUFFIX
 from gwctl.config.secrets import encrypt_to_file
 from gwctl.config.settings import Settings
+from gwctl.core.fingerprints import FingerprintKey
 from gwctl.core.model import PLAIN_FIELDS
 from gwctl.core.views import Gateway, GatewayWrite
 from gwctl.errors import GwctlError
@@ -50,8 +52,10 @@ def import_accounts(
     """`gwctl import`: adopt the live accounts named (or every unmanaged one), reporting
     each as it is written: if one fails, those before it stay imported."""
     with opener(settings, None) as client:
-        for gateway in select(client.list_gateways(), keys, all_unmanaged):
-            report(import_gateway(settings.root, client, gateway))
+        chosen = select(client.list_gateways(), keys, all_unmanaged)
+        fingerprint_key = load_fingerprint_key(settings.root) if chosen else None
+        for gateway in chosen:
+            report(import_gateway(settings.root, client, gateway, fingerprint_key))
 
 
 def select(live: Sequence[Gateway], keys: Sequence[str], all_unmanaged: bool) -> list[Gateway]:
@@ -64,7 +68,12 @@ def select(live: Sequence[Gateway], keys: Sequence[str], all_unmanaged: bool) ->
     return [by_key[key] for key in keys]
 
 
-def import_gateway(root: Path, client: StoreClient, gateway: Gateway) -> Imported:
+def import_gateway(
+    root: Path,
+    client: StoreClient,
+    gateway: Gateway,
+    fingerprint_key: FingerprintKey | None = None,
+) -> Imported:
     key = gateway["key"]
     directory = root / GATEWAYS_DIR
     account_path = directory / f"{key}.yaml"
@@ -78,12 +87,17 @@ def import_gateway(root: Path, client: StoreClient, gateway: Gateway) -> Importe
     logo_path = _write_logo(root, client, gateway)
     if logo_path:
         written.append(logo_path)
-    encrypt_to_file(client.read_credentials(key), secret_path, root)
+    credentials = client.read_credentials(key)
+    encrypt_to_file(credentials, secret_path, root)
     written.append(f"{GATEWAYS_DIR}/{secret_path.name}")
     account_path.write_text(_account_yaml(gateway, logo_path), encoding="utf-8")
     written.append(f"{GATEWAYS_DIR}/{account_path.name}")
-    digest = "sha256:" + hashlib.sha256(secret_path.read_bytes()).hexdigest()
-    client.update_gateway(key, _adoption_body(gateway, digest), int(gateway["version"]))
+    body = _adoption_body(gateway, "sha256:" + hashlib.sha256(secret_path.read_bytes()).hexdigest())
+    if fingerprint_key is not None:  # what apply would record: the next plan has nothing to do
+        body["credential_fingerprints"] = {
+            name: fingerprint_key.fingerprint(name, value) for name, value in credentials.items()
+        }
+    client.update_gateway(key, body, int(gateway["version"]))
     return Imported(key, tuple(written))
 
 

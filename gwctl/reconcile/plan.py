@@ -1,12 +1,14 @@
 """The plan: a pure, field-level diff of the accounts in git against the live store.
 
 `diff()` computes; renderers (gwctl.cli.output.plan) only display. A Plan never holds a secret
-value: sensitive fields appear only as "changed", detected through the store's fingerprints.
+value: sensitive fields appear only as "changed", detected through fingerprints under the
+repository's key.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import sys
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -14,17 +16,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 
-from gwctl.core.fingerprints import matches
 from gwctl.core.model import PLAIN_FIELDS, Account, Secret
 from gwctl.core.views import Gateway
 
 if TYPE_CHECKING:  # at run time only its objects are used: the CLI starts without jsonschema
-    from gwctl.core.providers import Provider
+    from gwctl.core.providers import CredentialField, Provider
 
 FORMAT_VERSION = 1
 MANAGED = "gwctl"
-# Fields an update sends that are not part of the account itself
+# Fields an update sends that are not part of the account itself: gwctl's bookkeeping
 DIGEST_FIELD = "secret_file_digest"
+FINGERPRINT_FIELD = "credential_fingerprints"
+BOOKKEEPING = frozenset({DIGEST_FIELD, FINGERPRINT_FIELD})
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +50,9 @@ class Change:
 
     @property
     def changes_values(self) -> bool:
-        """False for an update that only records a re-encrypted secret file's digest."""
-        return self.action != "update" or any(f.field != DIGEST_FIELD for f in self.fields)
+        """False for an update that only records a re-encrypted secret file's digest or the
+        credentials' fingerprints."""
+        return self.action != "update" or any(f.field not in BOOKKEEPING for f in self.fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +66,8 @@ class Desired:
     account: Account
     provider: Provider
     credentials: Mapping[str, Secret] | None
+    # the credentials' fingerprints under the repository's key (None without the key)
+    fingerprints: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -173,11 +179,15 @@ def _strings_of(account: Account) -> dict[str, Any]:
     }
 
 
-def secrets_in_sync(accounts: Sequence[Account]) -> Callable[[Gateway], bool]:
+def secrets_in_sync(
+    accounts: Sequence[Account], *, fingerprinted: bool = False
+) -> Callable[[Gateway], bool]:
     """A test for live gateways: true when every account that diffs against the gateway
     (by key, or by `moved_from` for a rename) has the secret file the store recorded as
     applied, or none does. Such a gateway's credentials are never compared: those files are
-    not decrypted (gwctl.reconcile.desired), and a delete compares no values."""
+    not decrypted (gwctl.reconcile.desired), and a delete compares no values. With
+    `fingerprinted` (the repository has its key) a gateway whose secrets have no
+    fingerprint is not in sync: it is decrypted to be fingerprinted."""
     digests: dict[str, set[str]] = {}
     for account in accounts:
         for live_key in filter(None, (account.key, account.moved_from)):
@@ -185,14 +195,32 @@ def secrets_in_sync(accounts: Sequence[Account]) -> Callable[[Gateway], bool]:
 
     def in_sync(gateway: Gateway) -> bool:
         wanted = digests.get(gateway["key"])
+        if fingerprinted and _unfingerprinted(gateway.get("credentials")):
+            return False  # decrypted once more, to fingerprint it (a store upgraded to them)
         return not wanted or wanted == {gateway.get("applied_digest")}
 
     return in_sync
 
 
-def secret_unchanged(account: Account, live: Live | None) -> bool:
+def secret_file_applied(account: Account, live: Live | None) -> bool:
     """The store recorded this exact encrypted file as applied, and nobody wrote since."""
     return live is not None and live.get("applied_digest") == account.secret_digest
+
+
+def secret_unchanged(account: Account, live: Live | None) -> bool:
+    """`secret_file_applied`, and its secrets carry fingerprints (or the plan has no key to
+    make them: then the live view holds no credentials)."""
+    return secret_file_applied(account, live) and not _unfingerprinted(
+        live.get("credentials") if live is not None else None
+    )
+
+
+def _unfingerprinted(credentials: Mapping[str, Any] | None) -> bool:
+    """A secret of the store without a fingerprint (an identifier has its value instead)."""
+    return any(
+        one and one.get("fingerprint") is None and one.get("value") is None
+        for one in (credentials or {}).values()
+    )
 
 
 def inputs_digest(accounts: Sequence[Account], prune: bool) -> str:
@@ -326,12 +354,15 @@ def _credential_changes(item: Desired, live: Live) -> list[FieldChange]:
     for credential in item.provider.credentials:
         stored: Mapping[str, Any] = live_credentials.get(credential.name) or {}
         value = item.credentials.get(credential.name)
-        if value is None or matches(value, stored.get("fingerprint")):
+        if value is None or _unchanged(item, credential, value, stored):
             continue
         if credential.secret:
             changes.append(FieldChange(credential.name, sensitive=True))
         else:
             changes.append(FieldChange(credential.name, stored.get("value"), value.reveal()))
+    if changes and live.get("applied_digest") == item.account.secret_digest:
+        # the applied file: the values are the store's, only the fingerprints are missing
+        return [FieldChange(FINGERPRINT_FIELD, None, "set")]
     if not changes and live.get("applied_digest") != item.account.secret_digest:
         changes.append(
             FieldChange(
@@ -339,6 +370,17 @@ def _credential_changes(item: Desired, live: Live) -> list[FieldChange]:
             )
         )
     return changes
+
+
+def _unchanged(
+    item: Desired, credential: CredentialField, value: Secret, stored: Mapping[str, Any]
+) -> bool:
+    """An identifier compares in clear; a secret by its fingerprint, which only the
+    repository's key computes (none stored, or no key: it may differ, so it is sent)."""
+    if not credential.secret:
+        return bool(stored.get("value") == value.reveal())
+    wanted = item.fingerprints.get(credential.name) if item.fingerprints else None
+    return wanted is not None and hmac.compare_digest(wanted, str(stored.get("fingerprint") or ""))
 
 
 def _normalized(value: Any) -> Any:

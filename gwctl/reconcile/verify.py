@@ -21,7 +21,7 @@ from gwctl.core.verify_limits import ProbeLimits
 from gwctl.core.verify_probe import HandOver, ProbeResult, run_probes_as_made
 from gwctl.errors import GwctlError
 from gwctl.reconcile.desired import live_of
-from gwctl.reconcile.plan import secret_unchanged
+from gwctl.reconcile.plan import secret_file_applied
 from gwctl.reconcile.verification import INACTIVE, Candidate, Skipped, VerifyReport, probe_for
 from gwctl.reconcile.workflow import StoreOpener, load_checked
 from gwctl.remote.session import open_store
@@ -117,7 +117,7 @@ def _changed_only(
         live = {gateway["key"]: gateway for gateway in client.gateways()}
     changed, unchanged = [], []
     for loaded in chosen:
-        if secret_unchanged(loaded.account, live_of(loaded, live)):
+        if secret_file_applied(loaded.account, live_of(loaded, live)):
             unchanged.append(Skipped(loaded.account.key, UNCHANGED))
         else:
             changed.append(loaded)

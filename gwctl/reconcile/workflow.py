@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Literal, Protocol
 
 from gwctl.config.credentials import Progress
+from gwctl.config.fingerprint_key import key_path, load_fingerprint_key
 from gwctl.config.loader import LoadedConfig, load_config
 from gwctl.config.provenance import uncommitted
 from gwctl.config.settings import Settings
@@ -102,12 +104,15 @@ def make_plan(
 ) -> Planned:
     """Diff a validated config with the live store, decrypting only what must be compared."""
     accounts = {loaded.account.key: loaded.account for loaded in config.accounts}
-    in_sync = secrets_in_sync(list(accounts.values()))
+    fingerprinted = key_path(settings.root).is_file()
+    in_sync = secrets_in_sync(list(accounts.values()), fingerprinted=fingerprinted)
     live = [
         live_view(gateway, credentials=not in_sync(gateway), account=accounts.get(gateway["key"]))
         for gateway in client.gateways()
     ]
-    desired, problems = desired_state(config.accounts, live, progress)
+    desired, problems = desired_state(
+        config.accounts, live, progress, partial(load_fingerprint_key, settings.root)
+    )
     if problems:
         raise ConfigError(problems)
     plan = diff(

@@ -1,11 +1,12 @@
-"""Credential values at rest: AES-GCM encryption, the store key, masks and fingerprints.
+"""Credential values at rest: AES-GCM encryption, the store key, masks.
 
 A credential value is encrypted with AES-256-GCM under the store key, with a random nonce
 per value and associated data naming the gateway key and the column, so a ciphertext copied
 to another row or column does not decrypt. The key comes from `GWCTL_STORE_KEY` (base64 of
 32 bytes) or from a key file created with mode 0600 on first start.
 
-The API shows a value only as `mask()` and `fingerprint()` (docs/store-api.md).
+The API shows a secret value only as `mask()` and the fingerprint gwctl computed
+(gwctl.core.fingerprints; docs/store-api.md).
 """
 
 from __future__ import annotations
@@ -21,15 +22,12 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from gwctl.core import fingerprints
-from gwctl.core.model import Secret
 from gwctl.core.private_dir import create_key_file
 from gwctl.store.errors import StoreConfigError
 
 KEY_ENV = "GWCTL_STORE_KEY"
 KEY_BYTES = 32
 NONCE_BYTES = 12
-SALT_BYTES = 16
 FORMAT_V1 = b"\x01"
 MASK = "••••"
 
@@ -113,10 +111,3 @@ def mask(value: str, *, show_tail: bool = True) -> str:
     """`••••` + the last 4 characters; `••••` alone for values of 8 characters or fewer, and
     for a value whose tail would help guess it (`show_tail=False`: a password)."""
     return MASK if len(value) <= 8 or not show_tail else MASK + value[-4:]
-
-
-def fingerprint(value: str, salt: bytes | None = None) -> str:
-    """The salted fingerprint of a credential value (gwctl.core.fingerprints' format, which
-    gwctl checks), under a new random salt if None."""
-    salt = secrets.token_bytes(SALT_BYTES) if salt is None else salt
-    return fingerprints.fingerprint(Secret(value), salt)

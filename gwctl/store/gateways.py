@@ -19,7 +19,7 @@ from gwctl.core.api_prefix import API_PREFIX
 from gwctl.core.providers import STORE_COLUMNS, Provider
 from gwctl.store import audit, protection
 from gwctl.store.context import WriteContext
-from gwctl.store.crypto import CredentialCipher, fingerprint, mask
+from gwctl.store.crypto import CredentialCipher, mask
 from gwctl.store.db import GatewayRow, now_utc
 from gwctl.store.errors import Conflict, NotFound, ValidationFailed, VersionMismatch
 from gwctl.store.models import GatewayOut
@@ -85,7 +85,7 @@ def gateway_data(
             "column": field.column,
             "secret": field.secret,
             "mask": mask(value, show_tail=field.random or not field.secret),
-            "fingerprint": getattr(row, f"{field.column}_fingerprint") or "",
+            "fingerprint": getattr(row, f"{field.column}_fingerprint"),
         }
         if not field.secret:  # a secret's value is never shown (CredentialOut leaves it out)
             credential["value"] = value
@@ -315,7 +315,7 @@ class GatewayWriter:
         changed = [name for name in TRACKED_FIELDS if getattr(row, name) != before[name]]
         if not isinstance(write.logo, Keep) and self._set_logo(row, write.logo):
             changed.append("logo")
-        credentials = self._set_credentials(row, write.provider, write.credentials, stored)
+        credentials = self._set_credentials(row, write, stored)
         if credentials and write.applied_digest == previous_digest:
             # The digest vouches for the credentials gwctl applied; new values under the old
             # digest would hide the change from drift and plan (their shortcut trusts it).
@@ -335,21 +335,29 @@ class GatewayWriter:
         return changed
 
     def _set_credentials(
-        self, row: GatewayRow, provider: Provider, values: dict[str, str], stored: dict[str, str]
+        self, row: GatewayRow, write: GatewayInput, stored: dict[str, str]
     ) -> list[str]:
+        """Store the credentials; return the names of those that changed.
+
+        The store never computes a fingerprint (it has no key that a guess could not also
+        use): it keeps the one the write brings. A new value under the fingerprint it had
+        would hide the change, so then, as without one, the fingerprint becomes unknown."""
         changed = []
-        columns = {field.column: field.name for field in provider.credentials}
+        columns = {field.column: field.name for field in write.provider.credentials}
         for column in STORE_COLUMNS:
             name = columns.get(column)
             if name is None:
                 setattr(row, column, None)
                 setattr(row, f"{column}_fingerprint", None)
                 continue
-            value = values[name]
-            if stored.get(name) == value:
-                continue  # unchanged: keep ciphertext and fingerprint
+            value, given = write.credentials[name], write.credential_fingerprints.get(name)
+            if stored.get(name) == value:  # unchanged: keep the ciphertext
+                if given is not None:  # fingerprinted anew (a new key, an upgraded store)
+                    setattr(row, f"{column}_fingerprint", given)
+                continue
             setattr(row, column, self.cipher.encrypt(value, gateway_key=row.key, column=column))
-            setattr(row, f"{column}_fingerprint", fingerprint(value))
+            previous = getattr(row, f"{column}_fingerprint")
+            setattr(row, f"{column}_fingerprint", given if given != previous else None)
             changed.append(f"credentials.{name}")
         return changed
 

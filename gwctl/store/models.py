@@ -57,12 +57,15 @@ class LogoOut(_Out):
 
 
 class CredentialOut(_Out):
-    """A stored credential: masked, with a salted fingerprint; identifiers also in clear."""
+    """A stored credential: masked, with gwctl's fingerprint; identifiers also in clear."""
 
     column: Literal["api_key", "secret_key", "username", "password"]
     secret: bool
     mask: str
-    fingerprint: str
+    fingerprint: str | None = Field(
+        description="HMAC under the config repository's key, as gwctl applied it: opaque to "
+        "the store. null: unknown (the value changed without gwctl since)."
+    )
     value: str | None = Field(
         default=None,
         exclude_if=lambda value: value is None,

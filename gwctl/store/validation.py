@@ -26,6 +26,7 @@ from gwctl.store.errors import ValidationFailed
 
 MANAGED_BY: Final = ("gwctl", "manual")
 APPLIED_DIGEST_MAX: Final = 256
+FINGERPRINT_MAX: Final = 128  # the width of a *_fingerprint column
 WRITE_FIELDS: Final = (
     "key",
     "provider",
@@ -40,6 +41,7 @@ WRITE_FIELDS: Final = (
     "managed_by",
     "protect",
     "applied_digest",
+    "credential_fingerprints",
 )
 # Fields checked by the provider's account schema; the optional texts may also be null.
 ACCOUNT_FIELDS: Final = ("provider", *PLAIN_FIELDS)
@@ -85,6 +87,7 @@ class GatewayInput:
     managed_by: str | Keep
     protect: bool | Keep
     applied_digest: str | None
+    credential_fingerprints: dict[str, str]  # computed by gwctl, kept as they come
 
     def __repr__(self) -> str:  # never show credential values
         return f"GatewayInput(key={self.key!r}, provider={self.provider.id!r}, name={self.name!r})"
@@ -183,6 +186,7 @@ def parse_gateway_write(
         managed_by=data["managed_by"] if data.get("managed_by") is not None else KEEP,
         protect=data.get("protect", KEEP),
         applied_digest=data.get("applied_digest"),
+        credential_fingerprints=dict(data.get("credential_fingerprints") or {}),
     )
 
 
@@ -310,4 +314,21 @@ def _metadata_problems(data: Mapping[str, Any]) -> list[Violation]:
         problems.append(
             Violation(("applied_digest",), "'applied_digest' must be a string of ≤ 256 characters")
         )
-    return problems
+    return problems + _fingerprint_problems(data.get("credential_fingerprints"))
+
+
+def _fingerprint_problems(fingerprints: Any) -> list[Violation]:
+    if fingerprints is None:
+        return []
+    if not isinstance(fingerprints, dict) or not all(
+        isinstance(name, str) and isinstance(value, str) and 0 < len(value) <= FINGERPRINT_MAX
+        for name, value in fingerprints.items()
+    ):
+        return [
+            Violation(
+                ("credential_fingerprints",),
+                "'credential_fingerprints' must map credential names to strings of ≤ "
+                f"{FINGERPRINT_MAX} characters",
+            )
+        ]
+    return []

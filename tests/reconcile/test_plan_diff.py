@@ -9,15 +9,20 @@ import pytest
 
 from gwctl.cli.output.plan import plan_json, plan_markdown, plan_text
 from gwctl.config.settings import Safety
-from gwctl.core.fingerprints import fingerprint, matches
+from gwctl.core.fingerprints import FingerprintKey
 from gwctl.core.model import Account, Secret
 from gwctl.core.views import Gateway
-from gwctl.reconcile.plan import DIGEST_FIELD, Desired, diff, live_view, secrets_in_sync
+from gwctl.reconcile.plan import (
+    DIGEST_FIELD,
+    FINGERPRINT_FIELD,
+    Desired,
+    diff,
+    live_view,
+    secrets_in_sync,
+)
 from gwctl.reconcile.safety import PlanRefused, check_plan
 from tests.support.canaries import CANARY
-from tests.support.plan_inputs import account, credentials, desired
-
-SALT = b"0123456789abcdef"
+from tests.support.plan_inputs import KEY, account, credentials, desired
 
 
 def live_of(acc: Account, creds: dict[str, Secret], **overrides: Any) -> Gateway:
@@ -37,7 +42,7 @@ def live_of(acc: Account, creds: dict[str, Secret], **overrides: Any) -> Gateway
                 "column": name,
                 "secret": True,
                 "mask": "••••",
-                "fingerprint": fingerprint(value, SALT),
+                "fingerprint": KEY.fingerprint(name, value),
             }
             for name, value in creds.items()
         },
@@ -58,12 +63,38 @@ def plan_for(items: list[Desired], live: list[Gateway], prune: bool = False) -> 
     return plan
 
 
-def test_fingerprint_matches_only_the_same_value() -> None:
-    stored = fingerprint(Secret("value-a"), SALT)
-    assert matches(Secret("value-a"), stored)
-    assert not matches(Secret("value-b"), stored)
-    assert not matches(Secret("value-a"), None)
-    assert not matches(Secret("value-a"), "md5:zz:00")
+def test_a_fingerprint_depends_on_the_key_the_field_and_the_value() -> None:
+    stored = KEY.fingerprint("api_key", Secret("value-a"))
+    assert stored.startswith(f"gwctl-hmac-sha256:{KEY.key_id}:")
+    assert KEY.fingerprint("api_key", Secret("value-a")) == stored
+    assert KEY.fingerprint("api_key", Secret("value-b")) != stored
+    assert KEY.fingerprint("secret_key", Secret("value-a")) != stored
+    assert FingerprintKey(b"o" * 32).fingerprint("api_key", Secret("value-a")) != stored
+    assert "k" * 32 not in repr(KEY)
+
+
+def test_a_secret_without_a_known_fingerprint_is_sent_again() -> None:
+    item = desired(account(), credentials())
+    live = live_of(item.account, credentials(), applied_digest=None)  # written on the web page
+    live["credentials"]["secret_key"]["fingerprint"] = None
+    (change,) = plan_for([item], [live]).changes
+    assert [f.field for f in change.fields] == ["secret_key"]
+
+
+def test_a_secret_of_the_applied_file_without_a_fingerprint_is_fingerprinted() -> None:
+    item = desired(account(), credentials())
+    live = live_of(item.account, credentials())  # the applied file, the store upgraded since
+    live["credentials"]["secret_key"]["fingerprint"] = None
+    (change,) = plan_for([item], [live]).changes
+    assert [f.field for f in change.fields] == [FINGERPRINT_FIELD]
+    assert not change.changes_values
+
+
+def test_without_the_fingerprint_key_every_decrypted_secret_is_sent_again() -> None:
+    item = replace(desired(account(), credentials()), fingerprints=None)
+    live = live_of(item.account, credentials(), applied_digest="sha256:an-older-file")
+    (change,) = plan_for([item], [live]).changes
+    assert {f.field for f in change.fields} == {"api_key", "secret_key"}
 
 
 def test_an_account_missing_live_is_a_create_listing_its_fields() -> None:

@@ -1,4 +1,4 @@
-"""Credential encryption at rest, the store key, masks and fingerprints."""
+"""Credential encryption at rest, the store key, masks."""
 
 from __future__ import annotations
 
@@ -8,13 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from gwctl.core.fingerprints import matches as client_matches
-from gwctl.core.model import Secret
 from gwctl.store.crypto import (
     KEY_ENV,
     CredentialCipher,
     DecryptionError,
-    fingerprint,
     generate_key,
     load_key,
     mask,
@@ -28,20 +25,6 @@ def test_masks_show_at_most_the_last_four_characters() -> None:
     assert mask("123456789") == "••••6789"
     assert mask("12345678") == "••••"
     assert mask("") == "••••"
-
-
-def test_fingerprints_are_salted_and_the_client_can_check_them() -> None:
-    first, second = fingerprint("s3cret-value"), fingerprint("s3cret-value")
-    assert first != second  # a new salt every time
-    scheme, salt, digest = first.split(":")
-    assert scheme == "hmac-sha256"
-    assert len(base64.urlsafe_b64decode(salt + "==")) == 16
-    assert len(digest) == 64
-    # the one format (gwctl.core.fingerprints): gwctl's client recomputes the same string
-    assert client_matches(Secret("s3cret-value"), first)
-    assert not client_matches(Secret("other-value"), first)
-    assert not client_matches(Secret("s3cret-valuE"), first)
-    assert not client_matches(Secret("s3cret-value"), "garbage")
 
 
 def test_ciphertexts_are_bound_to_their_gateway_and_column() -> None:

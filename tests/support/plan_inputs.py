@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gwctl.core.fingerprints import FingerprintKey
 from gwctl.core.model import Account, Secret
 from gwctl.core.providers import load_providers
 from gwctl.reconcile.plan import Desired
@@ -28,5 +29,9 @@ def credentials(api_key: str = "api-key-0001", secret_key: str = CANARY) -> dict
     return {"api_key": Secret(api_key), "secret_key": Secret(secret_key)}
 
 
+KEY = FingerprintKey(b"k" * 32)  # the repository's fingerprint key, for these tests
+
+
 def desired(acc: Account, creds: dict[str, Secret] | None = None) -> Desired:
-    return Desired(acc, load_providers()[acc.provider], creds)
+    fingerprints = {n: KEY.fingerprint(n, v) for n, v in creds.items()} if creds else None
+    return Desired(acc, load_providers()[acc.provider], creds, fingerprints)

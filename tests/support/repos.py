@@ -21,6 +21,7 @@ import yaml
 from click.testing import CliRunner, Result
 
 from gwctl.cli.main import cli
+from gwctl.config.fingerprint_key import create_fingerprint_key
 from gwctl.config.secrets import encrypt_to_file, sops_command
 from gwctl.core.model import Secret
 from gwctl.remote.embedded import store_paths
@@ -189,4 +190,5 @@ def example_repository(root: Path, identity: AgeIdentity) -> ConfigRepo:
     config = ConfigRepo(root, identity)
     for key, values in SECRETS.items():
         config.write_secret(key, values)
+    create_fingerprint_key(root)
     return config

@@ -16,7 +16,14 @@ from gwctl.cli.output.counting import counted
 from gwctl.cli.output.markdown_text import md_code, md_text
 from gwctl.core.views import PlanFile
 from gwctl.errors import GwctlError
-from gwctl.reconcile.plan import DIGEST_FIELD, FORMAT_VERSION, Change, FieldChange, Plan
+from gwctl.reconcile.plan import (
+    DIGEST_FIELD,
+    FINGERPRINT_FIELD,
+    FORMAT_VERSION,
+    Change,
+    FieldChange,
+    Plan,
+)
 
 PLAN_FORMATS = ("text", "json", "markdown")  # `gwctl plan --format`
 _SYMBOLS = {"create": "+", "update": "~", "rename": ">", "delete": "-"}
@@ -56,6 +63,8 @@ def field_text(field: FieldChange, action: str) -> str:
                 "(records the file's digest)"
             )
         return "secret file re-encrypted, values unchanged (records its new digest)"
+    if field.field == FINGERPRINT_FIELD:
+        return "credentials fingerprinted with the repository's key, values unchanged"
     if field.sensitive:
         return f"{field.field}: (sensitive value{' changed' if action != 'create' else ''})"
     if action == "create":

@@ -17,7 +17,13 @@ from gwctl.core.logos import MAX_LOGO_BYTES
 from gwctl.core.model import KEY_PATTERN_TEXT
 from gwctl.core.providers import Provider
 from gwctl.store.changesets import MAX_OPERATIONS
-from gwctl.store.validation import ACCOUNT_FIELDS, APPLIED_DIGEST_MAX, MANAGED_BY, NULLABLE_FIELDS
+from gwctl.store.validation import (
+    ACCOUNT_FIELDS,
+    APPLIED_DIGEST_MAX,
+    FINGERPRINT_MAX,
+    MANAGED_BY,
+    NULLABLE_FIELDS,
+)
 
 Schema = dict[str, Any]
 
@@ -114,6 +120,12 @@ def _gateway(provider: Provider, *, create: bool, in_changeset: bool) -> Schema:
     properties["applied_digest"] = {
         "anyOf": [{"type": "string", "maxLength": APPLIED_DIGEST_MAX}, {"type": "null"}],
         "description": "The digest of the config gwctl applied. Left out or null: none.",
+    }
+    properties["credential_fingerprints"] = {
+        "type": "object",
+        "description": "Fingerprints of the credentials sent, computed by gwctl under the config "
+        "repository's key; kept as they are. A credential changed without one has none.",
+        "additionalProperties": {"type": "string", "minLength": 1, "maxLength": FINGERPRINT_MAX},
     }
     required = [field for field in provider.schema.get("required", ()) if field in properties]
     if create:

@@ -21,7 +21,7 @@ def test_crud_round_trip(api: Api) -> None:
     assert gateway["company_name"] == "Infobip"
     assert gateway["created_by"] == gateway["updated_by"] == "alice@laptop"
     assert gateway["credentials"]["api_key"]["mask"] == "••••0001"
-    assert gateway["credentials"]["api_key"]["fingerprint"].startswith("hmac-sha256:")
+    assert gateway["credentials"]["api_key"]["fingerprint"] is None  # only gwctl computes one
     assert "value" not in gateway["credentials"]["api_key"]
     assert gateway["logo"] is None
     assert gateway["applied_digest"] == "sha256:" + "ab" * 32
@@ -33,7 +33,7 @@ def test_crud_round_trip(api: Api) -> None:
         "column": "secret_key",
         "secret": True,
         "mask": "••••3210",
-        "fingerprint": tw["credentials"]["auth_token"]["fingerprint"],
+        "fingerprint": None,
     }
     assert tw["managed_by"] == "manual"
     api.admin.post(GW, json=clickatell()).raise_for_status()

@@ -1,0 +1,81 @@
+"""Fingerprints under the repository's key, end to end: gwctl computes them, the store keeps
+them, a value changed without gwctl loses its fingerprint, and a store upgraded from the old
+salted ones is fingerprinted by the next apply."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from gwctl.config.fingerprint_key import key_path, load_fingerprint_key
+from gwctl.core.model import Secret
+from tests.support.repos import SECRETS, ConfigRepo
+from tests.support.servers import LiveStore
+
+
+def applied(repo: ConfigRepo) -> None:
+    result = repo.gwctl("apply", "--auto-approve")
+    assert result.exit_code == 0, result.output
+
+
+def fingerprints(store: LiveStore, key: str) -> dict[str, str | None]:
+    credentials = store.client("reader").get(f"/api/v1/gateways/{key}").json()["credentials"]
+    return {name: one["fingerprint"] for name, one in credentials.items()}
+
+
+def test_apply_stores_the_fingerprints_gwctl_computed(repo: ConfigRepo, remote: LiveStore) -> None:
+    applied(repo)
+    key = load_fingerprint_key(repo.root)
+    assert key is not None
+    password = Secret(SECRETS["clickatell-africa"]["password"])
+    stored = fingerprints(remote, "clickatell-africa")["password"]
+    assert stored == key.fingerprint("password", password)
+
+
+def test_a_credential_changed_on_the_web_page_is_sent_back_by_the_next_apply(
+    repo: ConfigRepo, remote: LiveStore
+) -> None:
+    applied(repo)
+    web = remote.client("web-admin")
+    live = web.get("/api/v1/gateways/clickatell-africa").json()
+    plain = ("name", "status", "sending_pattern", "fallback_sender_id")
+    body = {name: live[name] for name in plain}
+    body |= {"provider": "clickatell", "credentials": {"password": "changed-on-the-page"}}
+    web.put(
+        "/api/v1/gateways/clickatell-africa",
+        json=body,
+        headers={"If-Match": str(live["version"])},
+    ).raise_for_status()
+    assert fingerprints(remote, "clickatell-africa")["password"] is None
+    plan = repo.gwctl("plan", "--detailed-exitcode")
+    assert plan.exit_code == 2
+    assert "password: (sensitive value changed)" in plan.output
+    applied(repo)
+    assert repo.gwctl("plan", "--detailed-exitcode").exit_code == 0
+
+
+def test_a_store_without_fingerprints_is_fingerprinted_by_the_next_apply(
+    repo: ConfigRepo, remote: LiveStore
+) -> None:
+    applied(repo)
+    engine = sa.create_engine(repo.database_url)
+    with engine.begin() as connection:  # what migration 0005 does to the salted ones
+        connection.execute(sa.text("UPDATE gateways SET secret_key_fingerprint = NULL"))
+    engine.dispose()
+    plan = repo.gwctl("plan", "--detailed-exitcode")
+    assert plan.exit_code == 2
+    assert "credentials fingerprinted with the repository's key, values unchanged" in plan.output
+    applied(repo)
+    assert repo.gwctl("plan", "--detailed-exitcode").exit_code == 0
+    assert all(fingerprints(remote, "infobip-eu").values())
+
+
+def test_without_a_fingerprint_key_apply_still_converges(repo: ConfigRepo) -> None:
+    key_path(repo.root).unlink()
+    applied(repo)
+    assert repo.gwctl("plan", "--detailed-exitcode").exit_code == 0
+    repo.write_secret("infobip-eu", SECRETS["infobip-eu"])  # re-encrypted, same values
+    plan = repo.gwctl("plan", "--detailed-exitcode")
+    assert plan.exit_code == 2
+    assert "secret_key: (sensitive value changed)" in plan.output  # it cannot tell
+    applied(repo)
+    assert repo.gwctl("plan", "--detailed-exitcode").exit_code == 0
