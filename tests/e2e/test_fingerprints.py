@@ -79,3 +79,28 @@ def test_without_a_fingerprint_key_apply_still_converges(repo: ConfigRepo) -> No
     assert "secret_key: (sensitive value changed)" in plan.output  # it cannot tell
     applied(repo)
     assert repo.gwctl("plan", "--detailed-exitcode").exit_code == 0
+
+
+def test_a_store_of_today_upgraded_in_place_is_fingerprinted_by_the_first_apply(
+    repo: ConfigRepo,
+) -> None:
+    applied(repo)
+    engine = sa.create_engine(repo.database_url)
+    with engine.begin() as connection:  # the store as the release before wrote it
+        connection.execute(
+            sa.text("UPDATE gateways SET secret_key_fingerprint = :old WHERE key = 'infobip-eu'"),
+            {"old": "hmac-sha256:c2FsdHNhbHRzYWx0c2FsdA:" + "0" * 64},
+        )
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = '0004'"))
+    engine.dispose()
+    plan = repo.gwctl("plan", "--detailed-exitcode")  # opens the store: migration 0005 runs
+    assert plan.exit_code == 2
+    assert "credentials fingerprinted with the repository's key, values unchanged" in plan.output
+    applied(repo)
+    assert repo.gwctl("plan", "--detailed-exitcode").exit_code == 0
+    assert repo.gwctl("audit", "verify").exit_code == 0
+    with sa.create_engine(repo.database_url).connect() as connection:
+        stored = connection.execute(
+            sa.text("SELECT secret_key_fingerprint FROM gateways WHERE key = 'infobip-eu'")
+        ).scalar_one()
+    assert stored.startswith("gwctl-hmac-sha256:")
