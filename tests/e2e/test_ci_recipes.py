@@ -563,8 +563,13 @@ def test_action_apply_applies_the_plan_file(
         ci, contexts, "gwctl", command="apply", **action_secrets(contexts, "GWCTL_ADMIN_TOKEN")
     )
     assert outcome.returncode == 0, outcome.output
-    assert outcome.outputs == {"changes": "true", "exit-code": "0"}
+    assert outcome.outputs == {
+        "changes": "true",
+        "exit-code": "0",
+        "checkpoint": "audit-checkpoint.json",
+    }
     assert len(live_gateways(live_store)) == 4
+    assert_a_checkpoint_was_left(ci)
 
 
 def test_action_drift_fails_and_says_so_in_its_outputs(
