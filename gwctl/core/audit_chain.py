@@ -4,9 +4,11 @@ Each entry's `hash` is SHA-256 over the canonical JSON (keys sorted, no spaces, 
 entry without `hash`, including `prev_hash`, the previous entry's hash (64 zeros for the
 first). A checkpoint is the store's Ed25519 signature over one head of that chain (sequence
 number, hash, time): since each hash covers everything before it, one valid checkpoint vouches
-for the whole log up to its entry. The store signs a checkpoint in every write transaction;
-checkpoints kept outside the store (files from `gwctl audit checkpoint`) also catch a
-truncated log and a rewrite by someone who holds the signing key (docs/threat-model.md).
+for the whole log up to its entry; the first checkpoint that no longer matches names the write
+where a rewrite with recomputed hashes begins. The store signs a checkpoint in every write
+transaction; checkpoints kept outside the store (files from `gwctl audit checkpoint`) also
+catch a truncated log and a rewrite by someone who holds the signing key
+(docs/threat-model.md).
 """
 
 from __future__ import annotations
@@ -265,28 +267,15 @@ def _stored_problems(
             )
         ]
 
-    def good(checkpoint: Checkpoint) -> bool:
-        return walk.hashes.get(checkpoint.seq) == checkpoint.hash and key.verifies(checkpoint)
-
-    if good(latest):
-        verdict.checkpoint_seq = latest.seq
-        return []
-    first_bad = _first_bad(stored, good)
-    after = stored[first_bad - 1].seq if first_bad else 0
-    return [Broken(after + 1, _why_bad(stored[first_bad], after, walk, key))]
-
-
-def _first_bad(stored: Sequence[Checkpoint], good: Any) -> int:
-    """Binary search for the first checkpoint that no longer vouches for the log: a rewrite
-    with recomputed hashes breaks every checkpoint from the rewritten entry on."""
-    low, high = 0, len(stored) - 1  # stored[high] is bad
-    while low < high:
-        middle = (low + high) // 2
-        if good(stored[middle]):
-            low = middle + 1
-        else:
-            high = middle
-    return low
+    # every signature is checked: a checkpoint row altered in the database is tampering too,
+    # even where the newest checkpoint still vouches for the entries
+    previous = 0
+    for checkpoint in stored:
+        if walk.hashes.get(checkpoint.seq) != checkpoint.hash or not key.verifies(checkpoint):
+            return [Broken(previous + 1, _why_bad(checkpoint, previous, walk, key))]
+        previous = checkpoint.seq
+    verdict.checkpoint_seq = latest.seq
+    return []
 
 
 def _why_bad(checkpoint: Checkpoint, after: int, walk: ChainWalk, key: PublicKey) -> str:
