@@ -56,5 +56,7 @@ class LeaseKeeper:
                 renewed = self._client.renew_lock(self._lock.id)
             except StoreError:
                 continue  # the store is unreachable for now: the lease has turns to spare
+            except RuntimeError:  # the client closed under a late renewal: gwctl is done
+                return
             if renewed is None:
                 return

@@ -49,3 +49,13 @@ def test_the_keeper_stops_renewing_a_lock_that_was_forced_away(client: StoreClie
         time.sleep(1.0)
         assert not keeper.renewing
     assert client.lock_status() == {"held": False}
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_renewal_after_the_client_closed_ends_the_keeper_quietly(repo: ConfigRepo) -> None:
+    with open_store(load_settings(repo.root, None)) as client:
+        lock = take(client, lease=2)
+    keeper = LeaseKeeper(client, lock)
+    with keeper:
+        time.sleep(1.5)  # the first renewal meets a closed client
+        assert not keeper.renewing
