@@ -15,8 +15,7 @@ from tests.support.repos import ConfigRepo
 
 def applied_with_checkpoint(repo: ConfigRepo, tmp_path: Path) -> Path:
     checkpoint = tmp_path / "after-apply.json"
-    result = repo.gwctl("apply", "--auto-approve", "--checkpoint-out", str(checkpoint))
-    assert result.exit_code == 0, result.output
+    repo.apply("--checkpoint-out", str(checkpoint))
     return checkpoint
 
 

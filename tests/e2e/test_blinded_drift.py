@@ -7,16 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.support.repos import ConfigRepo
 from tests.support.servers import LiveStore
 
 PLAIN = ("name", "status", "sending_pattern", "fallback_sender_id", "description", "signup_link")
-
-
-def applied(repo: ConfigRepo) -> None:
-    result = repo.gwctl("apply", "--auto-approve")
-    assert result.exit_code == 0, result.output
 
 
 def blind_put(web: httpx.Client, key: str, credentials: dict[str, str]) -> dict[str, Any]:
@@ -38,37 +34,33 @@ def blind_put(web: httpx.Client, key: str, credentials: dict[str, str]) -> dict[
     return dict(answer.json())
 
 
+@pytest.fixture
+def blinded(repo: ConfigRepo, remote: LiveStore) -> dict[str, Any]:
+    """The accounts applied, then Twilio's auth token changed by a PUT that passes back the
+    applied digest; the gateway the store answered."""
+    repo.apply()
+    web = remote.client("web-admin")
+    sid = web.get("/api/v1/gateways/twilio-us").json()["credentials"]["account_sid"]["value"]
+    return blind_put(web, "twilio-us", {"account_sid": sid, "auth_token": "f" * 32})
+
+
 def test_a_credential_put_back_under_the_applied_digest_clears_it(
-    repo: ConfigRepo, remote: LiveStore
+    blinded: dict[str, Any],
 ) -> None:
-    applied(repo)
-    web = remote.client("web-admin")
-    sid = web.get("/api/v1/gateways/twilio-us").json()["credentials"]["account_sid"]["value"]
-    after = blind_put(web, "twilio-us", {"account_sid": sid, "auth_token": "f" * 32})
-    assert after["applied_digest"] is None
+    assert blinded["applied_digest"] is None
 
 
-def test_drift_sees_a_credential_changed_under_the_applied_digest(
-    repo: ConfigRepo, remote: LiveStore
-) -> None:
-    applied(repo)
-    web = remote.client("web-admin")
-    sid = web.get("/api/v1/gateways/twilio-us").json()["credentials"]["account_sid"]["value"]
-    blind_put(web, "twilio-us", {"account_sid": sid, "auth_token": "f" * 32})
+@pytest.mark.usefixtures("blinded")
+def test_drift_sees_a_credential_changed_under_the_applied_digest(repo: ConfigRepo) -> None:
     drift = repo.gwctl("drift")
     assert drift.exit_code == 2, drift.output
     assert "twilio-us" in drift.output
 
 
-def test_plan_sees_a_credential_changed_under_the_applied_digest(
-    repo: ConfigRepo, remote: LiveStore
-) -> None:
-    applied(repo)
-    web = remote.client("web-admin")
-    sid = web.get("/api/v1/gateways/twilio-us").json()["credentials"]["account_sid"]["value"]
-    blind_put(web, "twilio-us", {"account_sid": sid, "auth_token": "f" * 32})
+@pytest.mark.usefixtures("blinded")
+def test_plan_sees_a_credential_changed_under_the_applied_digest(repo: ConfigRepo) -> None:
     plan = repo.gwctl("plan", "--detailed-exitcode")
     assert plan.exit_code == 2, plan.output
     assert "auth_token" in plan.output
-    applied(repo)
+    repo.apply()
     assert repo.gwctl("plan", "--detailed-exitcode").exit_code == 0

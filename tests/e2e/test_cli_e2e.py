@@ -24,11 +24,6 @@ def store_kind(request: pytest.FixtureRequest, repo: ConfigRepo) -> str:
     return str(request.param)
 
 
-def applied(repo: ConfigRepo) -> None:
-    result = repo.gwctl("apply", "--auto-approve")
-    assert result.exit_code == 0, result.output
-
-
 def assert_no_canary(*outputs: str) -> None:
     for output in outputs:
         assert CANARY not in output
@@ -41,7 +36,7 @@ def test_fresh_store_plans_four_creates_then_apply_converges(
     assert first.exit_code == 2, first.output
     assert first.output.count("+ create") == 4
     assert "Plan: 4 to create" in first.output
-    applied(repo)
+    repo.apply()
     second = repo.gwctl("plan", "--detailed-exitcode")
     assert second.exit_code == 0, second.output
     assert "No changes" in second.output
@@ -49,7 +44,7 @@ def test_fresh_store_plans_four_creates_then_apply_converges(
 
 
 def test_a_changed_field_is_the_only_change_in_the_plan(repo: ConfigRepo, store_kind: str) -> None:
-    applied(repo)
+    repo.apply()
     repo.edit_account("twilio-us", status="inactive")
     result = repo.gwctl("plan", "--detailed-exitcode", "--format", "json")
     assert result.exit_code == 2
@@ -61,7 +56,7 @@ def test_a_changed_field_is_the_only_change_in_the_plan(repo: ConfigRepo, store_
 
 
 def test_a_rotated_secret_shows_only_a_sensitive_change(repo: ConfigRepo, store_kind: str) -> None:
-    applied(repo)
+    repo.apply()
     repo.write_secret("infobip-eu", {**SECRETS["infobip-eu"], "secret_key": CANARY + "-v2"})
     result = repo.gwctl("plan", "--detailed-exitcode")
     assert result.exit_code == 2
@@ -69,7 +64,7 @@ def test_a_rotated_secret_shows_only_a_sensitive_change(repo: ConfigRepo, store_
     assert "secret_key: (sensitive value changed)" in result.output
     assert result.output.count("    ") == 1  # one field line, nothing else changed
     assert_no_canary(result.output)
-    applied(repo)
+    repo.apply()
     assert repo.gwctl("plan", "--detailed-exitcode").exit_code == 0
 
 
@@ -77,7 +72,7 @@ def test_an_edit_through_the_api_is_drift_naming_field_and_actor(
     repo: ConfigRepo,
     live_store: LiveStore,
 ) -> None:
-    applied(repo)
+    repo.apply()
     web = live_store.client("web-admin")
     gateway = web.get("/api/v1/gateways/twilio-us").json()
     body = {
@@ -105,7 +100,7 @@ def test_an_edit_through_the_api_is_drift_naming_field_and_actor(
     assert "status:" in drift.output
     assert "secret_file_digest" not in drift.output  # gwctl's bookkeeping, not a change
     assert "1 account drifted" in drift.output
-    applied(repo)
+    repo.apply()
     assert repo.gwctl("drift").exit_code == 0
     assert repo.gwctl("plan", "--detailed-exitcode").exit_code == 0
 
@@ -115,7 +110,7 @@ def test_a_saved_plan_is_refused_after_someone_elses_change(
     live_store: LiveStore,
     tmp_path: Any,
 ) -> None:
-    applied(repo)
+    repo.apply()
     repo.edit_account("twilio-us", description="reviewed change")
     plan_file = tmp_path / "plan.json"
     assert repo.gwctl("plan", "-o", str(plan_file)).exit_code == 0
@@ -181,7 +176,7 @@ def test_apply_while_another_holds_the_lock_fails_naming_the_holder(
     status = repo.gwctl("lock", "status")
     assert "bob@ci-runner" in status.output
     assert repo.gwctl("lock", "release", "--force").exit_code == 0
-    applied(repo)
+    repo.apply()
 
 
 def test_apply_with_no_terminal_and_nothing_piped_is_a_usage_error(repo: ConfigRepo) -> None:
@@ -209,7 +204,7 @@ def test_apply_takes_anything_else_from_a_pipe_as_no(repo: ConfigRepo) -> None:
 
 
 def test_a_removed_file_is_kept_without_prune(repo: ConfigRepo) -> None:
-    applied(repo)
+    repo.apply()
     repo.remove_account("twilio-us")
     result = repo.gwctl("plan", "--detailed-exitcode")
     assert result.exit_code == 0
@@ -220,7 +215,7 @@ def test_a_removed_file_is_kept_without_prune(repo: ConfigRepo) -> None:
 
 
 def test_a_protected_account_is_never_deleted_even_with_force(repo: ConfigRepo) -> None:
-    applied(repo)
+    repo.apply()
     repo.remove_account("infobip-transactional")  # protect: true in the example
     result = repo.gwctl("apply", "--auto-approve", "--prune", "--force")
     assert result.exit_code == 1
@@ -244,7 +239,7 @@ def test_deleting_5_of_12_managed_accounts_needs_force(repo: ConfigRepo) -> None
             f"extra-{number}",
             {"api_key": f"extra-api-{number:04d}", "secret_key": f"extra-secret-{number:04d}"},
         )
-    applied(repo)
+    repo.apply()
     for number in range(5):
         repo.remove_account(f"extra-{number}")
     refused = repo.gwctl("apply", "--auto-approve", "--prune")
@@ -256,7 +251,7 @@ def test_deleting_5_of_12_managed_accounts_needs_force(repo: ConfigRepo) -> None
 
 
 def test_moved_from_renames_in_place(repo: ConfigRepo) -> None:
-    applied(repo)
+    repo.apply()
     fields = repo.read_account("twilio-us")
     repo.remove_account("twilio-us")
     repo.write_account("twilio-na", {**fields, "moved_from": "twilio-us"})
@@ -283,7 +278,7 @@ def test_import_adopts_accounts_made_by_hand(repo: ConfigRepo, live_store: LiveS
         },
     )
     assert response.status_code == 201, response.text
-    applied(repo)
+    repo.apply()
     assert "Unmanaged" in repo.gwctl("plan").output
     result = repo.gwctl("import", "made-by-hand", "--format", "json")
     assert result.exit_code == 0, result.output
@@ -302,7 +297,7 @@ def test_import_adopts_accounts_made_by_hand(repo: ConfigRepo, live_store: LiveS
 
 
 def test_history_and_audit_verify(repo: ConfigRepo) -> None:
-    applied(repo)
+    repo.apply()
     text = repo.gwctl("history")
     assert "create infobip-eu" in text.output
     csv_out = repo.gwctl("history", "--format", "csv").output
@@ -319,13 +314,13 @@ def test_no_plan_format_or_saved_plan_holds_a_secret(
     result = repo.gwctl("plan", "--format", fmt, "-o", str(plan_file))
     assert result.exit_code == 0
     assert_no_canary(result.output, plan_file.read_text())
-    applied(repo)
+    repo.apply()
     entries = repo.gwctl("history", "--format", "json").output
     assert_no_canary(entries)
 
 
 def test_history_filters_by_actor_and_time(repo: ConfigRepo, live_store: LiveStore) -> None:
-    applied(repo)
+    repo.apply()
     web = live_store.client("web-admin")
     gateway = web.get("/api/v1/gateways/twilio-us").json()
     web.delete(
@@ -343,7 +338,7 @@ def test_history_filters_by_actor_and_time(repo: ConfigRepo, live_store: LiveSto
 def test_an_account_deleted_live_is_drift_naming_who(
     repo: ConfigRepo, live_store: LiveStore
 ) -> None:
-    applied(repo)
+    repo.apply()
     web = live_store.client("web-admin")
     gateway = web.get("/api/v1/gateways/twilio-us").json()
     web.delete(
@@ -352,12 +347,12 @@ def test_an_account_deleted_live_is_drift_naming_who(
     drift = repo.gwctl("drift")
     assert drift.exit_code == 2
     assert "twilio-us deleted by web-admin@web" in drift.output
-    applied(repo)
+    repo.apply()
     assert repo.gwctl("drift").exit_code == 0
 
 
 def test_a_saved_plan_keeps_its_prune_setting(repo: ConfigRepo, tmp_path: Any) -> None:
-    applied(repo)
+    repo.apply()
     repo.remove_account("twilio-us")
     plan_file = tmp_path / "plan.json"
     assert repo.gwctl("plan", "--prune", "-o", str(plan_file)).exit_code == 0
@@ -404,13 +399,13 @@ def test_saving_a_plan_into_a_missing_folder_is_a_clear_error(
 def test_one_unchanged_account_is_counted_in_the_singular(repo: ConfigRepo) -> None:
     for key in ("infobip-eu", "infobip-transactional", "clickatell-africa"):
         repo.remove_account(key)
-    applied(repo)
+    repo.apply()
 
     assert "The store matches gateways.d/ (1 account)." in repo.gwctl("plan").output
 
 
 def test_history_since_a_date_takes_that_day_in_utc(repo: ConfigRepo) -> None:
-    applied(repo)
+    repo.apply()
 
     today = json.loads(repo.gwctl("history", "--since", "2000-01-01", "--format", "json").stdout)
     future = repo.gwctl("history", "--since", "2999-01-01")

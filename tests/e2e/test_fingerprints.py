@@ -12,18 +12,13 @@ from tests.support.repos import SECRETS, ConfigRepo
 from tests.support.servers import LiveStore
 
 
-def applied(repo: ConfigRepo) -> None:
-    result = repo.gwctl("apply", "--auto-approve")
-    assert result.exit_code == 0, result.output
-
-
 def fingerprints(store: LiveStore, key: str) -> dict[str, str | None]:
     credentials = store.client("reader").get(f"/api/v1/gateways/{key}").json()["credentials"]
     return {name: one["fingerprint"] for name, one in credentials.items()}
 
 
 def test_apply_stores_the_fingerprints_gwctl_computed(repo: ConfigRepo, remote: LiveStore) -> None:
-    applied(repo)
+    repo.apply()
     key = load_fingerprint_key(repo.root)
     assert key is not None
     password = Secret(SECRETS["clickatell-africa"]["password"])
@@ -34,7 +29,7 @@ def test_apply_stores_the_fingerprints_gwctl_computed(repo: ConfigRepo, remote: 
 def test_a_credential_changed_on_the_web_page_is_sent_back_by_the_next_apply(
     repo: ConfigRepo, remote: LiveStore
 ) -> None:
-    applied(repo)
+    repo.apply()
     web = remote.client("web-admin")
     live = web.get("/api/v1/gateways/clickatell-africa").json()
     plain = ("name", "status", "sending_pattern", "fallback_sender_id")
@@ -49,14 +44,14 @@ def test_a_credential_changed_on_the_web_page_is_sent_back_by_the_next_apply(
     plan = repo.gwctl("plan", "--detailed-exitcode")
     assert plan.exit_code == 2
     assert "password: (sensitive value changed)" in plan.output
-    applied(repo)
+    repo.apply()
     assert repo.gwctl("plan", "--detailed-exitcode").exit_code == 0
 
 
 def test_a_store_without_fingerprints_is_fingerprinted_by_the_next_apply(
     repo: ConfigRepo, remote: LiveStore
 ) -> None:
-    applied(repo)
+    repo.apply()
     engine = sa.create_engine(repo.database_url)
     with engine.begin() as connection:  # what migration 0005 does to the salted ones
         connection.execute(sa.text("UPDATE gateways SET secret_key_fingerprint = NULL"))
@@ -64,27 +59,27 @@ def test_a_store_without_fingerprints_is_fingerprinted_by_the_next_apply(
     plan = repo.gwctl("plan", "--detailed-exitcode")
     assert plan.exit_code == 2
     assert "credentials fingerprinted with the repository's key, values unchanged" in plan.output
-    applied(repo)
+    repo.apply()
     assert repo.gwctl("plan", "--detailed-exitcode").exit_code == 0
     assert all(fingerprints(remote, "infobip-eu").values())
 
 
 def test_without_a_fingerprint_key_apply_still_converges(repo: ConfigRepo) -> None:
     key_path(repo.root).unlink()
-    applied(repo)
+    repo.apply()
     assert repo.gwctl("plan", "--detailed-exitcode").exit_code == 0
     repo.write_secret("infobip-eu", SECRETS["infobip-eu"])  # re-encrypted, same values
     plan = repo.gwctl("plan", "--detailed-exitcode")
     assert plan.exit_code == 2
     assert "secret_key: (sensitive value changed)" in plan.output  # it cannot tell
-    applied(repo)
+    repo.apply()
     assert repo.gwctl("plan", "--detailed-exitcode").exit_code == 0
 
 
 def test_a_store_of_today_upgraded_in_place_is_fingerprinted_by_the_first_apply(
     repo: ConfigRepo,
 ) -> None:
-    applied(repo)
+    repo.apply()
     engine = sa.create_engine(repo.database_url)
     with engine.begin() as connection:  # the store as the release before wrote it
         connection.execute(
@@ -96,7 +91,7 @@ def test_a_store_of_today_upgraded_in_place_is_fingerprinted_by_the_first_apply(
     plan = repo.gwctl("plan", "--detailed-exitcode")  # opens the store: migration 0005 runs
     assert plan.exit_code == 2
     assert "credentials fingerprinted with the repository's key, values unchanged" in plan.output
-    applied(repo)
+    repo.apply()
     assert repo.gwctl("plan", "--detailed-exitcode").exit_code == 0
     assert repo.gwctl("audit", "verify").exit_code == 0
     with sa.create_engine(repo.database_url).connect() as connection:

@@ -23,12 +23,6 @@ def store_kind(request: pytest.FixtureRequest, repo: ConfigRepo) -> str:
     return str(request.param)
 
 
-def applied(repo: ConfigRepo, *args: str) -> str:
-    result = repo.gwctl("apply", "--auto-approve", *args)
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
 def history(repo: ConfigRepo) -> list[tuple[str, list[str]]]:
     entries = json.loads(repo.gwctl("history", KEY, "--format", "json").stdout)
     return [(entry["action"], entry["fields"]) for entry in entries]
@@ -37,10 +31,10 @@ def history(repo: ConfigRepo) -> list[tuple[str, list[str]]]:
 def test_unprotecting_and_editing_an_account_applies_as_two_audited_writes(
     repo: ConfigRepo, store_kind: str
 ) -> None:
-    applied(repo)
+    repo.apply()
     repo.edit_account(KEY, protect=False, description="to be retired")
 
-    applied(repo)
+    repo.apply()
 
     assert history(repo)[-2:] == [("unprotect", ["protect"]), ("update", ["description"])]
     plan = repo.gwctl("plan", "--detailed-exitcode")
@@ -50,19 +44,19 @@ def test_unprotecting_and_editing_an_account_applies_as_two_audited_writes(
 def test_an_unprotected_account_is_pruned_by_the_next_apply(
     repo: ConfigRepo, store_kind: str
 ) -> None:
-    applied(repo)
+    repo.apply()
     repo.edit_account(KEY, protect=False)
-    applied(repo)
+    repo.apply()
     repo.remove_account(KEY)
 
-    output = applied(repo, "--prune")
+    output = repo.apply("--prune")
 
     assert f"- delete {KEY}" in output
     assert [action for action, _ in history(repo)][-2:] == ["unprotect", "delete"]
 
 
 def test_a_protected_account_is_still_refused_by_gwctl_before_the_store(repo: ConfigRepo) -> None:
-    applied(repo)
+    repo.apply()
     repo.remove_account(KEY)
 
     result = repo.gwctl("apply", "--auto-approve", "--prune", "--force")
@@ -75,7 +69,7 @@ def test_a_protected_account_is_still_refused_by_gwctl_before_the_store(repo: Co
 def test_a_protection_removed_outside_gwctl_is_drift_naming_who(
     repo: ConfigRepo, live_store: LiveStore
 ) -> None:
-    applied(repo)
+    repo.apply()
     web = live_store.client("web-admin")
     gateway = web.get(f"/api/v1/gateways/{KEY}").json()
     body = {name: gateway[name] for name in PLAIN}
@@ -90,5 +84,5 @@ def test_a_protection_removed_outside_gwctl_is_drift_naming_who(
     assert drift.exit_code == 2, drift.output
     assert f"{KEY} changed by web-admin@web" in drift.output
     assert "protect:" in drift.output
-    applied(repo)
+    repo.apply()
     assert web.get(f"/api/v1/gateways/{KEY}").json()["protect"] is True

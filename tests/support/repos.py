@@ -165,6 +165,12 @@ class ConfigRepo:
             cli, ["-C", str(self.root), *args], input=input, catch_exceptions=False
         )
 
+    def apply(self, *args: str) -> str:
+        """`gwctl apply --auto-approve [args]`, which must succeed; its output."""
+        result = self.gwctl("apply", "--auto-approve", *args)
+        assert result.exit_code == 0, result.output
+        return result.output
+
     def validate(self, *args: str) -> Outcome:
         """`gwctl validate ROOT [args]` through the in-process CLI."""
         return invoke("validate", self.root, *args)
