@@ -22,7 +22,7 @@ from gwctl.store.db import create_store_engine
 from gwctl.store.errors import Conflict, StoreConfigError
 from gwctl.store.migrate import upgrade_engine
 from gwctl.store.service import GatewayStore, default_key_file
-from gwctl.store.signing import signing_key_path
+from gwctl.store.signing import AuditSigner, signing_key_path
 from gwctl.store.tokens import TokenInfo, create_token, list_tokens, revoke_token
 
 DEFAULT_HOST = "127.0.0.1"
@@ -81,12 +81,12 @@ def _migrated(database_url: str) -> Iterator[Engine]:
 
 
 @contextmanager
-def _signing(database_url: str, key_file: Path | None) -> Iterator[Engine]:
+def _signing(database_url: str, key_file: Path | None) -> Iterator[tuple[Engine, AuditSigner]]:
     """A migrated engine whose audit entries are signed with the store's signing key, found
-    beside the credential key file as `GatewayStore.open` finds it."""
+    beside the credential key file as `GatewayStore.open` finds it, and that signer."""
     with _migrated(database_url) as engine:
-        open_signer(engine, signing_key_path(key_file or default_key_file(database_url)))
-        yield engine
+        key_path = signing_key_path(key_file or default_key_file(database_url))
+        yield engine, open_signer(engine, key_path)
 
 
 def create_named_token(
@@ -97,7 +97,7 @@ def create_named_token(
     Shown once, stored hashed, audited as `token_create`. Conflict if the name is taken,
     ValidationFailed for a bad name or role.
     """
-    with _signing(database_url, key_file) as engine:
+    with _signing(database_url, key_file) as (engine, _signer):
         return create_token(engine, name, role)
 
 
@@ -120,17 +120,15 @@ def no_admin_hint(database_url: str) -> str | None:
 
 def revoke_named_token(database_url: str, name: str, *, key_file: Path | None = None) -> None:
     """Delete token `name` and end its web sessions; audited as `token_revoke`."""
-    with _signing(database_url, key_file) as engine:
+    with _signing(database_url, key_file) as (engine, _signer):
         revoke_token(engine, name)
 
 
 def signing_public_key(database_url: str, *, key_file: Path | None = None) -> str:
     """The public key (PEM) of the store's audit signing key, read where the server reads it:
     what verifiers pin (`gwctl audit verify --public-key`)."""
-    with _migrated(database_url) as engine:
-        return open_signer(
-            engine, signing_key_path(key_file or default_key_file(database_url))
-        ).public_key_pem
+    with _signing(database_url, key_file) as (_engine, signer):
+        return signer.public_key_pem
 
 
 def create_admin_token(
