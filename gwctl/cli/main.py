@@ -16,7 +16,13 @@ from typing import Any, NoReturn
 import click
 
 from gwctl import __version__
-from gwctl.cli import audit_commands, config_commands, reconcile_commands, store_commands
+from gwctl.cli import (
+    audit_commands,
+    backup_commands,
+    config_commands,
+    reconcile_commands,
+    store_commands,
+)
 from gwctl.cli.context import CONFIG_DIR, FORMAT_META, Invocation, accept_global_options
 from gwctl.cli.examples import add_examples
 from gwctl.core.heap import tune_for_command
@@ -126,6 +132,7 @@ def cli(ctx: click.Context, root: Path, environment: str | None) -> None:
     ctx.obj = Invocation(root, environment)
 
 
+backup_commands.attach(store_commands.store)
 for _command in (
     *config_commands.COMMANDS,
     *reconcile_commands.COMMANDS,

@@ -67,7 +67,7 @@ from gwctl.store.signing import AuditSigner, signing_key_path
 from gwctl.store.validation import CheckedLogo
 
 DEFAULT_KEY_FILE = "store.key"
-_KEY_CHECK = "key_check"
+KEY_CHECK = "key_check"  # the store_meta row; also the column its ciphertext is bound to
 _KEY_CHECK_PLAIN = "gwctl-store-key-check"
 
 
@@ -140,21 +140,21 @@ class GatewayStore:
         """Prove the key is the database's, storing a check value on first use."""
 
         def stored(session: Session) -> str | None:
-            row = session.get(MetaRow, _KEY_CHECK)
+            row = session.get(MetaRow, KEY_CHECK)
             return None if row is None else row.value
 
         def store_check(session: Session) -> str | None:
             found = stored(session)
             if found is None:  # first start: remember a value only this key decrypts
-                blob = self.cipher.encrypt(_KEY_CHECK_PLAIN, gateway_key="", column=_KEY_CHECK)
-                session.add(MetaRow(name=_KEY_CHECK, value=base64.b64encode(blob).decode()))
+                blob = self.cipher.encrypt(_KEY_CHECK_PLAIN, gateway_key="", column=KEY_CHECK)
+                session.add(MetaRow(name=KEY_CHECK, value=base64.b64encode(blob).decode()))
             return found
 
         check = read_transaction(self.engine, stored) or write_transaction(self.engine, store_check)
         if check is None:
             return
         try:
-            self.cipher.decrypt(base64.b64decode(check), gateway_key="", column=_KEY_CHECK)
+            self.cipher.decrypt(base64.b64decode(check), gateway_key="", column=KEY_CHECK)
         except DecryptionError:
             raise StoreConfigError(
                 "the store key (GWCTL_STORE_KEY or the key file) is not the key this "

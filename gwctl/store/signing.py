@@ -13,6 +13,7 @@ import binascii
 import os
 from pathlib import Path
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -72,6 +73,20 @@ class AuditSigner:
         key_id = self.public_key.key_id
         signature = self._private.sign(signed_bytes(seq, head_hash, at, key_id))
         return Checkpoint(seq, head_hash, at, key_id, base64.b64encode(signature).decode("ascii"))
+
+    def sign_document(self, document: bytes) -> str:
+        """A base64 signature of `document` (a backup's manifest). Callers start the bytes
+        with a purpose of their own, so that no document can pass for a checkpoint (whose
+        signed bytes are a JSON object)."""
+        return base64.b64encode(self._private.sign(document)).decode("ascii")
+
+    def verifies_document(self, document: bytes, signature: str) -> bool:
+        """Whether `signature` is this key's `sign_document(document)`."""
+        try:
+            self._private.public_key().verify(base64.b64decode(signature, validate=True), document)
+        except (InvalidSignature, binascii.Error, ValueError):
+            return False
+        return True
 
 
 def generate_signing_key() -> str:
