@@ -55,6 +55,21 @@ def test_a_sqlite_store_restored_into_each_database_holds_the_same_rows(
     assert after == before
 
 
+def test_a_store_on_each_database_backs_up_and_restores_into_sqlite(
+    database_url: str, key_file: Path, tmp_path: Path
+) -> None:
+    fill_store(database_url, key_file)
+    archive = tmp_path / "store.gwbackup"
+    backup_store(database_url, archive, key_file=key_file)
+    target = f"sqlite:///{tmp_path / 'target' / 'store.sqlite3'}"
+    summary = restore_store(archive, target, key_file=key_file)
+    assert summary.source_dialect == sa.make_url(database_url).get_backend_name()
+    before, after = table_dump(database_url), table_dump(target)
+    assert after["gateways"] == before["gateways"]
+    assert after["tokens"] == before["tokens"]
+    assert after["audit_log"][:-1] == before["audit_log"]
+
+
 def test_the_restored_store_verifies_decrypts_and_keeps_its_tokens(
     source: str, database_url: str, key_file: Path, tmp_path: Path
 ) -> None:
