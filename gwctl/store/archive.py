@@ -109,6 +109,8 @@ class ArchiveWriter:
     """Writes an archive to a private temporary file beside `path`, then puts it in place."""
 
     def __init__(self, path: Path, *, force: bool) -> None:
+        if path.is_dir():
+            raise ArchiveError(f"{path} is a directory: name the archive file to write")
         if path.exists() and not force:
             raise ArchiveError(f"{path} exists: choose another file, or --force to replace it")
         self.path = path
@@ -169,6 +171,8 @@ class ArchiveWriter:
             raise ArchiveError(
                 f"{self.path} exists: choose another file, or --force to replace it"
             ) from None
+        except OSError as exc:
+            raise ArchiveError(f"{self.path}: cannot put the backup here: {exc.strerror}") from None
         directory = os.open(self.path.parent, os.O_RDONLY)
         try:
             os.fsync(directory)
