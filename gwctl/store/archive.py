@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -30,7 +31,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Column, Table
+from sqlalchemy import Table
 from sqlalchemy.types import TypeDecorator
 
 from gwctl.errors import GwctlError
@@ -43,6 +44,7 @@ SIGNATURE = "manifest.sig"
 SIGNED_PURPOSE = b"gwctl-store-backup-manifest/1\n"  # never a JSON object: not a checkpoint
 _MANIFEST_MAX = 1 << 20
 _LINE_MAX = 8 << 20  # a row: a 256 KiB logo in base64 and the rest, with room to spare
+_CHUNK = 1 << 20
 
 
 class ArchiveError(GwctlError):
@@ -67,42 +69,46 @@ def member_name(table: str) -> str:
 def encode_row(table: Table, row: Mapping[str, Any]) -> bytes:
     """One line of the archive: the row's columns by name, bytes base64, times ISO 8601."""
     data: dict[str, Any] = {}
-    for column in table.columns:
-        value = row[column.name]
+    for name, _kind in _columns(table):
+        value = row[name]
         if isinstance(value, bytes):
             value = base64.b64encode(value).decode("ascii")
         elif isinstance(value, datetime):
             value = value.isoformat()
-        data[column.name] = value
+        data[name] = value
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
 def decode_row(table: Table, line: bytes) -> dict[str, Any]:
     """The row a line of `encode_row` holds, typed as the table's columns want it."""
     data = json.loads(line)
-    if not isinstance(data, dict) or set(data) != set(table.columns.keys()):
+    columns = _columns(table)
+    if not isinstance(data, dict) or data.keys() != {name for name, _kind in columns}:
         raise ValueError(f"not a row of {table.name}: its columns differ")
     row: dict[str, Any] = {}
-    for column in table.columns:
-        value = data[column.name]
+    for name, kind in columns:
+        value = data[name]
         if value is not None:
-            kind = _python_type(column)
             if kind is bytes:
                 value = base64.b64decode(value, validate=True)
             elif kind is datetime:
                 value = datetime.fromisoformat(value)
             elif not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-                raise ValueError(f"{table.name}.{column.name}: not a {kind.__name__}")
-        row[column.name] = value
+                raise ValueError(f"{table.name}.{name}: not a {kind.__name__}")
+        row[name] = value
     return row
 
 
-def _python_type(column: Column[Any]) -> type:
-    """What the column holds in Python (a TypeDecorator: what its implementation holds)."""
-    kind = column.type
-    if isinstance(kind, TypeDecorator):
-        kind = kind.impl_instance
-    return kind.python_type
+@functools.cache
+def _columns(table: Table) -> tuple[tuple[str, type], ...]:
+    """Each column's name and what it holds in Python (a TypeDecorator: its implementation's)."""
+    columns = []
+    for column in table.columns:
+        kind = column.type
+        if isinstance(kind, TypeDecorator):
+            kind = kind.impl_instance
+        columns.append((column.name, kind.python_type))
+    return tuple(columns)
 
 
 class ArchiveWriter:
@@ -219,42 +225,49 @@ class ArchiveReader:
         self.close()
 
     def verify_members(self) -> None:
-        """Read every member once: each must have the manifest's size and SHA-256."""
+        """Read every member once: each must have the manifest's size, rows and SHA-256."""
         for entry in self.tables.values():
-            with self._member(entry) as stream:
-                for _line in stream:
+            with self._zip.open(entry.file) as raw:
+                for _chunk in self._checked_chunks(entry, raw):
                     pass
 
     def rows(self, table: Table) -> Iterator[dict[str, Any]]:
         """The rows of `table`'s member, checked against the manifest as they are read."""
         entry = self.tables[table.name]
-        with self._member(entry) as stream:
-            for number, line in enumerate(stream, start=1):
+        with self._zip.open(entry.file) as raw:
+            for number, line in enumerate(self._checked_lines(entry, raw), start=1):
                 try:
                     yield decode_row(table, line)
                 except (ValueError, TypeError, binascii.Error) as exc:
                     raise ArchiveError(f"{self.path}: {entry.file} line {number}: {exc}") from None
 
-    @contextlib.contextmanager
-    def _member(self, entry: TableEntry) -> Iterator[Iterator[bytes]]:
-        with self._zip.open(entry.file) as raw:
-            yield self._checked_lines(entry, raw)
-
     def _checked_lines(self, entry: TableEntry, raw: IO[bytes]) -> Iterator[bytes]:
-        digest, size, count = hashlib.sha256(), 0, 0
-        while line := self._read_line(entry, raw):
-            size += len(line)
-            if size > entry.bytes or not line.endswith(b"\n"):
+        pending = b""
+        for chunk in self._checked_chunks(entry, raw):
+            lines = (pending + chunk).split(b"\n")
+            pending = lines.pop()
+            if len(pending) > _LINE_MAX:
+                raise self._damaged(entry, "a line is longer than any row")
+            yield from lines
+        if pending:
+            raise self._damaged(entry, "its last line is cut")
+
+    def _checked_chunks(self, entry: TableEntry, raw: IO[bytes]) -> Iterator[bytes]:
+        """The member's bytes; at their end, the size, line count and SHA-256 are checked."""
+        digest, size, lines = hashlib.sha256(), 0, 0
+        while chunk := self._read(entry, raw):
+            size += len(chunk)
+            if size > entry.bytes:
                 raise self._damaged(entry, "it is longer than the manifest says")
-            digest.update(line)
-            count += 1
-            yield line
-        if size != entry.bytes or digest.hexdigest() != entry.sha256 or count != entry.rows:
+            digest.update(chunk)
+            lines += chunk.count(b"\n")
+            yield chunk
+        if size != entry.bytes or digest.hexdigest() != entry.sha256 or lines != entry.rows:
             raise self._damaged(entry, "its SHA-256 or size differs from the manifest's")
 
-    def _read_line(self, entry: TableEntry, raw: IO[bytes]) -> bytes:
+    def _read(self, entry: TableEntry, raw: IO[bytes]) -> bytes:
         try:
-            return raw.readline(_LINE_MAX)
+            return raw.read(_CHUNK)
         except (zipfile.BadZipFile, EOFError, zlib.error, OSError) as exc:
             raise self._damaged(entry, f"it does not decompress ({exc})") from None
 
