@@ -94,7 +94,9 @@ def decode_row(table: Table, line: bytes) -> dict[str, Any]:
             elif kind is datetime:
                 value = datetime.fromisoformat(value)
             elif not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-                raise ValueError(f"{table.name}.{name}: not a {kind.__name__}")
+                raise ValueError(
+                    f"{table.name}.{name}: expected {kind.__name__}, found {value!r:.40}"
+                )
         row[name] = value
     return row
 

@@ -193,3 +193,20 @@ def test_a_failed_restore_leaves_a_database_the_next_restore_accepts(
         restore_store(forged, database_url, key_file=key_file)
     summary = restore_store(archive, database_url, key_file=key_file)
     assert summary.rows["gateways"] == 3
+
+
+def test_a_row_that_is_not_its_tables_signed_again_is_refused_naming_the_line(
+    archive: Path, tmp_path: Path, key_file: Path
+) -> None:
+    def retype(lines: list[bytes]) -> list[bytes]:
+        row = json.loads(lines[1])
+        row["version"] = "1; DROP TABLE gateways"
+        return [lines[0], json.dumps(row).encode() + b"\n", *lines[2:]]
+
+    forged = edited(archive, "gateways", retype, signer=signer_of(key_file))
+    target = f"sqlite:///{tmp_path / 'target' / 'store.sqlite3'}"
+    with pytest.raises(
+        ArchiveError, match=r"gateways.jsonl line 2: gateways.version: expected int"
+    ):
+        restore_store(forged, target, key_file=key_file)
+    assert holds_no_data(target)
