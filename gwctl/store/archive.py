@@ -94,9 +94,8 @@ def decode_row(table: Table, line: bytes) -> dict[str, Any]:
             elif kind is datetime:
                 value = datetime.fromisoformat(value)
             elif not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-                raise ValueError(
-                    f"{table.name}.{name}: expected {kind.__name__}, found {value!r:.40}"
-                )
+                # the value itself is never quoted: it could be any column's
+                raise ValueError(f"{table.name}.{name}: expected {kind.__name__}")
         row[name] = value
     return row
 
