@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, Table, delete, func, insert, inspect, literal, select
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from gwctl.core.providers import STORE_COLUMNS
@@ -98,6 +99,11 @@ def restore_store(
             return write_transaction(
                 engine, lambda session: _load(session, archive, cipher, signer, key_source)
             )
+        except (IntegrityError, DataError) as exc:  # only a signed archive gets this far
+            raise RestoreRefused(
+                f"{archive_path}: its rows break a rule of the database schema "
+                f"({type(exc.orig).__name__}); nothing was restored"
+            ) from None
         finally:
             engine.dispose()
 

@@ -210,3 +210,12 @@ def test_a_row_that_is_not_its_tables_signed_again_is_refused_naming_the_line(
     ):
         restore_store(forged, target, key_file=key_file)
     assert holds_no_data(target)
+
+
+def test_a_duplicated_row_signed_again_is_refused_and_rolled_back(
+    archive: Path, database_url: str, key_file: Path
+) -> None:
+    forged = edited(archive, "tokens", lambda lines: lines + lines, signer=signer_of(key_file))
+    with pytest.raises(RestoreRefused, match="its rows break a rule of the database schema"):
+        restore_store(forged, database_url, key_file=key_file)
+    assert holds_no_data(database_url)
