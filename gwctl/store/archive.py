@@ -83,7 +83,7 @@ def decode_row(table: Table, line: bytes) -> dict[str, Any]:
     """The row a line of `encode_row` holds, typed as the table's columns want it."""
     data = json.loads(line)
     columns = _columns(table)
-    if not isinstance(data, dict) or data.keys() != {name for name, _kind in columns}:
+    if not isinstance(data, dict) or data.keys() != _names(table):
         raise ValueError(f"not a row of {table.name}: its columns differ")
     row: dict[str, Any] = {}
     for name, kind in columns:
@@ -98,6 +98,11 @@ def decode_row(table: Table, line: bytes) -> dict[str, Any]:
                 raise ValueError(f"{table.name}.{name}: expected {kind.__name__}")
         row[name] = value
     return row
+
+
+@functools.cache
+def _names(table: Table) -> frozenset[str]:
+    return frozenset(name for name, _kind in _columns(table))
 
 
 @functools.cache
