@@ -219,3 +219,13 @@ def test_a_duplicated_row_signed_again_is_refused_and_rolled_back(
     with pytest.raises(RestoreRefused, match="its rows break a rule of the database schema"):
         restore_store(forged, database_url, key_file=key_file)
     assert holds_no_data(database_url)
+
+
+def test_a_wrong_key_in_the_environment_is_refused_naming_the_variable(
+    archive: Path, tmp_path: Path, key_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GWCTL_STORE_KEY", generate_key())
+    target = f"sqlite:///{tmp_path / 'target' / 'store.sqlite3'}"
+    with pytest.raises(RestoreRefused, match=r"the credential key from \$GWCTL_STORE_KEY does not"):
+        restore_store(archive, target, key_file=key_file)
+    assert holds_no_data(target)
