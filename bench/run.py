@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench import audit_log, generate, verify
+from bench import audit_log, generate, table_page, verify
 from bench.measure import Measured, run
 
 REPO = Path(__file__).resolve().parent.parent
@@ -106,6 +106,8 @@ def main(argv: list[str] | None = None) -> None:
         _log(verify.summary(verified))
         audited = audit_log.audit_benchmark(work, env, GWCTL)
         _log(audit_log.summary(audited))
+        tabled = table_page.table_page_benchmark(work / "table")
+        _log(table_page.summary(tabled))
     finally:
         if args.keep:
             _log(f"kept the work directory {work}")
@@ -119,6 +121,7 @@ def main(argv: list[str] | None = None) -> None:
         "store_list": store_list,
         "verify": verified,
         "audit_verify": audited,
+        "table_page": tabled,
         "total_s": round(time.perf_counter() - started, 1),
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -132,6 +135,7 @@ def main(argv: list[str] | None = None) -> None:
         )
     print(f"\n{verify.summary(verified)}")
     print(f"\n{audit_log.summary(audited)}")
+    print(f"\n{table_page.summary(tabled)}")
     print(f"\nmachine: {host['summary']}; total {report['total_s']} s; JSON: {args.output}")
 
 
