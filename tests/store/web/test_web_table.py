@@ -20,6 +20,7 @@ from gwctl.store.db import GatewayRow
 from gwctl.store.service import GatewayStore
 from gwctl.store.validation import parse_logo
 from gwctl.store.web.table import signup_link
+from gwctl.store.web.table_query import page_numbers
 from tests.support.accounts import png_bytes
 from tests.support.many_gateways import gateway_key, seed_gateways
 from tests.support.web import CanaryScanner, StoreApp
@@ -236,3 +237,19 @@ def test_the_logo_stands_next_to_the_name_and_the_company_icon_stays(
     name = html.split('<td class="gateway-name">', 1)[1].split("</td>", 1)[0]
     assert '<img class="company-icon" src="/static/provider-infobip.svg"' in company
     assert f'<img class="logo" src="/gateways/{gateway.key}/logo"' in name
+
+
+@pytest.mark.parametrize(
+    ("current", "last", "shown"),
+    [
+        (1, 1, [1]),
+        (1, 200, [1, 2, 3, None, 200]),
+        (6, 200, [1, None, 4, 5, 6, 7, 8, None, 200]),
+        (4, 200, [1, 2, 3, 4, 5, 6, None, 200]),
+        (200, 200, [1, None, 198, 199, 200]),
+    ],
+)
+def test_the_pager_offers_the_first_the_last_and_the_pages_around_the_current_one(
+    current: int, last: int, shown: list[int | None]
+) -> None:
+    assert page_numbers(current, last) == shown
