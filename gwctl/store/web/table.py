@@ -1,5 +1,7 @@
-"""The Available Gateways table (`/gateways`), the logos it shows, and the signed notice it
-shows after a write ("The gateway 'Infobip I' has been added.")."""
+"""The Available Gateways table (`/gateways`): one page of the gateways its search and filters
+match (the query string is read by gwctl.store.web.table_query, the database does the
+searching in gwctl.store.gateway_search), the logos it shows, the Signup Links it makes safe,
+and the signed notice it shows after a write ("The gateway 'Infobip I' has been added.")."""
 
 from __future__ import annotations
 
@@ -192,8 +194,12 @@ def gateways(request: Request, session: SignedIn, store: Store) -> HTMLResponse:
     pages = page_count(result.total, query.per_page)
     if not problems and query.page > pages:
         problems.append(
-            f"There is no page {query.page}: the {result.total:,} matching gateways fill "
-            f"{pages:,} page{'s' if pages > 1 else ''}."
+            f"There is no page {query.page}: "
+            + (
+                f"the {result.total:,} matching gateways fill {pages:,} page{'s' * (pages > 1)}."
+                if result.total
+                else "no gateway matches."
+            )
         )
     return render(
         request,

@@ -150,6 +150,8 @@ def test_a_page_after_the_last_says_how_many_pages_there_are(
         "There is no page 5: the 60 matching gateways fill 2 pages."
     )
     assert 'href="/gateways?q=gw-&amp;page=2">Go to the last page (2)</a>' in response.text
+    nothing = client.get("/gateways", params={"page": "2", "q": "no such gateway"})
+    assert problems(nothing.text) == "There is no page 2: no gateway matches."
 
 
 def test_the_signup_link_is_a_link_that_shares_nothing(
