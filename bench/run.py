@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench import audit_log, backup, generate, verify
+from bench import audit_log, backup, generate, table_page, verify
 from bench.measure import Measured, run
 
 REPO = Path(__file__).resolve().parent.parent
@@ -108,6 +108,8 @@ def main(argv: list[str] | None = None) -> None:
         _log(audit_log.summary(audited))
         backed_up = backup.backup_benchmark(work)
         _log(backup.summary(backed_up))
+        tabled = table_page.table_page_benchmark(work / "table")
+        _log(table_page.summary(tabled))
     finally:
         if args.keep:
             _log(f"kept the work directory {work}")
@@ -122,6 +124,7 @@ def main(argv: list[str] | None = None) -> None:
         "verify": verified,
         "audit_verify": audited,
         "backup": backed_up,
+        "table_page": tabled,
         "total_s": round(time.perf_counter() - started, 1),
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -136,6 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\n{verify.summary(verified)}")
     print(f"\n{audit_log.summary(audited)}")
     print(f"\n{backup.summary(backed_up)}")
+    print(f"\n{table_page.summary(tabled)}")
     print(f"\nmachine: {host['summary']}; total {report['total_s']} s; JSON: {args.output}")
 
 
