@@ -128,7 +128,7 @@ def _serve_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.command()
 @_serve_options
 @click.pass_obj
-def serve(invocation: Invocation, **given: Any) -> None:
+def serve(invocation: Invocation, /, **given: Any) -> None:
     """Run the store: REST API under /api/v1 and the SMS Gateways web page.
 
     Without --db (or GWCTL_DB_URL) it serves the embedded store's .gwctl/store.sqlite3."""

@@ -274,4 +274,3 @@ def parse_base_urls(items: Iterable[str], source: str) -> dict[str, str]:
             )
         urls[provider.strip()] = url.strip()
     return urls
-

@@ -29,7 +29,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        entry.update({name: getattr(record, name) for name in ACCESS_FIELDS if hasattr(record, name)})
+        entry.update(
+            {name: getattr(record, name) for name in ACCESS_FIELDS if hasattr(record, name)}
+        )
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False, default=str)
@@ -48,7 +50,11 @@ def logging_config(level: str, fmt: str) -> dict[str, Any]:
         "disable_existing_loggers": False,
         "formatters": {"line": formatter},
         "handlers": {
-            "app": {"class": "logging.StreamHandler", "formatter": "line", "stream": "ext://sys.stderr"},
+            "app": {
+                "class": "logging.StreamHandler",
+                "formatter": "line",
+                "stream": "ext://sys.stderr",
+            },
             "access": {
                 "class": "logging.StreamHandler",
                 "formatter": "line",
@@ -61,5 +67,6 @@ def logging_config(level: str, fmt: str) -> dict[str, Any]:
             "uvicorn": {"handlers": [], "level": upper, "propagate": True},
             "uvicorn.error": {"handlers": [], "level": upper, "propagate": True},
             ACCESS_LOGGER: {"handlers": ["access"], "level": upper, "propagate": False},
+            "alembic.runtime.plugins": {"level": "WARNING"},  # a line per plugin at each start
         },
     }

@@ -34,7 +34,7 @@ from gwctl.store.settings import OPTIONS, ServeSettings, resolve, to_environ
 from gwctl.store.signing import AuditSigner, signing_key_path
 from gwctl.store.tokens import TokenInfo, create_token, list_tokens, revoke_token
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("gwctl.store.server")  # also when run as __main__
 
 
 def serve(settings: ServeSettings, *, stream: TextIO | None = None) -> None:
@@ -56,6 +56,8 @@ def serve(settings: ServeSettings, *, stream: TextIO | None = None) -> None:
         settings.workers,
         masked_url(database_url),
     )
+    for provider, url in settings.verify_base_urls.items():  # checked: no user or password
+        log.info("Test connection of %s gateways goes to %s", provider, url)
     os.environ.update(to_environ(settings))
     uvicorn.run(
         FACTORY,
@@ -91,8 +93,7 @@ def prepare(settings: ServeSettings, stream: TextIO) -> None:
             log.warning(hint)
     except DBAPIError as exc:
         raise StoreConfigError(
-            f"the database {masked_url(database_url)} does not answer: "
-            f"{_reason(exc, database_url)}"
+            f"the database {masked_url(database_url)} does not answer: {_reason(exc, database_url)}"
         ) from None
 
 

@@ -245,8 +245,10 @@ def resolve(given: Mapping[str, Any], environ: Mapping[str, str]) -> ServeSettin
             items += [(item, option.flag) for item in raw or ()]
             if items:
                 parsed = [option.parse(item, source) for item, source in items]
-                values[option.name] = dict(parsed) if option.name == "verify_base_urls" else (
-                    tuple(dict.fromkeys(parsed))
+                values[option.name] = (
+                    dict(parsed)
+                    if option.name == "verify_base_urls"
+                    else (tuple(dict.fromkeys(parsed)))
                 )
         elif option.is_flag and raw:
             values[option.name] = True
@@ -259,7 +261,9 @@ def resolve(given: Mapping[str, Any], environ: Mapping[str, str]) -> ServeSettin
 
 def with_defaults(settings: ServeSettings, db_url: str, key_file: Path) -> ServeSettings:
     """`settings` with `db_url` and `key_file` where neither flag nor variable gave them."""
-    return replace(settings, db_url=settings.db_url or db_url, key_file=settings.key_file or key_file)
+    return replace(
+        settings, db_url=settings.db_url or db_url, key_file=settings.key_file or key_file
+    )
 
 
 def to_environ(settings: ServeSettings) -> dict[str, str]:
