@@ -12,8 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from gwctl.store.app import create_app
 from tests.support.servers import free_port
 from tests.support.serving import Served, entry_point, launch, wait_for
+from tests.support.store_api import TestClient
 
 FORWARDED = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
 
@@ -72,3 +74,13 @@ def test_forwarded_headers_from_an_untrusted_peer_change_nothing(reached_directl
     log = reached_directly.stdout()
     assert '127.0.0.1 "GET /signin" 200' in log
     assert "203.0.113.7" not in log + reached_directly.stderr()
+
+
+def test_a_response_served_over_https_carries_hsts_and_over_http_none(tmp_path: Path) -> None:
+    app = create_app(f"sqlite:///{tmp_path / 'store.sqlite3'}", key_file=tmp_path / "store.key")
+
+    with TestClient(app, base_url="https://store.example") as https, TestClient(app) as http:
+        secure, plain = https.get("/api/v1/providers"), http.get("/livez")
+
+    assert secure.headers["strict-transport-security"] == "max-age=31536000"
+    assert "strict-transport-security" not in plain.headers
