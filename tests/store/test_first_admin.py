@@ -16,6 +16,13 @@ from tests.support.servers import free_port
 from tests.support.serving import entry_point, launch
 
 
+def _token_in(stderr: str) -> str | None:
+    """The token of the one "admin token (shown once...)" line, or None."""
+    lines = [line for line in stderr.splitlines() if line.startswith("admin token (shown once")]
+    assert len(lines) <= 1
+    return lines[0].rsplit(" ", 1)[1] if lines else None
+
+
 def _admins(database_url: str) -> list[str]:
     return [info.name for info in named_tokens(database_url) if info.role == "admin"]
 
@@ -80,20 +87,24 @@ def test_a_token_file_in_a_missing_folder_is_a_clear_error(tmp_path: Path) -> No
 
 
 def test_serve_init_writes_the_token_to_stderr_never_into_the_access_log(tmp_path: Path) -> None:
-    runs = []
+    runs, listed = [], []
     for attempt in ("first", "second"):
         port = free_port()
         command = [*entry_point("gwctl serve", tmp_path), "--init", "--port", str(port)]
         served = launch(command, f"http://127.0.0.1:{port}", tmp_path / attempt)
-        served.get("/api/v1/gateways")
+        if (token := _token_in(served.stderr())) is not None:
+            listed.append(
+                served.get("/api/v1/gateways", headers={"Authorization": f"Bearer {token}"})
+            )
         served.stop()
         runs.append(served)
 
     first, second = runs
-    (line,) = [line for line in first.stderr().splitlines() if "admin token" in line]
-    token = line.rsplit(" ", 1)[1]
-    assert token not in first.stdout()
+    token = _token_in(first.stderr())
+    assert token is not None
+    assert [response.status_code for response in listed] == [200]
     assert "/api/v1/gateways" in first.stdout()
+    assert token not in first.stdout()
+    assert _token_in(second.stderr()) is None
     assert "already initialised" in second.stderr()
-    assert "admin token (shown once" not in second.stderr()
     assert _admins(f"sqlite:///{tmp_path / '.gwctl' / 'store.sqlite3'}") == ["admin"]
