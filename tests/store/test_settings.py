@@ -87,3 +87,10 @@ def test_every_setting_has_a_flag_and_a_gwctl_variable_of_its_own() -> None:
     assert len({option.env for option in OPTIONS}) == len(OPTIONS)
     assert all(option.env.startswith("GWCTL_") for option in OPTIONS)
     assert all(option.env in option.describe() for option in OPTIONS)
+
+
+def test_the_deployment_page_lists_every_variable_with_its_flag() -> None:
+    page = (Path(__file__).parents[2] / "docs" / "deployment.md").read_text(encoding="utf-8")
+
+    for option in OPTIONS:
+        assert f"| `{option.env}` | `{option.flag}` |" in page
