@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,35 +15,16 @@ import sqlalchemy as sa
 from gwctl.store import sessions, token_use, tokens
 from gwctl.store.app import create_app
 from gwctl.store.context import Client
-from gwctl.store.db import TokenRow, now_utc
+from gwctl.store.db import TokenRow
 from gwctl.store.errors import ValidationFailed
 from gwctl.store.service import GatewayStore
 from gwctl.store.token_use import NEW_ADDRESS_CAP, TokenAddressRow
+from tests.support.clock import Clock
 from tests.support.databases import dump_database
 from tests.support.samples import twilio
 from tests.support.store_api import TestClient
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Chromium/131"
-
-
-class Clock:
-    """The store's clock for tokens, stopped at a whole second and moved by tests only."""
-
-    def __init__(self) -> None:
-        self.current = now_utc()
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, by: timedelta) -> None:
-        self.current += by
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    stopped = Clock()
-    monkeypatch.setattr(tokens, "now_utc", stopped.now)
-    return stopped
 
 
 @pytest.fixture
