@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -153,6 +154,17 @@ def test_the_first_use_from_a_new_address_makes_exactly_one_signed_audit_entry(
     verdict = store.verify_audit()
     assert verdict.ok
     assert verdict.checkpoint_seq == verdict.entries
+
+
+def test_concurrent_first_uses_from_one_address_make_one_entry(store: GatewayStore) -> None:
+    token = _token(store, "ci")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        found = list(
+            pool.map(lambda _: store.authenticate(token, Client.of("10.1.1.1", "ci")), range(16))
+        )
+
+    assert all(principal is not None for principal in found)
+    assert [e["address"] for e in _entries(store)] == ["10.1.1.1"]
 
 
 def test_a_flood_from_many_addresses_is_capped_per_hour(store: GatewayStore, clock: Clock) -> None:
