@@ -170,12 +170,12 @@ def test_the_audit_trail_names_changed_fields_and_filters(inprocess_api: Api) ->
 def test_deleting_the_newest_audit_entries_is_detected(inprocess_api: Api) -> None:
     api = inprocess_api
     api.admin.post(GW, json=infobip()).raise_for_status()
-    api.admin.post(GW, json=twilio()).raise_for_status()
+    api.admin.post(GW, json=twilio()).raise_for_status()  # seq 5, after the token's first use
     with api.engine.begin() as connection:
-        connection.execute(sa.text("DELETE FROM audit_log WHERE seq = 4"))
+        connection.execute(sa.text("DELETE FROM audit_log WHERE seq = 5"))
     verdict = api.reader.get("/api/v1/audit/verify").json()
     assert verdict["ok"] is False
-    assert verdict["first_broken"]["seq"] == 4
+    assert verdict["first_broken"]["seq"] == 5
     with api.engine.begin() as connection:
         connection.execute(sa.text("DELETE FROM audit_log WHERE seq = 2"))
     assert api.reader.get("/api/v1/audit/verify").json()["first_broken"]["seq"] == 3
