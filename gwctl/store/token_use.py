@@ -106,10 +106,8 @@ def _recent_addresses(session: Session, token_id: int, now: datetime) -> int:
 
 
 def _note_address(engine: Engine, use: TokenUse, client: Client, now: datetime) -> None:
-    # capped: a flood costs a read per request, never the store-wide write lock
-    if read_transaction(engine, lambda s: _recent_addresses(s, use.token_id, now)) >= (
-        NEW_ADDRESS_CAP
-    ):
+    recent = read_transaction(engine, lambda s: _recent_addresses(s, use.token_id, now))
+    if recent >= NEW_ADDRESS_CAP:  # a flood costs a read per request, never the write lock
         return
     address = client.address
     assert address is not None
