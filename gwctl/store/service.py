@@ -392,8 +392,7 @@ class GatewayStore:
         return tokens.create_token(self.engine, name, role, actor=actor)
 
     def authenticate(self, token: str, client: Client | None = None) -> Principal | None:
-        """The principal of a bearer token, or None if it is not valid (unknown, expired);
-        a `client`'s use of it is recorded (last use, new addresses audited)."""
+        """The principal of a valid bearer token, or None; a `client`'s use is recorded."""
         return tokens.verify_token(self.engine, token, client)
 
     # -- helpers ------------------------------------------------------------------------------
