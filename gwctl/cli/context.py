@@ -7,12 +7,14 @@ import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from gwctl.config.layout import repository_root
+from gwctl.core.durations import parse_lifetime
 from gwctl.core.moments import parse_moment, rfc3339
 from gwctl.errors import EXIT_USAGE, GwctlError
 
@@ -30,8 +32,9 @@ class _ConfigDir(click.Path):
 
 if TYPE_CHECKING:  # generic in the stubs of newer click only; pyproject admits click 8.1
     _TextParam = click.ParamType[str, Any]
+    _LifetimeParam = click.ParamType[timedelta | None, Any]
 else:
-    _TextParam = click.ParamType
+    _TextParam = _LifetimeParam = click.ParamType
 
 
 class Moment(_TextParam):
@@ -42,6 +45,22 @@ class Moment(_TextParam):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         try:
             return rfc3339(parse_moment(str(value)))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class Lifetime(_LifetimeParam):
+    """How long something lasts: 30m, 12h, 90d, 52w (at most two years), or `never` (None)."""
+
+    name = "lifetime"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> timedelta | None:
+        if isinstance(value, timedelta):
+            return value
+        try:
+            return parse_lifetime(str(value))
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
 

@@ -42,7 +42,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "gwctl serve --db postgresql+psycopg://gwctl@db/gwctl --host 0.0.0.0",
     ),
     "store signing-key": ("gwctl store signing-key > store-signing.pem",),
-    "store token create": ("gwctl store token create ci-plan --role read",),
+    "store token create": (
+        "gwctl store token create ci-plan --role read --expires 90d",
+        "gwctl store token create ci-apply --role admin --expires 52w",
+    ),
     "store token list": ("gwctl store token list --format json",),
     "store token revoke": ("gwctl store token revoke ci-plan",),
     "validate": (

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
-from gwctl.cli.context import Invocation, Moment
+from gwctl.cli.context import Invocation, Lifetime, Moment
 from gwctl.cli.output.data_json import FORMAT_OPTION
 from gwctl.cli.output.history import HISTORY_FORMATS
 from gwctl.store.settings import OPTIONS
@@ -159,14 +161,27 @@ def token() -> None:
     required=True,
     help="admin: read and write; read: auditors (no writes, no clear secrets).",
 )
+@click.option(
+    "--expires",
+    "lifetime",
+    type=Lifetime(),
+    default=None,
+    metavar="LIFETIME",
+    help="Refuse the token after this long: 30m, 12h, 90d, 52w (at most 730d), or never. "
+    "Default: never (`token list` flags such tokens).",
+)
 @_DB_OPTION
-@click.pass_obj
-def token_create(invocation: Invocation, name: str, role: str, db: str | None) -> None:
-    """Create a token NAME and print it once."""
+@click.pass_context
+def token_create(
+    ctx: click.Context, name: str, role: str, lifetime: timedelta | None, db: str | None
+) -> None:
+    """Create a token NAME and print it once (only the token on stdout)."""
     from gwctl.store.server import create_named_token
 
-    url, key_file = _database(invocation, db)
-    click.echo(create_named_token(url, name, role, key_file=key_file))
+    url, key_file = _database(ctx.obj, db)
+    click.echo(create_named_token(url, name, role, key_file=key_file, lifetime=lifetime))
+    if ctx.get_parameter_source("lifetime") is ParameterSource.DEFAULT:
+        click.echo(f"note: token {name} never expires; give --expires 90d to limit it", err=True)
 
 
 @token.command(name="list")
@@ -174,7 +189,8 @@ def token_create(invocation: Invocation, name: str, role: str, db: str | None) -
 @FORMAT_OPTION
 @click.pass_obj
 def token_list(invocation: Invocation, db: str | None, fmt: str) -> None:
-    """List the tokens: name, role, created when and by whom (never their values)."""
+    """List the tokens: name, role, created when and by whom, expiry (EXPIRED, or NEVER
+    EXPIRES flagged) and last use, to the minute, with its address (never their values)."""
     from gwctl.cli.output.data_json import tokens_json
     from gwctl.cli.output.tokens import token_lines
     from gwctl.store.server import named_tokens

@@ -44,6 +44,7 @@ ACTIONS = (
     "token_create",
     "token_revoke",
     "store_restore",
+    "token_new_address",
 )
 _VERIFY_BATCH = 1000
 

@@ -1,7 +1,9 @@
-"""Who is acting on the store: the authenticated principal and the context of a write."""
+"""Who is acting on the store: the authenticated principal, the client it came from and the
+context of a write."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from gwctl.store.models import Role
@@ -17,6 +19,30 @@ class Principal:
     @property
     def can_write(self) -> bool:
         return self.role == "admin"
+
+
+ADDRESS_MAX = 64
+USER_AGENT_MAX = 200
+
+
+def printable(text: str, limit: int) -> str:
+    """`text` without control, format (bidi, zero-width) or unassigned characters, cut to
+    `limit` characters: safe to store in the audit log and to show in a terminal."""
+    return "".join(ch for ch in text if not unicodedata.category(ch).startswith("C"))[:limit]
+
+
+@dataclass(frozen=True)
+class Client:
+    """Where a request came from, as the audit log records it: the address (None when the
+    server does not know it) and the User-Agent, both cleaned by `printable`."""
+
+    address: str | None
+    user_agent: str
+
+    @classmethod
+    def of(cls, address: str | None, user_agent: str | None) -> Client:
+        cleaned = printable(address, ADDRESS_MAX) if address else ""
+        return cls(cleaned or None, printable(user_agent or "", USER_AGENT_MAX))
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,7 @@ class GatewayRow(Base):
 
 
 class TokenRow(Base):
-    """An API token: only the SHA-256 of the token is stored."""
+    """An API token: only its SHA-256 is stored; its last use is kept to the minute (tokens.py)."""
 
     __tablename__ = "tokens"
     __table_args__ = MYSQL_TABLE_ARGS
@@ -138,6 +138,9 @@ class TokenRow(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: never expires
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_from: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditRow(Base):

@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -129,19 +130,26 @@ def _signing(database_url: str, key_file: Path | None) -> Iterator[tuple[Engine,
 
 
 def create_named_token(
-    database_url: str, name: str, role: str, *, key_file: Path | None = None
+    database_url: str,
+    name: str,
+    role: str,
+    *,
+    key_file: Path | None = None,
+    lifetime: timedelta | None = None,
 ) -> str:
-    """A new token `name` with `role` (admin | read) on a migrated database.
+    """A new token `name` with `role` (admin | read) on a migrated database, expiring after
+    `lifetime` (None: never).
 
     Shown once, stored hashed, audited as `token_create`. Conflict if the name is taken,
-    ValidationFailed for a bad name or role.
+    ValidationFailed for a bad name, role or lifetime.
     """
     with _signing(database_url, key_file) as (engine, _signer):
-        return create_token(engine, name, role)
+        return create_token(engine, name, role, lifetime=lifetime)
 
 
 def named_tokens(database_url: str) -> list[TokenInfo]:
-    """Every token's name, role and creation (never a token value: the store has none)."""
+    """Every token's name, role, creation, expiry and last use (never a token value: the
+    store has none)."""
     with _migrated(database_url) as engine:
         return list_tokens(engine)
 

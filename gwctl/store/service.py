@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from gwctl.core.audit_chain import Checkpoint
 from gwctl.core.providers import Provider, load_providers
 from gwctl.store import audit, audit_verify, changesets, checkpoints, idempotency, locks, tokens
-from gwctl.store.context import Principal, WriteContext
+from gwctl.store.context import Client, Principal, WriteContext
 from gwctl.store.crypto import CredentialCipher, DecryptionError, load_key
 from gwctl.store.db import (
     GatewayRow,
@@ -391,9 +391,9 @@ class GatewayStore:
         """A new API token (returned once; only its hash is stored). Audited."""
         return tokens.create_token(self.engine, name, role, actor=actor)
 
-    def authenticate(self, token: str) -> Principal | None:
-        """The principal of a bearer token, or None if it is not a valid token."""
-        return tokens.verify_token(self.engine, token)
+    def authenticate(self, token: str, client: Client | None = None) -> Principal | None:
+        """The principal of a valid bearer token, or None; a `client`'s use is recorded."""
+        return tokens.verify_token(self.engine, token, client)
 
     # -- helpers ------------------------------------------------------------------------------
 

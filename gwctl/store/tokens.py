@@ -2,7 +2,9 @@
 
 A token is `gwst_` + 43 URL-safe random characters. The store keeps only its SHA-256, so a
 leaked database does not leak usable tokens; lookup is by hash and the final comparison uses
-`hmac.compare_digest`.
+`hmac.compare_digest`. A token may have a lifetime (at most two years): once it has expired,
+it is refused exactly like an unknown one, on the API and in the web sessions it opened. Each
+use from a client is recorded by gwctl.store.token_use (last use, new addresses audited).
 """
 
 from __future__ import annotations
@@ -12,17 +14,20 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
-from typing import cast, get_args
+from datetime import datetime, timedelta
+from typing import Any, cast, get_args
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, exists, false, select
 from sqlalchemy.orm import Session
 
+from gwctl.core.durations import MAX_LIFETIME
 from gwctl.store import audit
-from gwctl.store.context import Principal, WriteContext
+from gwctl.store.context import Client, Principal, WriteContext
 from gwctl.store.db import TokenRow, now_utc, read_transaction, write_transaction
 from gwctl.store.errors import Conflict, NotFound, ValidationFailed
 from gwctl.store.models import Role
+from gwctl.store.paging import rfc3339
+from gwctl.store.token_use import TokenAddressRow, TokenUse, record_use
 
 TOKEN_PREFIX = "gwst_"  # noqa: S105 - a prefix, not a token
 ROLES: tuple[str, ...] = get_args(Role)
@@ -32,44 +37,69 @@ CLI_ACTOR = "gwctl-cli"
 
 @dataclass(frozen=True)
 class TokenInfo:
-    """A token as listed (never its value)."""
+    """A token as listed (never its value): `expired` as of the listing; the last use is
+    kept to the minute, with the address it came from (None if unknown)."""
 
     name: str
     role: Role
     created_at: datetime
     created_by: str
+    expires_at: datetime | None  # None: never expires
+    expired: bool
+    last_used_at: datetime | None
+    last_used_from: str | None
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_token(engine: Engine, name: str, role: str, *, actor: str = CLI_ACTOR) -> str:
-    """Create a token named `name` with `role` (admin | read); return it (shown only once).
+def create_token(
+    engine: Engine,
+    name: str,
+    role: str,
+    *,
+    actor: str = CLI_ACTOR,
+    lifetime: timedelta | None = None,
+) -> str:
+    """Create a token named `name` with `role` (admin | read) that expires after `lifetime`
+    (None: never); return it (shown only once).
 
-    Audited as `token_create`. Raises ValidationFailed for a bad name or role, Conflict if a
-    token of that name exists.
+    Audited as `token_create` with its `expires_at`. Raises ValidationFailed for a bad name,
+    role or lifetime, Conflict if a token of that name exists.
     """
     context = WriteContext(token_name=None, actor=actor)
-    return write_transaction(engine, lambda session: create_token_in(session, name, role, context))
+    return write_transaction(
+        engine, lambda session: create_token_in(session, name, role, context, lifetime)
+    )
 
 
-def create_token_in(session: Session, name: str, role: str, context: WriteContext) -> str:
+def create_token_in(
+    session: Session,
+    name: str,
+    role: str,
+    context: WriteContext,
+    lifetime: timedelta | None = None,
+) -> str:
     """`create_token` inside the caller's write transaction."""
-    _check(name, role)
+    _check(name, role, lifetime)
     if session.scalar(select(TokenRow.id).where(TokenRow.name == name)) is not None:
         raise Conflict(f"a token named '{name}' exists already", [{"pointer": "/name"}])
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = now_utc()
+    expires_at = None if lifetime is None else now + lifetime
     session.add(
         TokenRow(
             name=name,
             role=role,
             token_hash=hash_token(token),
-            created_at=now_utc(),
+            created_at=now,
             created_by=context.actor,
+            expires_at=expires_at,
         )
     )
-    audit.append(session, context, "token_create", None, details={"name": name, "role": role})
+    details = {"name": name, "role": role, "expires_at": expires_at and rfc3339(expires_at)}
+    audit.append(session, context, "token_create", None, details=details)
     return token
 
 
@@ -89,39 +119,89 @@ def revoke_token(engine: Engine, name: str, *, actor: str = CLI_ACTOR) -> None:
 
 def list_tokens(engine: Engine) -> list[TokenInfo]:
     """All tokens by name (without their values, which the store does not know)."""
+    now = now_utc()
 
     def work(session: Session) -> list[TokenInfo]:
         rows = session.scalars(select(TokenRow).order_by(TokenRow.name))
-        return [TokenInfo(r.name, cast(Role, r.role), r.created_at, r.created_by) for r in rows]
+        return [
+            TokenInfo(
+                r.name,
+                cast(Role, r.role),
+                r.created_at,
+                r.created_by,
+                r.expires_at,
+                _expired(r.expires_at, now),
+                r.last_used_at,
+                r.last_used_from,
+            )
+            for r in rows
+        ]
 
     return read_transaction(engine, work)
 
 
-def verify_token(engine: Engine, token: str) -> Principal | None:
-    """The principal a presented token authenticates, or None if it is unknown."""
+def verify_token(engine: Engine, token: str, client: Client | None = None) -> Principal | None:
+    """The principal a presented token authenticates, or None if it is unknown or expired.
+
+    With the `client` a request came from, the use is recorded (gwctl.store.token_use).
+    """
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     presented = hash_token(token)
-    row = read_transaction(
-        engine,
-        lambda session: session.execute(
-            select(TokenRow.name, TokenRow.role, TokenRow.token_hash).where(
-                TokenRow.token_hash == presented
-            )
-        ).first(),
-    )
-    if row is None or not hmac.compare_digest(row.token_hash, presented):
+    address = None if client is None else client.address
+    row = read_transaction(engine, lambda session: _lookup(session, presented, address))
+    now = now_utc()
+    if (
+        row is None
+        or not hmac.compare_digest(row.token_hash, presented)
+        or _expired(row.expires_at, now)
+    ):
         return None
+    if client is not None:
+        use = TokenUse(row.id, row.name, row.last_used_at, address_known=bool(row.known))
+        record_use(engine, use, client, now)
     return Principal(token_name=row.name, role=cast(Role, row.role))
 
 
+def _lookup(session: Session, presented: str, address: str | None) -> Any:
+    """The token row of a hash, and whether it was used from `address` before (one query)."""
+    known = (
+        false()
+        if address is None
+        else (
+            exists().where(
+                TokenAddressRow.token_id == TokenRow.id, TokenAddressRow.address == address
+            )
+        )
+    )
+    return session.execute(
+        select(
+            TokenRow.id,
+            TokenRow.name,
+            TokenRow.role,
+            TokenRow.token_hash,
+            TokenRow.expires_at,
+            TokenRow.last_used_at,
+            known.label("known"),
+        ).where(TokenRow.token_hash == presented)
+    ).first()
+
+
 def principal_for_name(session: Session, name: str) -> Principal | None:
-    """The principal of the token called `name`, if it still exists."""
-    role = session.scalar(select(TokenRow.role).where(TokenRow.name == name))
-    return None if role is None else Principal(token_name=name, role=cast(Role, role))
+    """The principal of the token called `name`, if it still exists and has not expired."""
+    row = session.execute(
+        select(TokenRow.role, TokenRow.expires_at).where(TokenRow.name == name)
+    ).first()
+    if row is None or _expired(row.expires_at, now_utc()):
+        return None
+    return Principal(token_name=name, role=cast(Role, row.role))
 
 
-def _check(name: str, role: str) -> None:
+def _expired(expires_at: datetime | None, now: datetime) -> bool:
+    return expires_at is not None and expires_at <= now
+
+
+def _check(name: str, role: str, lifetime: timedelta | None) -> None:
     problems = []
     if not NAME_PATTERN.match(name):
         problems.append(
@@ -129,5 +209,12 @@ def _check(name: str, role: str) -> None:
         )
     if role not in ROLES:
         problems.append({"pointer": "/role", "message": f"role must be one of: {', '.join(ROLES)}"})
+    if lifetime is not None and not timedelta(minutes=1) <= lifetime <= MAX_LIFETIME:
+        problems.append(
+            {
+                "pointer": "/expires",
+                "message": f"a token's lifetime is 1 minute to {MAX_LIFETIME.days} days",
+            }
+        )
     if problems:
         raise ValidationFailed(problems[0]["message"], problems)

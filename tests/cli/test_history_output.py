@@ -51,6 +51,25 @@ def test_a_connection_test_shows_its_verdict_and_reason() -> None:
     )
 
 
+def test_a_tokens_first_use_from_an_address_shows_where_from() -> None:
+    first = {"address": "192.0.2.7", "user_agent": "curl/8"}
+    new_address = entry(actor="ci", token_name="ci", action="token_new_address", key=None)
+
+    lines = render_history(
+        [
+            {**new_address, "details": first},
+            {**new_address, "details": {**first, "cap_reached": True}},
+        ],
+        "text",
+    ).splitlines()
+
+    assert lines == [
+        "#7 2026-12-02T12:00:00Z ci (token ci) token_new_address from 192.0.2.7 (curl/8)",
+        "#7 2026-12-02T12:00:00Z ci (token ci) token_new_address from 192.0.2.7 (curl/8); "
+        "cap reached: more new addresses this hour not recorded",
+    ]
+
+
 def test_json_and_csv_keep_their_columns() -> None:
     [row] = json.loads(render_history([entry()], "json"))
 

@@ -21,7 +21,9 @@ def gwctl(root: Path, *args: str) -> tuple[int, str]:
 
 
 def test_a_read_token_reads_and_cannot_write_until_revoked(tmp_path: Path) -> None:
-    code, output = gwctl(tmp_path, "store", "token", "create", "auditor", "--role", "read")
+    code, output = gwctl(
+        tmp_path, "store", "token", "create", "auditor", "--role", "read", "--expires", "90d"
+    )
     assert code == 0
     token = output.strip()
     listed = gwctl(tmp_path, "store", "token", "list")[1]

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from gwctl.store import tokens
+from tests.support.clock import Clock
 from tests.support.databases import DATABASES, SERVER_DATABASES, fresh_database
 from tests.support.store_api import Api, inprocess, served
 
@@ -54,3 +56,11 @@ def api(
         yield from inprocess(database_url, key_file)
     else:
         yield from served(database_url, key_file, tmp_path)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The store's token clock, stopped: `clock.advance(...)` is time passing for tokens."""
+    stopped = Clock()
+    monkeypatch.setattr(tokens, "now_utc", stopped.now)
+    return stopped

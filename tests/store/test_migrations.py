@@ -12,13 +12,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from gwctl.core.audit_chain import entry_hash
-from gwctl.store.context import Principal, WriteContext
+from gwctl.store.context import Client, Principal, WriteContext
 from gwctl.store.crypto import CredentialCipher, load_key
 from gwctl.store.db import Base, create_store_engine
 from gwctl.store.errors import AuditBroken
 from gwctl.store.migrate import HEAD_REVISION, current_revision, head_revision, upgrade_database
 from gwctl.store.service import GatewayStore
-from gwctl.store.tokens import hash_token
+from gwctl.store.tokens import hash_token, list_tokens
 from tests.support.samples import twilio
 
 
@@ -168,6 +168,40 @@ def test_an_old_log_already_broken_is_not_signed_on_upgrade(
         assert (verdict.ok, verdict.checkpoint_seq) == (False, None)
         with pytest.raises(AuditBroken, match="entries 1 to 1 carry no signed checkpoint"):
             store.create_token("new", "admin")
+    finally:
+        store.close()
+
+
+def test_tokens_from_before_expiry_never_expire_and_record_their_next_use(
+    database_url: str, key_file: Path
+) -> None:
+    upgrade_database(database_url, "0005")
+    engine = create_store_engine(database_url)
+    with engine.begin() as connection:  # a token as version 0005 of gwctl wrote it
+        _insert(
+            connection,
+            "tokens",
+            {
+                "name": "ci",
+                "role": "read",
+                "token_hash": hash_token("gwst_old-ci-token"),
+                "created_at": datetime(2026, 1, 2, 3, 4, 5),
+                "created_by": "cli",
+            },
+        )
+    engine.dispose()
+
+    store = GatewayStore.open(database_url, key_file=key_file)  # upgrades to the head
+    try:
+        [info] = list_tokens(store.engine)
+        assert (info.expires_at, info.expired, info.last_used_at) == (None, False, None)
+        assert store.authenticate("gwst_old-ci-token", Client.of("192.0.2.1", "ci")) == (
+            Principal("ci", "read")
+        )
+        [used] = list_tokens(store.engine)
+        assert used.last_used_from == "192.0.2.1"
+        [entry] = store.list_audit(action="token_new_address").items
+        assert entry.details == {"address": "192.0.2.1", "user_agent": "ci"}
     finally:
         store.close()
 

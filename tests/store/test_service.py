@@ -48,7 +48,8 @@ def test_tokens_are_stored_hashed_and_verified(store: GatewayStore) -> None:
         ("ci", "admin"),
     ]
     entries = store.list_audit(action="token_create").items
-    assert (entries[0].actor, entries[0].details) == ("ops@host", {"name": "ci", "role": "admin"})
+    never = {"name": "ci", "role": "admin", "expires_at": None}
+    assert (entries[0].actor, entries[0].details) == ("ops@host", never)
     assert all(token not in e.model_dump_json() for e in entries)
 
     tokens.revoke_token(store.engine, "ci")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -70,7 +71,15 @@ def tokens_json(tokens: Iterable[TokenInfo]) -> str:
                 "role": info.role,
                 "created_at": info.created_at.isoformat(),
                 "created_by": info.created_by,
+                "expires_at": _moment(info.expires_at),
+                "expired": info.expired,
+                "last_used_at": _moment(info.last_used_at),
+                "last_used_from": info.last_used_from,
             }
             for info in tokens
         ]
     )
+
+
+def _moment(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()

@@ -45,8 +45,13 @@ def _row(entry: AuditEntry) -> dict[str, Any]:
 
 
 def _outcome(entry: AuditEntry) -> str:
-    """What a connection test found ("rejected: API key refused (HTTP 401)"), else ""."""
+    """What a connection test found ("rejected: API key refused (HTTP 401)"), where a token
+    was first used from ("from 192.0.2.7 (curl/8)"), else ""."""
     details: Mapping[str, Any] = entry.get("details") or {}
+    if entry.get("action") == "token_new_address" and "address" in details:
+        agent = f" ({details['user_agent']})" if details.get("user_agent") else ""
+        capped = "; cap reached: more new addresses this hour not recorded"
+        return f"from {details['address']}{agent}{capped if details.get('cap_reached') else ''}"
     if entry.get("action") != "connection_test" or "verdict" not in details:
         return ""
     status = f" (HTTP {details['http_status']})" if details.get("http_status") else ""

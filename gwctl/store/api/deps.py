@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import Body, Depends, Header, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from gwctl.store.context import Principal, WriteContext
+from gwctl.store.context import Client, Principal, WriteContext
 from gwctl.store.errors import (
     Forbidden,
     PreconditionRequired,
@@ -39,16 +39,22 @@ def _store(request: Request) -> GatewayStore:
 Store = Annotated[GatewayStore, Depends(_store)]
 
 
+def client_of(request: Request) -> Client:
+    """The address and User-Agent a request came from (the proxy's client, if trusted)."""
+    return Client.of(request.client and request.client.host, request.headers.get("user-agent"))
+
+
 def _caller(
+    request: Request,
     store: Store,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
 ) -> Principal:
-    """The principal of the request's Bearer token."""
+    """The principal of the request's Bearer token (its use recorded)."""
     if credentials is None:
         raise Unauthorized("an 'Authorization: Bearer <token>' header is required")
-    found = store.authenticate(credentials.credentials)
+    found = store.authenticate(credentials.credentials, client_of(request))
     if found is None:
-        raise Unauthorized("the token is not valid (unknown or revoked)")
+        raise Unauthorized("the token is not valid (unknown, expired or revoked)")
     return found
 
 

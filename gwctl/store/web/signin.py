@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from gwctl.store import sessions
-from gwctl.store.api.deps import Store
+from gwctl.store.api.deps import Store, client_of
 
 from .deps import CurrentSession, PostedForm, SignedIn, SignInForm
 from .posted import text_field
@@ -81,7 +81,7 @@ def signin_page(request: Request, session: CurrentSession) -> Response:
 @router.post("/signin")
 def signin(request: Request, form: SignInForm, store: Store) -> Response:
     token = text_field(form, "token").strip()
-    principal = store.authenticate(token) if token else None
+    principal = store.authenticate(token, client_of(request)) if token else None
     if principal is None:
         return _signin_page(
             request,

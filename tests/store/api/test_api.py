@@ -264,11 +264,11 @@ def test_a_tampered_audit_row_is_detected(api: Api) -> None:
         api.admin.post(GW, json=body).raise_for_status()
     assert api.reader.get("/api/v1/audit/verify").json() == {
         "ok": True,
-        "entries": 5,
+        "entries": 7,
         "first_broken": None,
         "problems": [],
-        "checkpoint_seq": 5,
-    }  # 2 token_create + 3 create
+        "checkpoint_seq": 7,
+    }  # 2 token_create, 2 token_new_address (each token's first use), 3 create
     with api.engine.begin() as connection:
         connection.execute(sa.text("UPDATE audit_log SET actor = 'mallory' WHERE seq = 4"))
     verdict = api.reader.get("/api/v1/audit/verify").json()

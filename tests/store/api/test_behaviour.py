@@ -152,7 +152,8 @@ def test_the_audit_trail_names_changed_fields_and_filters(inprocess_api: Api) ->
     assert [e["key"] for e in by_alice] == ["infobip-primary", "twilio-us"]
     first = api.reader.get("/api/v1/audit", params={"limit": 2}).json()
     rest = api.reader.get("/api/v1/audit", params={"cursor": first["next_cursor"]}).json()
-    assert [e["seq"] for e in first["items"] + rest["items"]] == [1, 2, 3, 4, 5]
+    # 2 token_create, 3 writes, and each token's first use (token_new_address)
+    assert [e["seq"] for e in first["items"] + rest["items"]] == [1, 2, 3, 4, 5, 6, 7]
     assert (
         api.reader.get("/api/v1/audit", params={"since": "2000-01-01T00:00:00Z"}).json()["items"][
             0
@@ -170,12 +171,12 @@ def test_the_audit_trail_names_changed_fields_and_filters(inprocess_api: Api) ->
 def test_deleting_the_newest_audit_entries_is_detected(inprocess_api: Api) -> None:
     api = inprocess_api
     api.admin.post(GW, json=infobip()).raise_for_status()
-    api.admin.post(GW, json=twilio()).raise_for_status()
+    api.admin.post(GW, json=twilio()).raise_for_status()  # seq 5, after the token's first use
     with api.engine.begin() as connection:
-        connection.execute(sa.text("DELETE FROM audit_log WHERE seq = 4"))
+        connection.execute(sa.text("DELETE FROM audit_log WHERE seq = 5"))
     verdict = api.reader.get("/api/v1/audit/verify").json()
     assert verdict["ok"] is False
-    assert verdict["first_broken"]["seq"] == 4
+    assert verdict["first_broken"]["seq"] == 5
     with api.engine.begin() as connection:
         connection.execute(sa.text("DELETE FROM audit_log WHERE seq = 2"))
     assert api.reader.get("/api/v1/audit/verify").json()["first_broken"]["seq"] == 3
