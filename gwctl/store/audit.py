@@ -43,6 +43,12 @@ ACTIONS = (
     "lock_forced_release",
     "token_create",
     "token_revoke",
+    "user_create",
+    "user_disable",
+    "password_change",
+    "signin",
+    "signin_failed",
+    "signin_locked",
 )
 _VERIFY_BATCH = 1000
 
