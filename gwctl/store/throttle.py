@@ -36,6 +36,8 @@ from gwctl.store.db import (
 SIGNIN = "signin"
 TOKEN = "token"  # noqa: S105 - a kind of failure, not a token
 ADDRESS_MAX = 64
+# what the HMAC key of user names is derived for from the store key (CredentialCipher.derive)
+ACCOUNT_KEY_PURPOSE = "gwctl-throttle-accounts"
 
 
 class AuthFailureRow(Base):

@@ -19,7 +19,7 @@ from gwctl.store import sessions, signins, users
 from gwctl.store.db import write_transaction
 from gwctl.store.errors import ValidationFailed
 from gwctl.store.service import GatewayStore
-from gwctl.store.throttle import Limits, Throttle, Throttled
+from gwctl.store.throttle import ACCOUNT_KEY_PURPOSE, Limits, Throttle, Throttled
 from tests.support.canaries import CANARY_ADMIN_PASSWORD
 
 LIMITS = Limits(window_seconds=600, per_address=4, per_account=3, tokens_per_address=3)
@@ -37,7 +37,7 @@ def store(database_url: str, key_file: Path) -> Iterator[GatewayStore]:
 
 @pytest.fixture
 def throttle(store: GatewayStore) -> Throttle:
-    return Throttle(store.engine, store.cipher.derive("gwctl-throttle-accounts"), LIMITS)
+    return Throttle(store.engine, store.cipher.derive(ACCOUNT_KEY_PURPOSE), LIMITS)
 
 
 class CountingHasher:

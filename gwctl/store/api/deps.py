@@ -24,7 +24,7 @@ from gwctl.store.errors import (
     ValidationFailed,
 )
 from gwctl.store.service import GatewayStore
-from gwctl.store.throttle import Throttle
+from gwctl.store.throttle import ACCOUNT_KEY_PURPOSE, Throttle
 from gwctl.store.validation import unstorable_text
 
 HEADER_MAX = 255
@@ -47,7 +47,7 @@ def _throttle(request: Request, store: Store) -> Throttle:
     """The app's limits on guessing (made on first use; a test may set its own)."""
     state = request.app.state
     if getattr(state, "throttle", None) is None:
-        state.throttle = Throttle(store.engine, store.cipher.derive("gwctl-throttle-accounts"))
+        state.throttle = Throttle(store.engine, store.cipher.derive(ACCOUNT_KEY_PURPOSE))
     throttle: Throttle = state.throttle
     return throttle
 
