@@ -148,3 +148,10 @@ def test_at_a_terminal_the_password_is_typed_twice_without_echo(tmp_path: Path) 
     assert terminal.exitstatus == 0
     assert CANARY_ADMIN_PASSWORD not in shown
     assert signs_in(tmp_path, "alice", CANARY_ADMIN_PASSWORD)
+
+
+def test_an_empty_password_stdin_is_a_clear_error(tmp_path: Path) -> None:
+    refused = user(tmp_path, "create", "alice", "--role", "admin", "--password-stdin", stdin="\n")
+
+    assert refused.exit_code == 1
+    assert "--password-stdin: stdin gave no password" in refused.output

@@ -208,3 +208,37 @@ def test_a_password_change_signs_out_the_users_other_sessions(
         assert elsewhere.get("/gateways", follow_redirects=False).status_code == 303
     [entry] = store_app.store.list_audit(action="password_change").items
     assert entry.actor == "web:alice"
+
+
+def change_form(client: TestClient, current: str, new: str) -> dict[str, str]:
+    token = csrf_of(client.get(PASSWORD_PAGE).text)
+    return {
+        "csrf_token": token,
+        "current_password": current,
+        "new_password": new,
+        "new_password_again": new,
+    }
+
+
+def test_a_new_password_the_rules_refuse_is_shown_next_to_its_field(client: TestClient) -> None:
+    sign_in(client, ADMIN)
+
+    refused = client.post(PASSWORD_PAGE, data=change_form(client, ADMIN.password, "short"))
+
+    assert refused.status_code == 422
+    assert 'id="e-new_password"' in refused.text
+    assert "a password is 12 to 128 characters (this one: 5)" in refused.text
+
+
+def test_guessing_the_current_password_is_throttled_like_a_sign_in(client: TestClient) -> None:
+    sign_in(client, ADMIN)
+    new = "a new and long passphrase"
+    for _ in range(LIMITS.per_account):
+        wrong = client.post(PASSWORD_PAGE, data=change_form(client, "a wrong guess", new))
+        assert wrong.status_code == 422
+
+    locked = client.post(PASSWORD_PAGE, data=change_form(client, ADMIN.password, new))
+
+    assert locked.status_code == 429
+    assert int(locked.headers["retry-after"]) >= 1
+    assert "Too many failed sign-ins" in locked.text
