@@ -48,6 +48,12 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "store token list": ("gwctl store token list --format json",),
     "store token revoke": ("gwctl store token revoke ci-plan",),
+    "store user create": (
+        "gwctl store user create alice --role admin   # asks for the password twice",
+        "printf '%s\\n' \"$PASSWORD\" | gwctl store user create bob --role read --password-stdin",
+    ),
+    "store user disable": ("gwctl store user disable bob   # signed out at once",),
+    "store user list": ("gwctl store user list --format json",),
     "validate": (
         "gwctl validate",
         "gwctl validate gateways.d --format github   # annotations in a pull request",

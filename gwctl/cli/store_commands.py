@@ -1,6 +1,7 @@
-"""Commands that read or run the store: gateways, history, lock, serve, store token and
-store signing-key. Only serve and store token reach gwctl.store directly (they run the database);
-the others go through the store's API like every other command."""
+"""Commands that read or run the store: gateways, history, lock, serve, store token, store
+user (gwctl.cli.user_commands) and store signing-key. Only serve, store token and store user
+reach gwctl.store directly (they run the database); the others go through the store's API
+like every other command."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from gwctl.cli.context import Invocation, Lifetime, Moment
 from gwctl.cli.output.data_json import FORMAT_OPTION
 from gwctl.cli.output.history import HISTORY_FORMATS
 from gwctl.store.settings import OPTIONS
+from gwctl.cli.store_database import DB_OPTION as _DB_OPTION
+from gwctl.cli.store_database import database_of as _database
+from gwctl.cli.user_commands import user
 
 
 @click.command()
@@ -90,25 +94,6 @@ def release(invocation: Invocation, force: bool) -> None:
     click.echo("lock released")
 
 
-def _database(invocation: Invocation, db: str | None) -> tuple[str, Path]:
-    """The --db URL (by default the embedded store's, so `gwctl serve` shows what
-    `gwctl apply` wrote) and the key file used unless GWCTL_STORE_KEY is set."""
-    from gwctl.core.private_dir import make_private_dir
-    from gwctl.remote.embedded import store_paths
-
-    url, key_file, _token = store_paths(invocation.existing_root())
-    make_private_dir(key_file.parent)
-    return db or url, key_file
-
-
-_DB_OPTION = click.option(
-    "--db",
-    default=None,
-    help="Database URL (sqlite:///…, postgresql+psycopg://…, mysql+pymysql://…); default: "
-    "the embedded store's .gwctl/store.sqlite3.",
-)
-
-
 def _serve_options(command: Callable[..., None]) -> Callable[..., None]:
     """The options of gwctl/store/settings.py's table, each naming its environment variable:
     values are checked there, so both entry points accept and refuse the same."""
@@ -146,6 +131,9 @@ def serve(invocation: Invocation, /, **given: Any) -> None:
 @click.group()
 def store() -> None:
     """Administration of the live store."""
+
+
+store.add_command(user)
 
 
 @store.group()

@@ -45,6 +45,12 @@ ACTIONS = (
     "token_revoke",
     "store_restore",
     "token_new_address",
+    "user_create",
+    "user_disable",
+    "password_change",
+    "signin",
+    "signin_failed",
+    "signin_locked",
 )
 _VERIFY_BATCH = 1000
 

@@ -44,6 +44,15 @@ class Client:
         cleaned = printable(address, ADDRESS_MAX) if address else ""
         return cls(cleaned or None, printable(user_agent or "", USER_AGENT_MAX))
 
+    @property
+    def throttle_address(self) -> str:
+        """The address failed attempts are counted under ("unknown" when there is none)."""
+        return self.address or "unknown"
+
+    def details(self) -> dict[str, str | None]:
+        """The address and the User-Agent, as audit entries record them."""
+        return {"address": self.address, "user_agent": self.user_agent}
+
 
 @dataclass(frozen=True)
 class WriteContext:

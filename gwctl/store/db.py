@@ -223,13 +223,13 @@ class IdempotencyRow(Base):
 
 
 class WebSessionRow(Base):
-    """A signed-in web page session; only the SHA-256 of the session id is stored."""
+    """A signed-in user's web page session; only the SHA-256 of the session id is stored."""
 
     __tablename__ = "web_sessions"
     __table_args__ = MYSQL_TABLE_ARGS
 
     id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    token_name: Mapped[str] = mapped_column(String(64))
+    user_name: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(16))
     csrf_secret: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

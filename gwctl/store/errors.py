@@ -41,12 +41,25 @@ class ApiError(GwctlError):
 def error_response(error: ApiError) -> JSONResponse:
     """The HTTP response of an error: its status and the contract's JSON body."""
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    if isinstance(error, TooManyRequests):
+        headers = {"Retry-After": str(error.retry_after)}
     return JSONResponse(error.to_json(), status_code=error.status, headers=headers)
 
 
 class Unauthorized(ApiError):
     code = "unauthorized"
     status = 401
+
+
+class TooManyRequests(ApiError):
+    """Too many failed attempts from this client address: wait `retry_after` seconds."""
+
+    code = "too_many_requests"
+    status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, [{"retry_after": retry_after}])
+        self.retry_after = retry_after
 
 
 class Forbidden(ApiError):

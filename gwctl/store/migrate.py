@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # Alembic is imported only when a migration runs (~100 ms of 
 from gwctl.store.db import WRITE_OPTION, create_store_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-HEAD_REVISION = "0006"  # the newest revision (a test checks it against the scripts)
+HEAD_REVISION = "0007"  # the newest revision (a test checks it against the scripts)
 _ADVISORY_LOCK_ID = 7_311_052  # any constant shared by all gwctl processes
 _LOCK_TIMEOUT_SECONDS = 120
 _VERSION_TABLE = "alembic_version"  # Alembic's default; env.py does not change it

@@ -34,6 +34,7 @@ from gwctl.store.service import GatewayStore, default_key_file
 from gwctl.store.settings import OPTIONS, ServeSettings, resolve, to_environ
 from gwctl.store.signing import AuditSigner, signing_key_path
 from gwctl.store.tokens import TokenInfo, create_token, list_tokens, revoke_token
+from gwctl.store.users import UserInfo, create_user, disable_user, list_users
 
 log = logging.getLogger("gwctl.store.server")  # also when run as __main__
 
@@ -155,13 +156,13 @@ def named_tokens(database_url: str) -> list[TokenInfo]:
 
 
 def no_admin_hint(database_url: str) -> str | None:
-    """What to say when the store starts without any admin token: nobody could sign in to
-    its page or write through its API."""
-    if any(info.role == "admin" for info in named_tokens(database_url)):
+    """What to say when the store starts without any enabled admin user: nobody could sign
+    in to its page to change a gateway."""
+    if any(info.role == "admin" and info.enabled for info in named_users(database_url)):
         return None
     return (
-        "this store has no admin token yet, so nobody can sign in or write: stop it and run "
-        "`gwctl serve --init` once (or `gwctl store token create NAME --role admin`)"
+        "this store has no enabled admin user yet, so nobody can sign in to its page to make "
+        "changes: run `gwctl store user create NAME --role admin`"
     )
 
 
@@ -169,6 +170,27 @@ def revoke_named_token(database_url: str, name: str, *, key_file: Path | None = 
     """Delete token `name` and end its web sessions; audited as `token_revoke`."""
     with _signing(database_url, key_file) as (engine, _signer):
         revoke_token(engine, name)
+
+
+def create_named_user(
+    database_url: str, name: str, role: str, password: str, *, key_file: Path | None = None
+) -> None:
+    """A new user `name` with `role` (admin | read) who signs in to the page with `password`
+    (stored as an argon2id hash); audited as `user_create`."""
+    with _signing(database_url, key_file) as (engine, _signer):
+        create_user(engine, name, role, password)
+
+
+def named_users(database_url: str) -> list[UserInfo]:
+    """Every user: name, role, enabled or disabled, created when and by whom, last sign-in."""
+    with _migrated(database_url) as engine:
+        return list_users(engine)
+
+
+def disable_named_user(database_url: str, name: str, *, key_file: Path | None = None) -> None:
+    """Disable user `name` and end their sessions; audited as `user_disable`."""
+    with _signing(database_url, key_file) as (engine, _signer):
+        disable_user(engine, name)
 
 
 def signing_public_key(database_url: str, *, key_file: Path | None = None) -> str:

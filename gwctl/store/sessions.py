@@ -1,9 +1,11 @@
-"""Web page sessions, kept in the database so that several server processes share them.
+"""Web page sessions of signed-in users, kept in the database so that several server
+processes share them.
 
-The web page signs in with an API token and then carries a session id in a cookie. The store
-keeps only the SHA-256 of the session id, the token's name and role, and a CSRF secret that
-every form must echo. A session ends when it expires, on sign-out, or when its token is
-revoked (its role is read from the token on every request).
+A person signs in with a user name and password (gwctl.store.signins) and then carries a
+session id in a cookie. The store keeps only the SHA-256 of the session id, the user's name
+and role, and a CSRF secret that every form must echo. A session ends when it expires, on
+sign-out, when its user is disabled, or when its user changes the password elsewhere; the
+role is read from the user on every request, so a changed role applies at once.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from gwctl.store.context import Principal
 from gwctl.store.db import WebSessionRow, now_utc, read_transaction, write_transaction
-from gwctl.store.tokens import principal_for_name
+from gwctl.store.users import principal_for_user
 
 SESSION_TTL = timedelta(hours=8)
 
@@ -35,8 +37,13 @@ class WebSession:
     expires_at: datetime
 
     @property
-    def token_name(self) -> str:
+    def user_name(self) -> str:
         return self.principal.token_name
+
+    @property
+    def id_hash(self) -> str:
+        """What the database keeps of this session's id."""
+        return session_id_hash(self.session_id)
 
     @property
     def role(self) -> str:
@@ -49,14 +56,15 @@ class WebSession:
         )
 
 
-def _hash(session_id: str) -> str:
+def session_id_hash(session_id: str) -> str:
     return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
 
 
-def create_session(
-    engine: Engine, token_name: str, role: str, *, ttl: timedelta = SESSION_TTL
+def create_session_in(
+    session: Session, user_name: str, role: str, *, ttl: timedelta = SESSION_TTL
 ) -> tuple[str, str]:
-    """Start a session for a verified token; return `(session_id, csrf_token)`.
+    """Start a session for a user who just signed in, inside the caller's write transaction;
+    return `(session_id, csrf_token)`.
 
     Put `session_id` in an HttpOnly, SameSite cookie and `csrf_token` in every form.
     Expired sessions of anyone are purged on the way.
@@ -64,34 +72,30 @@ def create_session(
     session_id = secrets.token_urlsafe(32)
     csrf_token = secrets.token_urlsafe(32)
     now = now_utc()
-
-    def work(session: Session) -> None:
-        session.execute(delete(WebSessionRow).where(WebSessionRow.expires_at <= now))
-        session.add(
-            WebSessionRow(
-                id_hash=_hash(session_id),
-                token_name=token_name,
-                role=role,
-                csrf_secret=csrf_token,
-                created_at=now,
-                expires_at=now + ttl,
-            )
+    session.execute(delete(WebSessionRow).where(WebSessionRow.expires_at <= now))
+    session.add(
+        WebSessionRow(
+            id_hash=session_id_hash(session_id),
+            user_name=user_name,
+            role=role,
+            csrf_secret=csrf_token,
+            created_at=now,
+            expires_at=now + ttl,
         )
-
-    write_transaction(engine, work)
+    )
     return session_id, csrf_token
 
 
 def get_session(engine: Engine, session_id: str | None) -> WebSession | None:
-    """The live session of a cookie value, or None (unknown, expired, or token revoked)."""
+    """The live session of a cookie value, or None (unknown, expired, or its user disabled)."""
     if not session_id or len(session_id) > 200:
         return None
 
     def work(session: Session) -> WebSession | None:
-        row = session.get(WebSessionRow, _hash(session_id))
+        row = session.get(WebSessionRow, session_id_hash(session_id))
         if row is None or row.expires_at <= now_utc():
             return None
-        principal = principal_for_name(session, row.token_name)
+        principal = principal_for_user(session, row.user_name)
         if principal is None:
             return None
         return WebSession(session_id, principal, row.csrf_secret, row.expires_at)
@@ -106,6 +110,6 @@ def delete_session(engine: Engine, session_id: str | None) -> None:
     write_transaction(
         engine,
         lambda session: session.execute(
-            delete(WebSessionRow).where(WebSessionRow.id_hash == _hash(session_id))
+            delete(WebSessionRow).where(WebSessionRow.id_hash == session_id_hash(session_id))
         ),
     )

@@ -10,7 +10,12 @@ from click.testing import CliRunner
 
 from gwctl.cli.main import cli
 from gwctl.remote.embedded import store_paths
-from gwctl.store.server import create_admin_token, no_admin_hint
+from gwctl.store.server import (
+    create_admin_token,
+    create_named_user,
+    disable_named_user,
+    no_admin_hint,
+)
 from tests.support.servers import free_port, start_server
 from tests.support.serving import entry_point, launch
 
@@ -51,16 +56,21 @@ def test_revoking_an_unknown_token_is_a_clear_error(tmp_path: Path) -> None:
     assert "no token named 'nobody'" in output
 
 
-def test_a_store_without_an_admin_token_says_how_to_make_one(tmp_path: Path) -> None:
+def test_a_store_without_an_enabled_admin_user_says_how_to_make_one(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
 
     hint = no_admin_hint(url)
     create_admin_token(url)
+    with_a_token = no_admin_hint(url)
+    create_named_user(url, "alice", "admin", "a long enough password")
 
     assert hint is not None
-    assert "no admin token yet" in hint
-    assert "`gwctl serve --init`" in hint
+    assert "no enabled admin user yet" in hint
+    assert "`gwctl store user create NAME --role admin`" in hint
+    assert with_a_token == hint  # a token does not sign in to the page
     assert no_admin_hint(url) is None
+    disable_named_user(url, "alice")
+    assert no_admin_hint(url) == hint
 
 
 def test_serve_without_init_on_a_new_store_warns_before_it_serves(tmp_path: Path) -> None:
@@ -70,6 +80,6 @@ def test_serve_without_init_on_a_new_store_warns_before_it_serves(tmp_path: Path
     served.stop()
 
     lines = served.stderr().splitlines()
-    warned = next(n for n, line in enumerate(lines) if "this store has no admin token yet" in line)
+    warned = next(n for n, line in enumerate(lines) if "this store has no enabled admin user yet" in line)
     assert "WARNING gwctl.store.server:" in lines[warned]
     assert warned < next(n for n, line in enumerate(lines) if "Uvicorn running on" in line)

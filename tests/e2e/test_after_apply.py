@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from gwctl.store.server import create_admin_token
+from gwctl.store.server import create_named_user
 from tests.support.canaries import CANARY
+from tests.support.people import ADMIN
 from tests.support.repos import SECRETS, ConfigRepo
 from tests.support.servers import LiveStore
 from tests.support.web import sign_in
@@ -25,7 +26,8 @@ def test_the_web_page_lists_what_gwctl_applied(
     context = browser.new_context(base_url=live_store.server.base_url)
     try:
         page = context.new_page()
-        sign_in(page, create_admin_token(repo.database_url, "auditor-web"))
+        create_named_user(repo.database_url, ADMIN.name, "admin", ADMIN.password)
+        sign_in(page, ADMIN)
         table = page.get_by_role("table")
         for name in ("Infobip I", "Infobip II", "Clickatell", "Twilio US"):
             expect(table.get_by_text(name, exact=True).first).to_be_visible()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import time
 from pathlib import Path
@@ -15,8 +14,10 @@ from tests.support.accounts import TWILIO_SID, png_bytes
 from tests.support.age import AgeIdentity
 from tests.support.canaries import CANARY_HEX
 from tests.support.distribution import Distribution
+from tests.support.people import ADMIN
 from tests.support.providers import ProviderServer
 from tests.support.servers import free_port
+from tests.support.web_client import signin_form
 
 RUNTIME_FILES = (
     "gwctl/schema/common.schema.json",
@@ -193,17 +194,17 @@ def test_the_installed_store_serves_the_page_to_a_signed_in_admin(
     user_env: dict[str, str],
 ) -> None:
     ok(gwctl(distribution, user_repo, user_env, "init"))
+    create = ("store", "user", "create", ADMIN.name, "--role", "admin", "--password-stdin")
+    ok(gwctl(distribution, user_repo, user_env, *create, stdin=ADMIN.password + "\n"))
     with (
-        served(distribution, user_repo, user_env) as (base_url, token),
+        served(distribution, user_repo, user_env) as (base_url, _token),
         httpx.Client(
             base_url=base_url,
             timeout=10,
         ) as browser,
     ):
-        form = browser.get("/signin").raise_for_status().text
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
-        assert csrf is not None
-        signed_in = browser.post("/signin", data={"token": token, "csrf_token": csrf.group(1)})
+        form = signin_form(browser.get("/signin").raise_for_status().text, ADMIN)
+        signed_in = browser.post("/signin", data=form)
         assert signed_in.status_code == 303
         page = browser.get(signed_in.headers["location"])
         assert page.status_code == 200

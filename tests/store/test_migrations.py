@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+import gwctl.store.throttle
+import gwctl.store.users
 from gwctl.core.audit_chain import entry_hash
 from gwctl.store.context import Client, Principal, WriteContext
 from gwctl.store.crypto import CredentialCipher, load_key
@@ -32,6 +34,10 @@ def test_tables_match_the_models_after_migrating(database_url: str) -> None:
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
+            # the tables of users.py and throttle.py are Base's too (imported above)
+            tables = Base.metadata.tables
+            assert gwctl.store.users.UserRow.__table__ is tables["users"]
+            assert gwctl.store.throttle.AuthFailureRow.__table__ is tables["auth_failures"]
             assert compare_metadata(context, Base.metadata) == []
     finally:
         engine.dispose()

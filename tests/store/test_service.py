@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from gwctl.store import sessions, tokens
+from gwctl.store import sessions, tokens, users
 from gwctl.store.context import Principal, WriteContext
+from gwctl.store.db import write_transaction
 from gwctl.store.errors import Conflict, NotFound, ValidationFailed
 from gwctl.store.service import GatewayStore
 from tests.support.samples import clickatell, infobip, logo_field, png, twilio
@@ -59,12 +60,18 @@ def test_tokens_are_stored_hashed_and_verified(store: GatewayStore) -> None:
     assert store.verify_audit().ok
 
 
+def _session(store: GatewayStore, ttl: timedelta = sessions.SESSION_TTL) -> tuple[str, str]:
+    return write_transaction(
+        store.engine, lambda s: sessions.create_session_in(s, "alice", "admin", ttl=ttl)
+    )
+
+
 def test_web_sessions_live_in_the_database(store: GatewayStore) -> None:
-    store.create_token("alice", "admin")
-    session_id, csrf = sessions.create_session(store.engine, "alice", "admin")
+    users.create_user(store.engine, "alice", "admin", "a long enough password")
+    session_id, csrf = _session(store)
     found = sessions.get_session(store.engine, session_id)
     assert found is not None
-    assert (found.token_name, found.role, found.csrf_token) == ("alice", "admin", csrf)
+    assert (found.user_name, found.role, found.csrf_token) == ("alice", "admin", csrf)
     assert found.csrf_matches(csrf)
     assert not found.csrf_matches(csrf + "x")
     assert not found.csrf_matches(None)
@@ -77,11 +84,11 @@ def test_web_sessions_live_in_the_database(store: GatewayStore) -> None:
     sessions.delete_session(store.engine, session_id)
     assert sessions.get_session(store.engine, session_id) is None
 
-    expired, _ = sessions.create_session(store.engine, "alice", "admin", ttl=timedelta(0))
+    expired, _ = _session(store, timedelta(0))
     assert sessions.get_session(store.engine, expired) is None
-    revoked, _ = sessions.create_session(store.engine, "alice", "admin")
-    tokens.revoke_token(store.engine, "alice")
-    assert sessions.get_session(store.engine, revoked) is None
+    disabled, _ = _session(store)
+    users.disable_user(store.engine, "alice")
+    assert sessions.get_session(store.engine, disabled) is None
 
 
 def test_the_service_renames_with_the_same_rules_as_changesets(store: GatewayStore) -> None:

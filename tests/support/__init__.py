@@ -13,6 +13,7 @@ conftest; the conftest files hold fixtures only):
 - `samples`: request bodies of the store API and images.
 - `plan_inputs`: accounts, credentials and desired state for the pure diff.
 - `web`: the web page's app served in a thread behind a canary scanner, Chromium's settings.
+- `people`: the users the web tests sign in as (an admin and a read user), made per store.
 - `web_client`: the CSRF field of a page, signing in a TestClient.
 - `connection_tests`: the store app pointed at the providers' stand-ins, a gateway per provider.
 - `lsp`: a small Language Server Protocol client.

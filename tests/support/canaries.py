@@ -17,7 +17,19 @@ CANARY_SECRET_KEY = "CANARYsecret0b8c2d4e66"
 # The example Clickatell account's password (tests.support.repos.SECRETS)
 CANARY_PASSWORD = "CANARY-clickatell-pass-0042"
 
-PLANTED = (CANARY, CANARY_HEX, CANARY_API_KEY, CANARY_SECRET_KEY, CANARY_PASSWORD)
+# The passwords of the people the web tests sign in as (tests.support.people)
+CANARY_ADMIN_PASSWORD = "CANARY-admin-signin-9c41d2"
+CANARY_READER_PASSWORD = "CANARY-reader-signin-77e0b5"
+
+PLANTED = (
+    CANARY,
+    CANARY_HEX,
+    CANARY_API_KEY,
+    CANARY_SECRET_KEY,
+    CANARY_PASSWORD,
+    CANARY_ADMIN_PASSWORD,
+    CANARY_READER_PASSWORD,
+)
 
 
 def assert_no_secret(*texts: str) -> None:

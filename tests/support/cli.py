@@ -27,9 +27,12 @@ class Outcome:
         return self.stdout + self.stderr
 
 
-def invoke(*args: str | os.PathLike[str]) -> Outcome:
-    """Run the click CLI in-process (exceptions propagate: a crash fails the test)."""
-    result = CliRunner().invoke(cli, [str(arg) for arg in args], catch_exceptions=False)
+def invoke(*args: str | os.PathLike[str], stdin: str | None = None) -> Outcome:
+    """Run the click CLI in-process, `stdin` its input (exceptions propagate: a crash fails
+    the test)."""
+    result = CliRunner().invoke(
+        cli, [str(arg) for arg in args], input=stdin, catch_exceptions=False
+    )
     return Outcome(result.exit_code, result.stdout, result.stderr)
 
 

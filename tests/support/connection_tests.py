@@ -14,7 +14,9 @@ import httpx
 from gwctl.store.context import WriteContext
 from tests.support.accounts import TWILIO_SID
 from tests.support.canaries import CANARY_API_KEY, CANARY_HEX, CANARY_PASSWORD, CANARY_SECRET_KEY
+from tests.support.people import add_people
 from tests.support.web import StoreApp
+from tests.support.web_client import csrf_of
 
 PROVIDERS = ("infobip", "twilio", "clickatell")
 CLICKATELL_USER = "smsplus-user"
@@ -56,7 +58,8 @@ def store_app_at(
     database_url: str | None = None,
 ) -> StoreApp:
     """The store app (API and web page) with its checks sent to `base_urls`, an admin token
-    (alice) and a read token (auditor); close it with `app.state.store.close()`."""
+    (alice) and a read token (auditor), and the users of those names (tests.support.people);
+    close it with `app.state.store.close()`."""
     from gwctl.store.app import create_app
 
     url = database_url or f"sqlite:///{tmp_path / 'store.db'}"
@@ -69,6 +72,7 @@ def store_app_at(
     store = app.state.store
     admin = store.create_token("alice", "admin", actor="tests")
     reader = store.create_token("auditor", "read", actor="tests")
+    add_people(store, admin, reader)
     return StoreApp(app, url, admin, reader)
 
 
@@ -86,23 +90,6 @@ def seed(store: Any, *providers: str) -> None:
             },
             context,
         )
-
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no CSRF field in the page"
-    return match.group(1)
-
-
-def web_sign_in(client: httpx.Client, token: str) -> None:
-    """Sign a client in to the web page with an API token (a session cookie)."""
-    page = client.get("/signin")
-    response = client.post(
-        "/signin",
-        data={"csrf_token": csrf_of(page.text), "token": token, "next": "/gateways"},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
 
 
 def press_test_connection(client: httpx.Client, key: str) -> httpx.Response:

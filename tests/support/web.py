@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from tests.support.canaries import PLANTED
 from tests.support.paths import ARTIFACTS
+from tests.support.people import Person, person
 
 CHROMIUM = os.environ.get("GWCTL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -26,7 +27,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-EXPECTED_STATUS_LOG = re.compile(r"^Failed to load resource: .* status of 4(01|03|04|09|22)\b")
+EXPECTED_STATUS_LOG = re.compile(r"^Failed to load resource: .* status of 4(01|03|04|09|22|29)\b")
 BROWSER_ARTIFACTS = ARTIFACTS / "browser"
 
 
@@ -61,7 +62,8 @@ class CanaryScanner:
 @dataclass
 class StoreApp:
     """The store app as `gwctl store serve` builds it (REST API and web page) on a SQLite file
-    in the test's directory, with an admin token (alice) and a read token (auditor)."""
+    in the test's directory, with an admin token (alice) and a read token (auditor), and the
+    users of the same names (tests.support.people) that sign in to the page."""
 
     app: Any  # FastAPI
     database_url: str
@@ -97,12 +99,15 @@ class PageWatch:
     console_errors: list[str] = field(default_factory=list)
 
 
-def sign_in(page: Any, token: str) -> None:
-    """Sign a Playwright page in with an API token, as a person would, from the gateways page."""
+def sign_in(page: Any, who: Person | str) -> None:
+    """Sign a Playwright page in as a person would, from the gateways page: with a user name
+    and password (`who`, or the user a fixture's API token stands for)."""
+    signing_in = person(who)
     page.goto("/gateways")
     expect(page).to_have_url(re.compile(r"/signin\?next="))
     expect(page.get_by_role("heading", name="Sign in to the gateway store")).to_be_visible()
-    page.get_by_label("API token").fill(token)
+    page.get_by_label("User name").fill(signing_in.name)
+    page.get_by_label("Password").fill(signing_in.password)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/gateways$"))
     expect(page.get_by_role("heading", name="SMS Gateways", exact=True)).to_be_visible()

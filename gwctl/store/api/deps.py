@@ -1,8 +1,9 @@
 """The REST API's dependencies, as `Annotated` aliases that raise the contract's errors.
 
 A route names what it needs (`Store`, `Caller`, `Writer`, `IfMatch`) and receives it checked:
-a missing or unknown token is 401, a read token that writes 403, a write without If-Match 428.
-The routes never test a dependency's result.
+a missing or unknown token is 401, too many unknown tokens from one address 429 (before any
+lookup), a read token that writes 403, a write without If-Match 428. The routes never test a
+dependency's result.
 """
 
 from __future__ import annotations
@@ -13,14 +14,17 @@ from typing import Annotated, Any
 from fastapi import Body, Depends, Header, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from gwctl.store import signins
 from gwctl.store.context import Client, Principal, WriteContext
 from gwctl.store.errors import (
     Forbidden,
     PreconditionRequired,
+    TooManyRequests,
     Unauthorized,
     ValidationFailed,
 )
 from gwctl.store.service import GatewayStore
+from gwctl.store.throttle import ACCOUNT_KEY_PURPOSE, Throttle
 from gwctl.store.validation import unstorable_text
 
 HEADER_MAX = 255
@@ -39,21 +43,45 @@ def _store(request: Request) -> GatewayStore:
 Store = Annotated[GatewayStore, Depends(_store)]
 
 
+def _throttle(request: Request, store: Store) -> Throttle:
+    """The app's limits on guessing (made on first use; a test may set its own)."""
+    state = request.app.state
+    if getattr(state, "throttle", None) is None:
+        state.throttle = Throttle(store.engine, store.cipher.derive(ACCOUNT_KEY_PURPOSE))
+    throttle: Throttle = state.throttle
+    return throttle
+
+
+Guard = Annotated[Throttle, Depends(_throttle)]
+
+
 def client_of(request: Request) -> Client:
-    """The address and User-Agent a request came from (the proxy's client, if trusted)."""
+    """Who is asking: the client address (the original client's behind a trusted proxy)
+    and the User-Agent, cleaned for the audit log."""
     return Client.of(request.client and request.client.host, request.headers.get("user-agent"))
 
 
+RequestClient = Annotated[Client, Depends(client_of)]
+
+
 def _caller(
-    request: Request,
     store: Store,
+    throttle: Guard,
+    client: RequestClient,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
 ) -> Principal:
     """The principal of the request's Bearer token (its use recorded)."""
     if credentials is None:
         raise Unauthorized("an 'Authorization: Bearer <token>' header is required")
-    found = store.authenticate(credentials.credentials, client_of(request))
+    refused = throttle.token_refusal(client.throttle_address)
+    if refused is not None:
+        raise TooManyRequests(
+            f"too many invalid tokens from this address: try again in {refused.retry_after} s",
+            refused.retry_after,
+        )
+    found = store.authenticate(credentials.credentials, client)
     if found is None:
+        signins.bad_token(store.engine, throttle, client)
         raise Unauthorized("the token is not valid (unknown, expired or revoked)")
     return found
 

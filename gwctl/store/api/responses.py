@@ -10,6 +10,12 @@ from gwctl.store.models import ErrorBody
 ETAG = {"ETag": {"description": "The gateway's version, quoted.", "schema": {"type": "string"}}}
 IMAGE_TYPES = ("image/png", "image/jpeg")
 BYTES = "application/octet-stream"
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds until this client address may try a token again.",
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
 
 
 PROTECTED = (
@@ -20,11 +26,13 @@ PROTECTED = (
 
 
 def errors(*statuses: int, protected: bool = False) -> dict[int | str, dict[str, Any]]:
-    """The contract's error body for 401 (every route needs a token) and `statuses`; with
-    `protected`, the 409 says the route refuses what protect: true forbids."""
+    """The contract's error body for 401 and 429 (every route needs a token, and too many bad
+    ones from an address are refused) and `statuses`; with `protected`, the 409 says the
+    route refuses what protect: true forbids."""
     responses: dict[int | str, dict[str, Any]] = {
         status: {"model": ErrorBody} for status in (401, *statuses)
     }
+    responses[429] = {"model": ErrorBody, "headers": RETRY_AFTER}
     if protected:
         responses[409] = {"model": ErrorBody, "description": PROTECTED}
     return responses

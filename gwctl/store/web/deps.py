@@ -97,9 +97,8 @@ LogoUpload = Annotated[forms.Upload | None, Depends(_uploaded_logo)]
 
 
 def _web_writer(session: AdminSession) -> WriteContext:
-    """A web write is audited as `web:<token name>`."""
-    name = session.principal.token_name
-    return WriteContext(token_name=name, actor=f"web:{name}")
+    """A web write is audited as `web:<user name>` (no token was used)."""
+    return WriteContext(token_name=None, actor=f"web:{session.user_name}")
 
 
 WebWriter = Annotated[WriteContext, Depends(_web_writer)]

@@ -47,12 +47,12 @@ class CsrfRefused(PageRefused):
 
 
 class ReadOnly(PageRefused):
-    def __init__(self, token_name: str) -> None:
+    def __init__(self, user_name: str) -> None:
         super().__init__(
             403,
             "Read-only access",
-            f"You are signed in with the read-only token '{token_name}': "
-            "it can see the gateways and their history, not change them.",
+            f"You are signed in as '{user_name}', a read-only user: "
+            "you can see the gateways and their history, not change them.",
         )
 
 

@@ -1,5 +1,8 @@
-"""Signing in and out: paste an API token (admin or read) for a session cookie; `/` leads to
-the table."""
+"""Signing in and out: a user name and password for a session cookie; `/` leads to the table.
+
+Wrong name or wrong password get one and the same answer. Too many failures from an address,
+or for one user name, get a 429 sign-in page that says when to try again (with Retry-After).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,9 @@ import re
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from gwctl.store import sessions
-from gwctl.store.api.deps import Store, client_of
+from gwctl.store import sessions, signins
+from gwctl.store.api.deps import Guard, RequestClient, Store
+from gwctl.store.throttle import Throttled
 
 from .deps import CurrentSession, PostedForm, SignedIn, SignInForm
 from .posted import text_field
@@ -25,6 +29,8 @@ from .security import (
 from .table import GATEWAYS_PATH, NOTICES
 
 KEYLIKE_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
+WRONG_CREDENTIALS = "The user name or password is not right."
+FIELD_MAX = 256  # longer than any user name or password: refused unread
 
 router = page_router()
 
@@ -66,6 +72,22 @@ def _signin_page(
     return response
 
 
+def wait_message(throttled: Throttled) -> str:
+    """When to try again, in words a person reads."""
+    seconds = throttled.retry_after
+    wait = f"{seconds} seconds" if seconds < 120 else f"{-(-seconds // 60)} minutes"
+    return f"Too many failed sign-ins. For your security, try again in {wait}."
+
+
+def too_many_attempts(request: Request, throttled: Throttled, next_path: str) -> HTMLResponse:
+    """The 429 sign-in page: when to try again, and `Retry-After` for programs."""
+    response = _signin_page(
+        request, error=wait_message(throttled), status_code=429, next_path=next_path
+    )
+    response.headers["Retry-After"] = str(throttled.retry_after)
+    return response
+
+
 @router.get("/")
 def home() -> RedirectResponse:
     return RedirectResponse(GATEWAYS_PATH, status_code=303)
@@ -79,22 +101,20 @@ def signin_page(request: Request, session: CurrentSession) -> Response:
 
 
 @router.post("/signin")
-def signin(request: Request, form: SignInForm, store: Store) -> Response:
-    token = text_field(form, "token").strip()
-    principal = store.authenticate(token, client_of(request)) if token else None
-    if principal is None:
-        return _signin_page(
-            request,
-            error="This token is not valid. Paste an API token of this store "
-            "(an admin or a read token).",
-            status_code=401,
-            next_path=text_field(form, "next"),
-        )
-    session_id, _csrf_token = sessions.create_session(
-        store.engine, principal.token_name, principal.role
-    )
-    response = RedirectResponse(_safe_next(text_field(form, "next")), status_code=303)
-    set_cookie(response, request, SESSION_COOKIE, session_id)
+def signin(
+    request: Request, form: SignInForm, store: Store, throttle: Guard, client: RequestClient
+) -> Response:
+    name, password = text_field(form, "username").strip(), text_field(form, "password")
+    next_path = text_field(form, "next")
+    outcome: signins.SignedIn | signins.WrongCredentials | Throttled = signins.WrongCredentials()
+    if name and password and len(name) <= FIELD_MAX and len(password) <= FIELD_MAX:
+        outcome = signins.sign_in(store.engine, throttle, name, password, client)
+    if isinstance(outcome, Throttled):
+        return too_many_attempts(request, outcome, next_path)
+    if isinstance(outcome, signins.WrongCredentials):
+        return _signin_page(request, error=WRONG_CREDENTIALS, status_code=401, next_path=next_path)
+    response = RedirectResponse(_safe_next(next_path), status_code=303)
+    set_cookie(response, request, SESSION_COOKIE, outcome.session_id)
     clear_cookie(response, request, SIGNIN_COOKIE)
     return response
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.people import add_people
 from tests.support.servers import free_port
 from tests.support.web import EXPECTED_STATUS_LOG, CanaryScanner, PageWatch, StoreApp, WebStore
 
@@ -27,6 +28,7 @@ def store_app(tmp_path: Path) -> Iterator[StoreApp]:
     try:
         admin = store.create_token("alice", "admin", actor="browser-tests")
         reader = store.create_token("auditor", "read", actor="browser-tests")
+        add_people(store, admin, reader)
         yield StoreApp(app, database_url, admin, reader)
     finally:
         store.close()  # the app's lifespan closes it too, when a client ran it

@@ -21,6 +21,7 @@ from playwright.sync_api import expect
 
 from tests.support.accounts import TWILIO_SID
 from tests.support.canaries import CANARY_API_KEY, CANARY_HEX, CANARY_SECRET_KEY, PLANTED
+from tests.support.people import ADMIN
 from tests.support.web import BROWSER_ARTIFACTS, WebStore, sign_in
 
 pytestmark = pytest.mark.browser
@@ -324,10 +325,12 @@ def test_pages_need_sign_in_and_send_security_headers(page: Any, web_store: WebS
     assert headers["x-content-type-options"] == "nosniff"
     assert headers["x-frame-options"] == "DENY"
     assert headers["referrer-policy"] == "same-origin"
-    page.get_by_label("API token").fill("gwst_not-a-token")
+    page.get_by_label("User name").fill(ADMIN.name)
+    page.get_by_label("Password").fill("not the password at all")
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("alert")).to_contain_text("This token is not valid")
-    page.get_by_label("API token").fill(web_store.admin_token)
+    expect(page.get_by_role("alert")).to_contain_text("The user name or password is not right")
+    page.get_by_label("User name").fill(ADMIN.name)
+    page.get_by_label("Password").fill(ADMIN.password)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/gateways/new$"))
     cookie = next(c for c in page.context.cookies() if c["name"] == "gwctl_session")

@@ -25,11 +25,12 @@ from tests.support.connection_tests import (
     PROVIDERS,
     press_test_connection,
     seed,
-    web_sign_in,
 )
+from tests.support.people import add_people
 from tests.support.providers import ProviderServer
 from tests.support.servers import Server, start_server
 from tests.support.store_api import make_tokens
+from tests.support.web_client import sign_in
 
 INFOBIP = KEYS["infobip"]
 
@@ -43,11 +44,12 @@ def pointed_env(providers: ProviderServer, monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def seeded(database_url: str, key_file: Path, *providers: str) -> str:
-    """Migrate, seed gateways, return an admin token."""
-    admin_token, _ = make_tokens(database_url, key_file)
+    """Migrate, seed gateways and the people who sign in, return an admin token."""
+    admin_token, read_token = make_tokens(database_url, key_file)
     store = GatewayStore.open(database_url, key_file=key_file)
     try:
         seed(store, *providers)
+        add_people(store, admin_token, read_token)
     finally:
         store.close()
     return admin_token
@@ -69,7 +71,7 @@ def two_servers(
 @contextmanager
 def signed_in(server: Server, token: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.base_url, timeout=30) as client:
-        web_sign_in(client, token)
+        sign_in(client, token)
         yield client
 
 
@@ -102,7 +104,7 @@ def test_a_store_process_logs_no_credential(
         server.stop()
 
     log = server.log()
-    assert "connection test of infobip-primary by web:test-admin: rejected" in log
+    assert "connection test of infobip-primary by web:alice: rejected" in log
     for canary in PLANTED:
         assert canary not in log
 

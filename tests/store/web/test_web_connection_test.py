@@ -23,17 +23,16 @@ from tests.support.canaries import PLANTED
 from tests.support.connection_tests import (
     IDENTIFIERS,
     KEYS,
-    csrf_of,
     pointed_at,
     press_test_connection,
     result_text,
     seed,
     store_app_at,
-    web_sign_in,
 )
 from tests.support.providers import ProviderServer
 from tests.support.servers import free_port
 from tests.support.web import CanaryScanner, StoreApp
+from tests.support.web_client import csrf_of, sign_in
 
 INFOBIP, TWILIO, CLICKATELL = KEYS["infobip"], KEYS["twilio"], KEYS["clickatell"]
 MakeClient = Callable[..., TestClient]
@@ -58,7 +57,7 @@ def make_client(tmp_path: Path, providers: ProviderServer) -> Iterator[MakeClien
                 made.append((store_app, CanaryScanner(store_app.app)))
             store_app, scanner = made[0]
             client = clients.enter_context(TestClient(scanner))
-            web_sign_in(client, store_app.admin_token if role == "admin" else store_app.read_token)
+            sign_in(client, store_app.admin_token if role == "admin" else store_app.read_token)
             return client
 
         yield make
@@ -144,7 +143,7 @@ def test_the_audit_entry_records_actor_key_and_verdict(
         "connection_test",
         INFOBIP,
         "web:alice",
-        "alice",
+        None,
     )
     assert entry.fields == []
     assert entry.details == {
@@ -229,7 +228,7 @@ def test_a_test_under_way_refuses_a_second_one(tmp_path: Path) -> None:
         try:
             with TestClient(store_app.app) as first, TestClient(store_app.app) as second:
                 for client in (first, second):
-                    web_sign_in(client, store_app.admin_token)
+                    sign_in(client, store_app.admin_token)
                 with ThreadPoolExecutor(1) as pool:
                     running = pool.submit(press_test_connection, first, INFOBIP)
                     wait_until(lambda: bool(slow.requests))  # its check reached the provider

@@ -16,8 +16,9 @@ from gwctl.store.context import WriteContext
 from gwctl.store.models import AuditEntryOut
 from gwctl.store.service import GatewayStore
 from tests.support.canaries import CANARY_API_KEY, CANARY_HEX, CANARY_SECRET_KEY
+from tests.support.people import ADMIN
 from tests.support.web import CanaryScanner, StoreApp
-from tests.support.web_client import csrf_of, sign_in
+from tests.support.web_client import csrf_of, sign_in, signin_form
 
 CANARY_KEY, CANARY_SECRET, TWILIO_TOKEN = CANARY_API_KEY, CANARY_SECRET_KEY, CANARY_HEX
 TWILIO_SID = "AC" + "0123456789abcdef" * 2
@@ -91,21 +92,20 @@ def test_pages_need_a_session(app: Any) -> None:
         assert response.status_code == 303
 
 
-def test_signin_sets_a_safe_cookie_and_rejects_bad_tokens(app: Any, store_app: StoreApp) -> None:
+def test_signin_sets_a_safe_cookie_and_rejects_a_wrong_password(
+    app: Any, store_app: StoreApp
+) -> None:
     with TestClient(app) as client:
         page = client.get("/signin")
-        bad = client.post("/signin", data={"csrf_token": csrf_of(page.text), "token": "nope"})
+        wrong = {**signin_form(page.text, ADMIN), "password": "nope-not-the-password"}
+        bad = client.post("/signin", data=wrong)
         assert bad.status_code == 401
-        assert "not valid" in bad.text
-        assert "nope" not in bad.text
+        assert "user name or password is not right" in bad.text
+        assert "nope-not-the-password" not in bad.text
         page = client.get("/signin")
         ok = client.post(
             "/signin",
-            data={
-                "csrf_token": csrf_of(page.text),
-                "token": store_app.admin_token,
-                "next": "//evil.example/",
-            },
+            data=signin_form(page.text, ADMIN, "//evil.example/"),
             follow_redirects=False,
         )
         assert ok.headers["location"] == "/gateways"
@@ -118,11 +118,7 @@ def test_signin_sets_a_safe_cookie_and_rejects_bad_tokens(app: Any, store_app: S
         assert "Secure" not in cookie
     with TestClient(app, base_url="https://testserver") as client:
         page = client.get("/signin")
-        ok = client.post(
-            "/signin",
-            data={"csrf_token": csrf_of(page.text), "token": store_app.admin_token},
-            follow_redirects=False,
-        )
+        ok = client.post("/signin", data=signin_form(page.text, ADMIN), follow_redirects=False)
         cookie = next(
             v for k, v in ok.headers.multi_items() if k == "set-cookie" and "gwctl_session" in v
         )
@@ -131,7 +127,8 @@ def test_signin_sets_a_safe_cookie_and_rejects_bad_tokens(app: Any, store_app: S
 
 def test_signin_without_its_csrf_token_is_refused(app: Any, store_app: StoreApp) -> None:
     with TestClient(app) as client:
-        response = client.post("/signin", data={"token": store_app.admin_token})
+        form = signin_form(client.get("/signin").text, ADMIN)
+        response = client.post("/signin", data={**form, "csrf_token": ""})
         assert response.status_code == 403
         assert "gwctl_session" not in response.headers.get("set-cookie", "")
 
@@ -143,13 +140,7 @@ def test_no_open_redirect_after_signin(app: Any, store_app: StoreApp, next_url: 
     with TestClient(app) as client:
         page = client.get("/signin")
         ok = client.post(
-            "/signin",
-            data={
-                "csrf_token": csrf_of(page.text),
-                "token": store_app.admin_token,
-                "next": next_url,
-            },
-            follow_redirects=False,
+            "/signin", data=signin_form(page.text, ADMIN, next_url), follow_redirects=False
         )
         assert ok.headers["location"] == "/gateways"
 
@@ -200,7 +191,7 @@ def test_create_shows_masked_credentials_never_values(
     assert "••••" + CANARY_SECRET[-4:] in html
     [created] = gateway_writes(store)
     assert (created.action, created.key) == ("create", "infobip-primary")
-    assert (created.actor, created.token_name) == ("web:alice", "alice")
+    assert (created.actor, created.token_name) == ("web:alice", None)
     assert store.get_gateway("infobip-primary").managed_by == "manual"
     assert credentials(store, "infobip-primary") == {
         "api_key": CANARY_KEY,
@@ -409,11 +400,9 @@ def test_two_signin_tabs_both_work(app: Any, store_app: StoreApp) -> None:
         first = csrf_of(client.get("/signin").text)
         second = csrf_of(client.get("/signin").text)
         assert first == second
-        response = client.post(
-            "/signin",
-            data={"csrf_token": first, "token": store_app.admin_token},
-            follow_redirects=False,
-        )
+        form = signin_form(client.get("/signin").text, ADMIN)
+        assert form["csrf_token"] == first
+        response = client.post("/signin", data=form, follow_redirects=False)
         assert response.status_code == 303
 
 

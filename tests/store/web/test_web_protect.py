@@ -5,32 +5,26 @@ uvicorn server, on SQLite, PostgreSQL and MariaDB."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.support.people import ADMIN, add_people_to
 from tests.support.samples import infobip
 from tests.support.store_api import Api
-from tests.support.web_client import csrf_of
+from tests.support.web_client import csrf_of, sign_in
 
 GW = "/api/v1/gateways"
 DELETE_PAGE = "/gateways/infobip-primary/delete"
 
 
 @pytest.fixture
-def browser_like(uvicorn_api: Api) -> Iterator[httpx.Client]:
+def browser_like(uvicorn_api: Api, key_file: Path) -> Iterator[httpx.Client]:
     """An admin signed in to the web page (cookies, CSRF), over real HTTP."""
+    add_people_to(uvicorn_api.database_url, key_file, uvicorn_api.extra["admin_token"])
     with httpx.Client(base_url=uvicorn_api.extra["server"].base_url, timeout=30) as client:
-        page = client.get("/signin")
-        signed_in = client.post(
-            "/signin",
-            data={
-                "csrf_token": csrf_of(page.text),
-                "token": uvicorn_api.extra["admin_token"],
-                "next": "/gateways",
-            },
-        )
-        assert signed_in.status_code == 303, signed_in.text
+        sign_in(client, ADMIN)
         yield client
 
 

@@ -87,7 +87,7 @@ def test_a_web_edit_is_a_manual_write_that_drift_can_see(
     }
     last = store.list_audit(key="infobip-primary", action="update").items[-1]
     assert last.actor == "web:alice"
-    assert last.token_name == "alice"
+    assert last.token_name is None
     assert last.fields == ["status"]
     history = client.get("/gateways/infobip-primary/history").text
     assert "ci:github:1" in history
