@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import click
@@ -17,10 +16,10 @@ from click.core import ParameterSource
 from gwctl.cli.context import Invocation, Lifetime, Moment
 from gwctl.cli.output.data_json import FORMAT_OPTION
 from gwctl.cli.output.history import HISTORY_FORMATS
-from gwctl.store.settings import OPTIONS
 from gwctl.cli.store_database import DB_OPTION as _DB_OPTION
 from gwctl.cli.store_database import database_of as _database
 from gwctl.cli.user_commands import user
+from gwctl.store.settings import OPTIONS
 
 
 @click.command()
@@ -193,7 +192,7 @@ def token_list(invocation: Invocation, db: str | None, fmt: str) -> None:
 @_DB_OPTION
 @click.pass_obj
 def token_revoke(invocation: Invocation, name: str, db: str | None) -> None:
-    """Revoke token NAME at once (its web sessions end too; audited)."""
+    """Revoke token NAME at once (audited)."""
     from gwctl.store.server import revoke_named_token
 
     url, key_file = _database(invocation, db)

@@ -167,7 +167,7 @@ def no_admin_hint(database_url: str) -> str | None:
 
 
 def revoke_named_token(database_url: str, name: str, *, key_file: Path | None = None) -> None:
-    """Delete token `name` and end its web sessions; audited as `token_revoke`."""
+    """Delete token `name` (refused from then on); audited as `token_revoke`."""
     with _signing(database_url, key_file) as (engine, _signer):
         revoke_token(engine, name)
 

@@ -3,7 +3,7 @@
 A token is `gwst_` + 43 URL-safe random characters. The store keeps only its SHA-256, so a
 leaked database does not leak usable tokens; lookup is by hash and the final comparison uses
 `hmac.compare_digest`. A token may have a lifetime (at most two years): once it has expired,
-it is refused exactly like an unknown one, on the API and in the web sessions it opened. Each
+it is refused exactly like an unknown one. Each
 use from a client is recorded by gwctl.store.token_use (last use, new addresses audited).
 """
 
@@ -104,7 +104,7 @@ def create_token_in(
 
 
 def revoke_token(engine: Engine, name: str, *, actor: str = CLI_ACTOR) -> None:
-    """Delete the token `name` (its web sessions end with it). Audited as `token_revoke`."""
+    """Delete the token `name`: refused from then on. Audited as `token_revoke`."""
     context = WriteContext(token_name=None, actor=actor)
 
     def work(session: Session) -> None:
@@ -185,16 +185,6 @@ def _lookup(session: Session, presented: str, address: str | None) -> Any:
             known.label("known"),
         ).where(TokenRow.token_hash == presented)
     ).first()
-
-
-def principal_for_name(session: Session, name: str) -> Principal | None:
-    """The principal of the token called `name`, if it still exists and has not expired."""
-    row = session.execute(
-        select(TokenRow.role, TokenRow.expires_at).where(TokenRow.name == name)
-    ).first()
-    if row is None or _expired(row.expires_at, now_utc()):
-        return None
-    return Principal(token_name=name, role=cast(Role, row.role))
 
 
 def _expired(expires_at: datetime | None, now: datetime) -> bool:

@@ -80,6 +80,8 @@ def test_serve_without_init_on_a_new_store_warns_before_it_serves(tmp_path: Path
     served.stop()
 
     lines = served.stderr().splitlines()
-    warned = next(n for n, line in enumerate(lines) if "this store has no enabled admin user yet" in line)
+    warned = next(
+        n for n, line in enumerate(lines) if "this store has no enabled admin user yet" in line
+    )
     assert "WARNING gwctl.store.server:" in lines[warned]
     assert warned < next(n for n, line in enumerate(lines) if "Uvicorn running on" in line)

@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from gwctl.store import sessions, signins, users
+from gwctl.store.context import USER_AGENT_MAX, Client
 from gwctl.store.db import write_transaction
 from gwctl.store.errors import ValidationFailed
 from gwctl.store.service import GatewayStore
@@ -23,7 +24,7 @@ from gwctl.store.throttle import ACCOUNT_KEY_PURPOSE, Limits, Throttle, Throttle
 from tests.support.canaries import CANARY_ADMIN_PASSWORD
 
 LIMITS = Limits(window_seconds=600, per_address=4, per_account=3, tokens_per_address=3)
-HERE = signins.Client("198.51.100.7", "Mozilla/5.0 (tests)")
+HERE = Client("198.51.100.7", "Mozilla/5.0 (tests)")
 WRONG = "not the password, a guess"
 
 
@@ -69,8 +70,8 @@ def attempt(
     return signins.sign_in(store.engine, throttle, name, password, client)
 
 
-def from_address(n: int) -> signins.Client:
-    return signins.Client(f"203.0.113.{n}", "curl/8")
+def from_address(n: int) -> Client:
+    return Client(f"203.0.113.{n}", "curl/8")
 
 
 def audit_actions(store: GatewayStore) -> list[str]:
@@ -199,13 +200,13 @@ def test_an_attacker_makes_a_bounded_number_of_audit_entries(
 def test_the_audited_user_agent_is_cut_and_stripped_of_control_characters(
     store: GatewayStore, throttle: Throttle
 ) -> None:
-    forged = signins.Client("192.0.2.1", "evil\r\n\x1b[31mred\u202e" + "x" * 500)
+    forged = Client.of("192.0.2.1", "evil\r\n\x1b[31mred\u202e" + "x" * 500)
     attempt(store, throttle, "alice", WRONG, forged)
 
     [entry] = store.list_audit(action="signin_failed").items
     agent = entry.details["user_agent"]
     assert agent.startswith("evil[31mred")
-    assert len(agent) == signins.USER_AGENT_MAX
+    assert len(agent) == USER_AGENT_MAX
     assert all(ch.isprintable() for ch in agent)
 
 
