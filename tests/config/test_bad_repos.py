@@ -27,6 +27,7 @@ from tests.support.cli import assert_clean
 from tests.support.repos import ConfigDirFactory, ConfigRepo
 
 INFOBIP = valid_credentials("infobip")
+BAD_LOGOS = Path(__file__).parents[1] / "core" / "logos"  # the logo rule's bad images
 
 
 @dataclass(frozen=True)
@@ -305,7 +306,26 @@ def cases(other: AgeIdentity) -> list[RepoCase]:
                 lambda repo: repo.write_plain("gateways.d/logos/fake.png", "<svg>not a png</svg>"),
             ),
             "gateways.d/branded.yaml:6:7",
-            ("logo is not a PNG or JPEG image", "checked by its content"),
+            ("logo must be a PNG or JPEG image", "judged by its content"),
+        ),
+        *(
+            RepoCase(
+                f"logo-{fixture.removesuffix('.png').removesuffix('.jpg')}",
+                with_logo(
+                    f"logos/{fixture}",
+                    lambda repo, fixture=fixture: repo.write_plain(
+                        f"gateways.d/logos/{fixture}", (BAD_LOGOS / fixture).read_bytes()
+                    ),
+                ),
+                "gateways.d/branded.yaml:6:7",
+                words,
+            )
+            for fixture, words in (
+                ("polyglot-png-html.png", ("bytes after the end of the image (its IEND chunk)",)),
+                ("polyglot-jpeg-html.jpg", ("bytes after the end of the image (its EOI marker)",)),
+                ("truncated.png", ("does not decode as a complete PNG image", "export it again")),
+                ("decompression-bomb.png", ("decompression bomb", "scale it down")),
+            )
         ),
         RepoCase(
             "logo-over-256-kib",

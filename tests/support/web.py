@@ -26,7 +26,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-EXPECTED_STATUS_LOG = re.compile(r"^Failed to load resource: .* status of 4(01|03|04|09|22)\b")
+EXPECTED_STATUS_LOG = re.compile(r"^Failed to load resource: .* status of 4(01|03|04|09|13|22)\b")
 BROWSER_ARTIFACTS = ARTIFACTS / "browser"
 
 
