@@ -36,7 +36,7 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         limit = self.limit_for(scope["path"])
-        refusal = error_response(_too_large(limit))
+        refusal: ASGIApp = error_response(_too_large(limit))
         if self.web_refusal is not None and not scope["path"].startswith(API_PREFIX):
             refusal = self.web_refusal
         declared = dict(scope["headers"]).get(b"content-length")

@@ -95,6 +95,15 @@ def with_logo(
     return build
 
 
+def bad_logo(fixture: str) -> Callable[[ConfigRepo], object]:
+    """An account whose logo is one of the logo rule's bad images (tests/core/logos)."""
+
+    def write(repo: ConfigRepo) -> None:
+        repo.write_plain(f"gateways.d/logos/{fixture}", (BAD_LOGOS / fixture).read_bytes())
+
+    return with_logo(f"logos/{fixture}", write)
+
+
 def logo_outside(repo: ConfigRepo) -> None:
     outside(repo, "logo.png", png_bytes())
     repo.add("branded", account(logo=f"../../outside-{repo.root.name}/logo.png"))
@@ -311,12 +320,7 @@ def cases(other: AgeIdentity) -> list[RepoCase]:
         *(
             RepoCase(
                 f"logo-{fixture.removesuffix('.png').removesuffix('.jpg')}",
-                with_logo(
-                    f"logos/{fixture}",
-                    lambda repo, fixture=fixture: repo.write_plain(
-                        f"gateways.d/logos/{fixture}", (BAD_LOGOS / fixture).read_bytes()
-                    ),
-                ),
+                bad_logo(fixture),
                 "gateways.d/branded.yaml:6:7",
                 words,
             )

@@ -13,6 +13,7 @@ from tests.support.age import AgeIdentity
 from tests.support.cli import assert_clean, invoke, run_gwctl
 from tests.support.paths import REPO_ROOT
 from tests.support.repos import ConfigDirFactory
+from tests.support.samples import JPEG
 
 DEMO_KEY = REPO_ROOT / "demo-keys" / "DEMO-ONLY-age-key.txt"
 

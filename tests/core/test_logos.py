@@ -42,7 +42,11 @@ def test_a_good_png_or_jpeg_is_accepted(path: Path, content_type: str) -> None:
         ("html-in-png-text-chunk.png", "logo_markup", "carries HTML markup"),
         ("truncated.png", "logo_decode", "does not decode as a complete PNG image"),
         ("truncated.jpg", "logo_decode", "complete JPEG image"),
-        ("decompression-bomb.png", "logo_pixels", "a decompression bomb (far more pixels than its bytes hold); at most 2048"),
+        (
+            "decompression-bomb.png",
+            "logo_pixels",
+            "a decompression bomb (far more pixels than its bytes hold); at most 2048",
+        ),
         ("wide-4096x16.png", "logo_pixels", "4096 × 16 pixels"),
         ("gif-named-png.png", "logo_type", "must be a PNG or JPEG image"),
     ],

@@ -33,8 +33,8 @@ from .page_errors import (
 )
 from .posted import logo_upload, number, text_field
 from .rendering import remember_session
-from .submission import Upload
 from .security import CSRF_FIELD, SESSION_COOKIE, SIGNIN_COOKIE, tokens_match
+from .submission import Upload
 
 # A form is read up to the store's web body limit: a logo over its own 256 KiB limit is then
 # refused next to its field, with what was typed kept.

@@ -16,7 +16,6 @@ only collects values, and maps the store's JSON-pointer errors back onto its fie
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace

@@ -5,7 +5,6 @@ and no credential value in any response."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ from gwctl.store.context import WriteContext
 from gwctl.store.models import AuditEntryOut
 from gwctl.store.service import GatewayStore
 from tests.support.canaries import CANARY_API_KEY, CANARY_HEX, CANARY_SECRET_KEY
-from tests.support.web import CanaryScanner, StoreApp
+from tests.support.web import StoreApp
 from tests.support.web_client import csrf_of, sign_in
 
 CANARY_KEY, CANARY_SECRET, TWILIO_TOKEN = CANARY_API_KEY, CANARY_SECRET_KEY, CANARY_HEX
