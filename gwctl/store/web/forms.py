@@ -154,11 +154,9 @@ def key_help(provider: Provider) -> str:
     example = key_from_name(provider.field_example("name") or provider.id)
     return (
         "A short permanent ID for this account, used in the addresses of its pages and by "
-        "the tools that set up gateways automatically. It is made from the Gateway Name as you "
-        "type (or when left empty); you can change it now, but not after the gateway is "
-        "added. Use 1 to 63 "
-        "lowercase letters (a-z), digits and hyphens, starting and ending with a letter or "
-        f"digit, e.g. '{example}'."
+        "automation. It is made from the Gateway Name as you type (or when left empty); you "
+        "can change it now, not after the gateway is added. 1 to 63 lowercase letters (a-z), "
+        f"digits and hyphens, starting and ending with a letter or digit, e.g. '{example}'."
     )
 
 
@@ -209,7 +207,7 @@ def _gwctl_only(spec: Mapping[str, Any]) -> bool:
 
 
 def build_fields(provider: Provider, mode: Mode) -> list[FormField]:
-    """The form of one provider: key (on create), Gateway Name, credentials, then the rest.
+    """The form of one provider: Gateway Name, key (on create), credentials, then the rest.
 
     The order follows the seed page: Gateway Name, the provider's credentials, Sending Pattern,
     Status, Fallback Sender ID, Logo, Description, Signup Link (the schema's order, except that
@@ -255,25 +253,26 @@ def build_fields(provider: Provider, mode: Mode) -> list[FormField]:
             for f in credentials
         ]
 
-    fields: list[FormField] = []
-    if mode == "create":
-        fields.append(
-            FormField(
-                name=KEY_FIELD,
-                pointer="/key",
-                label="Account Key",
-                help=key_help(provider),
-                widget="text",
-                required=True,
-                maxlength=63,
-                placeholder=key_from_name(provider.field_example("name") or provider.id),
-            )
+    # on create, the Account Key comes right after the Gateway Name it is made from
+    key = [
+        FormField(
+            name=KEY_FIELD,
+            pointer="/key",
+            label="Account Key",
+            help=key_help(provider),
+            widget="text",
+            required=True,
+            maxlength=63,
+            placeholder=key_from_name(provider.field_example("name") or provider.id),
         )
+    ]
     name_index = next((i for i, f in enumerate(account) if f.name == "name"), -1)
-    fields.extend(account[: name_index + 1])
-    fields.extend(credentials)
-    fields.extend(account[name_index + 1 :])
-    return fields
+    return [
+        *account[: name_index + 1],
+        *(key if mode == "create" else []),
+        *credentials,
+        *account[name_index + 1 :],
+    ]
 
 
 def _default_value(f: FormField) -> str:

@@ -24,8 +24,8 @@ def test_infobip_form_is_generated_from_its_schema() -> None:
     fields = forms.build_fields(provider, "create")
     names = [f.name for f in fields]
     assert names == [
-        "key",
         "name",
+        "key",
         "credentials.api_key",
         "credentials.secret_key",
         "status",
