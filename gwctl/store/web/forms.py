@@ -149,9 +149,14 @@ def _help(spec: Mapping[str, Any]) -> str:
     return text.strip()
 
 
+def example_key(provider: Provider) -> str:
+    """The key of the provider's example name: "twilio-i" for "Twilio I"."""
+    return key_from_name(provider.field_example("name") or provider.id)
+
+
 def key_help(provider: Provider) -> str:
     """The Account Key's help, in a gateway admin's words, with this provider's example."""
-    example = key_from_name(provider.field_example("name") or provider.id)
+    example = example_key(provider)
     return (
         "A short permanent ID for this account, used in the addresses of its pages and by "
         "automation. It is made from the Gateway Name as you type (or when left empty); you "
@@ -263,7 +268,7 @@ def build_fields(provider: Provider, mode: Mode) -> list[FormField]:
             widget="text",
             required=True,
             maxlength=63,
-            placeholder=key_from_name(provider.field_example("name") or provider.id),
+            placeholder=example_key(provider),
         )
     ]
     name_index = next((i for i, f in enumerate(account) if f.name == "name"), -1)

@@ -17,7 +17,14 @@ from gwctl.core.logos import MAX_LOGO_BYTES, image_type, logo_problem
 from gwctl.core.model import KEY_PATTERN
 from gwctl.core.names import key_from_name
 
-from .forms import CREDENTIALS_PREFIX, KEY_FIELD, REMOVE_LOGO_FIELD, FieldError, FormState
+from .forms import (
+    CREDENTIALS_PREFIX,
+    KEY_FIELD,
+    REMOVE_LOGO_FIELD,
+    FieldError,
+    FormState,
+    example_key,
+)
 
 LOGO_TOO_LARGE = "logo_size"
 
@@ -39,11 +46,10 @@ class Upload:
 def key_problem(state: FormState, key: str) -> FieldError | None:
     if KEY_PATTERN.fullmatch(key):
         return None
-    example = key_from_name(state.provider.field_example("name") or state.provider.id)
     return FieldError(
         "/key",
         "must be 1 to 63 lowercase letters, digits or '-', starting and ending with a letter "
-        f"or digit, e.g. '{example}'",
+        f"or digit, e.g. '{example_key(state.provider)}'",
     )
 
 
