@@ -383,6 +383,7 @@ def test_oversized_form_is_refused_with_the_pages_own_message(
     assert response.status_code == 413
     assert response.headers["content-type"].startswith("text/html")
     assert "Form too large" in response.text
+    assert "A logo is at most 256 KiB" in response.text
     assert "default-src 'self'" in response.headers["content-security-policy"]
     assert store.list_gateways().items == []
     assert gateway_writes(store) == []
