@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gwctl.config.strict_yaml import Document
-from gwctl.core.logos import MAX_LOGO_BYTES, image_type
+from gwctl.core.logos import MAX_LOGO_BYTES, image_type, logo_problem
 from gwctl.core.model import Logo
 from gwctl.core.names import name_identity
 from gwctl.core.problems import Problem
@@ -80,8 +80,8 @@ def load_logo(
     problems: list[Problem],
     cache: LogoCache | None = None,
 ) -> Logo | None:
-    """Read the account's logo file, checking it stays inside the config root, is PNG/JPEG and
-    is small enough; problems point at the `logo` value.
+    """Read the account's logo file, checking it stays inside the config root and passes the
+    logo rule (gwctl.core.logos); problems point at the `logo` value.
 
     Many accounts share one logo file: pass the same `cache` for the accounts of one load and
     each file is resolved, read and hashed once."""
@@ -130,10 +130,9 @@ def read_logo(root: Path, path: Path, relative: str) -> Logo | tuple[str, str]:
         data = target.read_bytes()
     except OSError as exc:
         return f"logo cannot be read: {exc.strerror}: check its permissions", "logo_unreadable"
+    problem = logo_problem(data)
+    if problem is not None:
+        return problem.message.removeprefix("the "), problem.code
     content_type = image_type(data)
-    if content_type is None:
-        return (
-            "logo is not a PNG or JPEG image (checked by its content, not its name): convert it",
-            "logo_type",
-        )
+    assert content_type is not None  # logo_problem accepts PNG and JPEG only
     return Logo(relative, content_type, hashlib.sha256(data).hexdigest(), data)

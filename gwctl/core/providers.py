@@ -23,6 +23,7 @@ from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 
 from gwctl.core.schema_checks import SchemaValidator, Violation, schema_violations
+from gwctl.core.text_rules import text_field_problems
 from gwctl.core.verify_spec import VerifySpec, VerifySpecError, parse_verify_spec
 from gwctl.errors import GwctlError
 
@@ -78,11 +79,21 @@ class Provider:
         return str(self.field_spec(name).get("title", name))
 
     def field_spec(self, name: str) -> Mapping[str, Any]:
-        """The schema of an account field, its shared definition resolved ({} if unknown)."""
+        """The schema of an account field, its shared definition resolved and merged with the
+        provider's own keywords beside the `$ref` (its `examples`) ({} if unknown)."""
         spec: Mapping[str, Any] = self.schema["properties"].get(name, {})
         if "$ref" in spec:
-            spec = _common_defs().get(spec["$ref"].rsplit("/", 1)[-1], {})
+            shared = _common_defs().get(spec["$ref"].rsplit("/", 1)[-1], {})
+            spec = {**shared, **{key: value for key, value in spec.items() if key != "$ref"}}
         return spec
+
+    def field_example(self, name: str) -> str | None:
+        """The first of the provider's `examples` of an account or credential field: "Twilio I"
+        in the Twilio schema, so that each provider's hints and errors show its own."""
+        credentials = self.schema["$defs"]["credentials"]["properties"]
+        spec = credentials[name] if name in credentials else self.field_spec(name)
+        examples = spec.get("examples")
+        return str(examples[0]) if isinstance(examples, list) and examples else None
 
     def credential_spec(self, name: str) -> Mapping[str, Any]:
         """The schema of a credential field."""
@@ -90,8 +101,15 @@ class Provider:
         return spec
 
     def validate_account(self, data: Any) -> list[Violation]:
-        """Problems of an account file's content (credentials excluded)."""
-        return self._violations(self._account_validator, data)
+        """Problems of an account file's content (credentials excluded), with the characters
+        its texts may not hold (gwctl.core.text_rules)."""
+        found = self._violations(self._account_validator, data)
+        if isinstance(data, Mapping):
+            found += [
+                Violation((field,), f"'{field}' ({self.field_title(field)}) {problem}", "text")
+                for field, problem in text_field_problems(data).items()
+            ]
+        return found
 
     def validate_credentials(self, data: Any) -> list[Violation]:
         """Problems of the decrypted credentials. Messages never quote the values."""
@@ -279,6 +297,9 @@ def _verify_spec(path: Path, schema: Mapping[str, Any]) -> VerifySpec | None:
 # Keywords whose values are data, not subschemas: never rewritten.
 _DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples"})
 _MAX_INLINE_DEPTH = 16
+# Keywords beside a `$ref` that do not change what validates (a provider's `examples` of a
+# shared field): the reference is still inlined, with them.
+_ANNOTATION_KEYWORDS = frozenset({"examples", "title", "description"})
 
 
 def _inline_refs(node: Any, documents: Mapping[str, Any], current: str, depth: int = 0) -> Any:
@@ -290,10 +311,12 @@ def _inline_refs(node: Any, documents: Mapping[str, Any], current: str, depth: i
     if not isinstance(node, dict):
         return node
     ref = node.get("$ref")
-    if isinstance(ref, str) and len(node) == 1 and depth < _MAX_INLINE_DEPTH:
+    annotations = {key: value for key, value in node.items() if key in _ANNOTATION_KEYWORDS}
+    if isinstance(ref, str) and len(node) == 1 + len(annotations) and depth < _MAX_INLINE_DEPTH:
         target = _ref_target(ref, documents, current)
         if target is not None:
-            return _inline_refs(target[1], documents, target[0], depth + 1)
+            inlined = _inline_refs(target[1], documents, target[0], depth + 1)
+            return {**inlined, **annotations} if isinstance(inlined, dict) else inlined
     return {
         key: value
         if key in _DATA_KEYWORDS or key.startswith("x-")

@@ -151,15 +151,19 @@ def _violation(provider: Provider, error: ValidationError) -> Violation | list[V
         return Violation(
             path, f"{subject} must be {wanted}, not {_type_name(instance)}{hint}", "type"
         )
+    example = provider.field_example(field) if path else None
+    suffix = f", e.g. '{example}'" if example else ""
     custom = subschema.get("x-gwctl-message")
     if custom:
-        return Violation(path, f"{subject} {custom}", keyword)
+        return Violation(path, f"{subject} {custom}{suffix}", keyword)
     if keyword == "enum":
         options = ", ".join(str(option) for option in expected)
         return Violation(path, f"{subject} must be one of: {options}", "enum")
     if keyword in ("minLength", "maxLength"):
         bound = "at least" if keyword == "minLength" else "at most"
-        return Violation(path, f"{subject} must be {bound} {expected} characters long", keyword)
+        return Violation(
+            path, f"{subject} must be {bound} {expected} characters long{suffix}", keyword
+        )
     return Violation(path, f"{subject} is not valid ({keyword} {expected})", keyword)
 
 

@@ -21,7 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
-from starlette.types import Scope
+from starlette.types import ASGIApp, Scope
 
 from gwctl.core.providers import Provider, load_providers
 from gwctl.store.api import api_router
@@ -81,7 +81,7 @@ def create_app(
     app.include_router(api_router)
     app.openapi = lambda: _openapi(app, providers)  # type: ignore[method-assign]
     app.add_middleware(ApiHeaders)
-    app.add_middleware(BodyLimit)
+    app.add_middleware(BodyLimit, web_refusal=_web_refusal() if web else None)
 
     if web:
         from gwctl.store.web import mount_web
@@ -91,6 +91,13 @@ def create_app(
 
 
 # -- errors -------------------------------------------------------------------------------------
+
+
+def _web_refusal() -> ASGIApp:
+    """The web page's own 413 page, for a form body over the web limit."""
+    from gwctl.store.web import too_large_page
+
+    return too_large_page
 
 
 def _add_error_handlers(app: FastAPI) -> None:

@@ -10,16 +10,18 @@ from gwctl.store.errors import PayloadTooLarge, error_response
 
 DEFAULT_BODY_LIMIT = 1024 * 1024
 CHANGESET_BODY_LIMIT = 64 * 1024 * 1024
-# The web page refuses forms over 1 MiB itself, with an HTML page; this outer bound only
-# stops bodies no form could need (and streamed bodies without a Content-Length).
-WEB_BODY_LIMIT = 4 * 1024 * 1024
+# A web form up to this size is read, so that a too-large logo (a 5 MB photo) is refused next
+# to its field with the rest of the form kept; a bigger body gets the page's own 413 page.
+WEB_BODY_LIMIT = 8 * 1024 * 1024
 
 
 class BodyLimit:
-    """Refuse request bodies over the limit of their path with 413 payload_too_large."""
+    """Refuse request bodies over the limit of their path with 413 payload_too_large: as the
+    API's JSON error, or, outside the API, as `web_refusal` (the web page's error page)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, web_refusal: ASGIApp | None = None) -> None:
         self.app = app
+        self.web_refusal = web_refusal
 
     @staticmethod
     def limit_for(path: str) -> int:
@@ -34,16 +36,19 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         limit = self.limit_for(scope["path"])
+        refusal: ASGIApp = error_response(_too_large(limit))
+        if self.web_refusal is not None and not scope["path"].startswith(API_PREFIX):
+            refusal = self.web_refusal
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None:  # the server holds the body to its declared length
             if not declared.isdigit() or int(declared) > limit:
-                await error_response(_too_large(limit))(scope, receive, send)
+                await refusal(scope, receive, send)
                 return
             await self.app(scope, receive, send)
             return
         buffered = await self._read_body(receive, limit)
         if buffered is None:
-            await error_response(_too_large(limit))(scope, receive, send)
+            await refusal(scope, receive, send)
             return
 
         async def replay() -> Message:

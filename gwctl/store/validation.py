@@ -1,4 +1,4 @@
-"""Validation of gateway writes with the provider schemas, and of logos by their magic bytes.
+"""Validation of gateway writes with the provider schemas, and of logos (gwctl.core.logos).
 
 Every problem of a write is collected, then raised once as ValidationFailed whose details
 carry one JSON pointer per invalid field. The account part is checked against the provider's
@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from gwctl.core.logos import LOGO_MAGIC as LOGO_TYPES
 from gwctl.core.logos import MAX_LOGO_BYTES as LOGO_MAX_BYTES
-from gwctl.core.logos import image_type
+from gwctl.core.logos import logo_problem
 from gwctl.core.model import KEY_PATTERN, PLAIN_FIELDS
 from gwctl.core.names import name_identity
 from gwctl.core.providers import Provider
@@ -211,7 +211,7 @@ def check_key(key: Any, path: tuple[str | int, ...] = ("key",)) -> list[Violatio
 
 
 def parse_logo(data: bytes, content_type: str | None) -> CheckedLogo:
-    """Check an uploaded logo (raw body): PNG or JPEG by magic bytes, at most 256 KiB."""
+    """Check an uploaded logo (raw body) with the logo rule of gwctl.core.logos."""
     problems = logo_problems(data, content_type)
     if problems:
         raise ValidationFailed.from_violations(problems)
@@ -225,16 +225,12 @@ def logo_problems(
     data_path: tuple[str | int, ...] = (),
     type_path: tuple[str | int, ...] = (),
 ) -> list[Violation]:
-    """Why `data` is not an acceptable logo of `content_type`, if it is not."""
-    if len(data) > LOGO_MAX_BYTES:
-        message = f"the logo is {len(data)} bytes; at most {LOGO_MAX_BYTES} (256 KiB) allowed"
-        return [Violation(data_path, message)]
-    detected = image_type(data)
-    if detected is None:
-        return [Violation(data_path, "the logo must be a PNG or JPEG image")]
-    if content_type != detected:
-        return [Violation(type_path, f"the logo is a {detected} image, not {content_type}")]
-    return []
+    """Why `data` is not an acceptable logo of `content_type` (gwctl.core.logos), if it is not:
+    a content type that does not match the image is the type's problem."""
+    problem = logo_problem(data, content_type)
+    if problem is None:
+        return []
+    return [Violation(type_path if problem.code == "logo_mismatch" else data_path, problem.message)]
 
 
 def _key_problems(body_key: Any, url_key: str | None) -> list[Violation]:

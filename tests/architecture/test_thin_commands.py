@@ -16,7 +16,7 @@ from gwctl.cli.main import cli
 
 MAX_BODY_LINES = 20
 # What `import gwctl.cli.main` must not load: the commands that need them import them
-HEAVY_MODULES = ("httpx", "jsonschema", "starlette", "sqlalchemy", "fastapi", "uvicorn")
+HEAVY_MODULES = ("httpx", "jsonschema", "starlette", "sqlalchemy", "fastapi", "uvicorn", "PIL")
 
 
 def _commands(group: click.Group, prefix: str = "gwctl") -> list[tuple[str, click.Command]]:

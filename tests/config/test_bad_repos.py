@@ -27,6 +27,7 @@ from tests.support.cli import assert_clean
 from tests.support.repos import ConfigDirFactory, ConfigRepo
 
 INFOBIP = valid_credentials("infobip")
+BAD_LOGOS = Path(__file__).parents[1] / "core" / "logos"  # the logo rule's bad images
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,15 @@ def with_logo(
         repo.add("branded", account(logo=logo))
 
     return build
+
+
+def bad_logo(fixture: str) -> Callable[[ConfigRepo], object]:
+    """An account whose logo is one of the logo rule's bad images (tests/core/logos)."""
+
+    def write(repo: ConfigRepo) -> None:
+        repo.write_plain(f"gateways.d/logos/{fixture}", (BAD_LOGOS / fixture).read_bytes())
+
+    return with_logo(f"logos/{fixture}", write)
 
 
 def logo_outside(repo: ConfigRepo) -> None:
@@ -305,7 +315,21 @@ def cases(other: AgeIdentity) -> list[RepoCase]:
                 lambda repo: repo.write_plain("gateways.d/logos/fake.png", "<svg>not a png</svg>"),
             ),
             "gateways.d/branded.yaml:6:7",
-            ("logo is not a PNG or JPEG image", "checked by its content"),
+            ("logo must be a PNG or JPEG image", "judged by its content"),
+        ),
+        *(
+            RepoCase(
+                f"logo-{fixture.removesuffix('.png').removesuffix('.jpg')}",
+                bad_logo(fixture),
+                "gateways.d/branded.yaml:6:7",
+                words,
+            )
+            for fixture, words in (
+                ("polyglot-png-html.png", ("bytes after the end of the image (its IEND chunk)",)),
+                ("polyglot-jpeg-html.jpg", ("bytes after the end of the image (its EOI marker)",)),
+                ("truncated.png", ("does not decode as a complete PNG image", "export it again")),
+                ("decompression-bomb.png", ("decompression bomb", "scale it down")),
+            )
         ),
         RepoCase(
             "logo-over-256-kib",

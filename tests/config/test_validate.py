@@ -13,6 +13,7 @@ from tests.support.age import AgeIdentity
 from tests.support.cli import assert_clean, invoke, run_gwctl
 from tests.support.paths import REPO_ROOT
 from tests.support.repos import ConfigDirFactory
+from tests.support.samples import JPEG
 
 DEMO_KEY = REPO_ROOT / "demo-keys" / "DEMO-ONLY-age-key.txt"
 
@@ -223,7 +224,7 @@ def test_a_symlink_that_stays_inside_the_config_dir_is_accepted(
 @pytest.mark.usefixtures("no_sops_key")
 def test_a_jpeg_logo_is_accepted_and_read(config_dir: ConfigDirFactory) -> None:
     repo = config_dir()
-    repo.write_plain("gateways.d/logos/photo.jpg", b"\xff\xd8\xff\xe0" + b"\0" * 64)
+    repo.write_plain("gateways.d/logos/photo.jpg", JPEG)
     repo.add("branded", account(logo="logos/photo.jpg"))
 
     config = validate(repo.root)

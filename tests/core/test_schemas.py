@@ -178,6 +178,43 @@ REFUSED_SENDER_IDS = [
 ]
 
 
+@pytest.mark.parametrize("path", PROVIDER_FILES, ids=[p.name for p in PROVIDER_FILES])
+def test_each_provider_gives_its_own_examples_of_the_name_and_the_signup_link(path: Path) -> None:
+    schema = _load(path)
+    company = schema["x-gwctl-provider"]["company_name"]
+    properties = schema["properties"]
+    assert properties["name"]["examples"] == [f"{company} I", f"{company} II"]
+    assert properties["signup_link"]["examples"] == [schema["x-gwctl-provider"]["signup_link"]]
+
+
+def test_shared_messages_and_help_name_no_provider() -> None:
+    """A shared field's words hold for every provider: the examples are each provider's."""
+    shared = json.dumps(COMMON).lower()
+    for path in PROVIDER_FILES:
+        assert path.stem.removesuffix(".schema") not in shared
+
+
+# the options a form offers: `provider` is fixed by the chosen company, never offered
+OPTIONS = [
+    case
+    for case in PROPERTIES
+    if case[1] != "provider" and ("enum" in case[2] or "const" in case[2])
+]
+
+
+@pytest.mark.parametrize(
+    ("provider", "name", "spec"), OPTIONS, ids=[f"{p}.{n}" for p, n, _ in OPTIONS]
+)
+def test_every_option_has_a_title_and_help_texts_use_titles(
+    provider: str, name: str, spec: dict[str, Any]
+) -> None:
+    options = spec.get("enum", [spec.get("const")])
+    titles = spec["x-gwctl-enum-titles"]
+    assert set(titles) == set(options)
+    for option in options:
+        assert f"'{option}'" not in spec["description"], (provider, name, option)
+
+
 @pytest.mark.parametrize("sender_id", ACCEPTED_SENDER_IDS)
 def test_fallback_sender_id_accepted(sender_id: str) -> None:
     provider = load_providers()["infobip"]

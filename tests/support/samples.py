@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import struct
 import zlib
+from pathlib import Path
 from typing import Any
 
 TWILIO_SID = "AC" + "0123456789abcdef" * 2
@@ -30,7 +31,8 @@ def png(width: int = 2, height: int = 2, padding: int = 0) -> bytes:
     )
 
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+# A real 24 × 24 JPEG (the logo rule decodes every image fully).
+JPEG = (Path(__file__).parent / "logo.jpg").read_bytes()
 
 
 def infobip(

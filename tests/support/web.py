@@ -27,7 +27,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-EXPECTED_STATUS_LOG = re.compile(r"^Failed to load resource: .* status of 4(01|03|04|09|22|29)\b")
+EXPECTED_STATUS_LOG = re.compile(
+    r"^Failed to load resource: .* status of 4(01|03|04|09|13|22|29)\b"
+)
 BROWSER_ARTIFACTS = ARTIFACTS / "browser"
 
 

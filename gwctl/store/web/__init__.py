@@ -14,11 +14,11 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from . import connection, delete, gateway_forms, history, password, signin, table
-from .page_errors import PageError, show_page_error
+from .page_errors import PageError, show_page_error, too_large_page
 from .rendering import HERE
 from .security import apply_security_headers
 
-__all__ = ["mount_web"]
+__all__ = ["mount_web", "too_large_page"]
 
 
 class _StaticFiles(StaticFiles):

@@ -19,6 +19,7 @@ from gwctl.store import sessions
 from gwctl.store.api.deps import Store
 from gwctl.store.context import WriteContext
 from gwctl.store.errors import NotFound
+from gwctl.store.middleware import WEB_BODY_LIMIT
 from gwctl.store.sessions import WebSession
 
 from . import forms
@@ -33,8 +34,11 @@ from .page_errors import (
 from .posted import logo_upload, number, text_field
 from .rendering import remember_session
 from .security import CSRF_FIELD, SESSION_COOKIE, SIGNIN_COOKIE, tokens_match
+from .submission import Upload
 
-MAX_FORM_BYTES = 1024 * 1024  # a form: a 256 KiB logo and a few short texts
+# A form is read up to the store's web body limit: a logo over its own 256 KiB limit is then
+# refused next to its field, with what was typed kept.
+MAX_FORM_BYTES = WEB_BODY_LIMIT
 
 
 def _current_session(request: Request, store: Store) -> WebSession | None:
@@ -89,11 +93,11 @@ async def _signin_form(request: Request) -> FormData:
 SignInForm = Annotated[FormData, Depends(_signin_form)]
 
 
-async def _uploaded_logo(form: PostedForm) -> forms.Upload | None:
+async def _uploaded_logo(form: PostedForm) -> Upload | None:
     return await logo_upload(form)
 
 
-LogoUpload = Annotated[forms.Upload | None, Depends(_uploaded_logo)]
+LogoUpload = Annotated[Upload | None, Depends(_uploaded_logo)]
 
 
 def _web_writer(session: AdminSession) -> WriteContext:

@@ -16,14 +16,13 @@ only collects values, and maps the store's JSON-pointer errors back onto its fie
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from gwctl.core.logos import MAX_LOGO_BYTES as LOGO_MAX_BYTES
-from gwctl.core.model import KEY_PATTERN
+from gwctl.core.logos import LIMITS_TEXT
+from gwctl.core.names import key_from_name
 from gwctl.core.providers import Provider, read_schema_file
 
 # A gateway as the REST API's JSON (docs/store-api.md): credentials masked, never in clear.
@@ -37,13 +36,8 @@ REMOVE_LOGO_FIELD = "logo_remove"
 CREDENTIALS_PREFIX = "credentials."
 _HIDDEN_PROPERTIES = frozenset({"provider"})
 _WEB_ONLY_LOGO_HELP = (
-    "Optional. A PNG or JPEG image of at most 256 KiB, shown next to the gateway name "
+    f"Optional. {LIMITS_TEXT[:1].upper()}{LIMITS_TEXT[1:]}, shown next to the gateway name "
     "within the application."
-)
-_KEY_HELP = (
-    "The account's stable identity: its file name in git (gateways.d/<key>.yaml). "
-    "Lowercase letters, digits and '-', 1 to 63 characters, e.g. 'infobip-primary'. "
-    "It cannot be changed later."
 )
 _KEEP_HINT = "Leave empty to keep the current value."
 
@@ -54,6 +48,7 @@ class FieldError:
 
     pointer: str
     message: str
+    code: str = ""  # the page's own checks: the logo rule's code ("logo_size", ...)
 
 
 @dataclass(frozen=True)
@@ -67,6 +62,7 @@ class FormField:
     widget: Widget
     required: bool
     options: tuple[str, ...] = ()
+    option_titles: tuple[str, ...] = ()  # what the select shows for each option
     maxlength: int | None = None
     secret: bool = False
     credential: bool = False
@@ -138,6 +134,45 @@ def _options(spec: Mapping[str, Any]) -> tuple[str, ...]:
     return ()
 
 
+def _option_titles(spec: Mapping[str, Any]) -> tuple[str, ...]:
+    """The schema's title of each option (`x-gwctl-enum-titles`: "batch" is "Batch")."""
+    titles = spec.get("x-gwctl-enum-titles") or {}
+    return tuple(str(titles.get(option, option.capitalize())) for option in _options(spec))
+
+
+def _help(spec: Mapping[str, Any]) -> str:
+    """The description, then the provider's own `examples` of the field."""
+    text = str(spec.get("description", ""))
+    examples = [str(e) for e in spec.get("examples", ()) if isinstance(e, str | int)]
+    if examples:
+        text += " For example " + " or ".join(f"'{e}'" for e in examples) + "."
+    return text.strip()
+
+
+def example_key(provider: Provider) -> str:
+    """The key of the provider's example name: "twilio-i" for "Twilio I"."""
+    return key_from_name(provider.field_example("name") or provider.id)
+
+
+def key_help(provider: Provider) -> str:
+    """The Account Key's help, in a gateway admin's words, with this provider's example."""
+    example = example_key(provider)
+    return (
+        "A short permanent ID for this account, used in the addresses of its pages and by "
+        "automation. It is made from the Gateway Name as you type (or when left empty); you "
+        "can change it now, not after the gateway is added. 1 to 63 lowercase letters (a-z), "
+        f"digits and hyphens, starting and ending with a letter or digit, e.g. '{example}'."
+    )
+
+
+def add_title(provider: Provider) -> str:
+    """ "Add an Infobip Gateway", "Add a Twilio Gateway": the article follows the sound of the
+    company name's first letter (a vowel: "an")."""
+    name = provider.company_name
+    article = "an" if name[:1].lower() in "aeiou" and name else "a"
+    return f"Add {article} {name} Gateway"
+
+
 def _widget(spec: Mapping[str, Any], secret: bool) -> Widget:
     if secret:
         return "password"
@@ -161,10 +196,11 @@ def _from_spec(
         name=name,
         pointer=pointer,
         label=str(spec.get("title", name)),
-        help=str(spec.get("description", "")),
+        help=_help(spec),
         widget=_widget(spec, secret),
         required=required,
         options=_options(spec),
+        option_titles=_option_titles(spec),
         maxlength=max_length if isinstance(max_length, int) else None,
         secret=secret,
         credential=credential,
@@ -176,7 +212,7 @@ def _gwctl_only(spec: Mapping[str, Any]) -> bool:
 
 
 def build_fields(provider: Provider, mode: Mode) -> list[FormField]:
-    """The form of one provider: key (on create), Gateway Name, credentials, then the rest.
+    """The form of one provider: Gateway Name, key (on create), credentials, then the rest.
 
     The order follows the seed page: Gateway Name, the provider's credentials, Sending Pattern,
     Status, Fallback Sender ID, Logo, Description, Signup Link (the schema's order, except that
@@ -222,25 +258,26 @@ def build_fields(provider: Provider, mode: Mode) -> list[FormField]:
             for f in credentials
         ]
 
-    fields: list[FormField] = []
-    if mode == "create":
-        fields.append(
-            FormField(
-                name=KEY_FIELD,
-                pointer="/key",
-                label="Account Key",
-                help=_KEY_HELP,
-                widget="text",
-                required=True,
-                maxlength=63,
-                placeholder=f"{provider.id}-primary",
-            )
+    # on create, the Account Key comes right after the Gateway Name it is made from
+    key = [
+        FormField(
+            name=KEY_FIELD,
+            pointer="/key",
+            label="Account Key",
+            help=key_help(provider),
+            widget="text",
+            required=True,
+            maxlength=63,
+            placeholder=example_key(provider),
         )
+    ]
     name_index = next((i for i, f in enumerate(account) if f.name == "name"), -1)
-    fields.extend(account[: name_index + 1])
-    fields.extend(credentials)
-    fields.extend(account[name_index + 1 :])
-    return fields
+    return [
+        *account[: name_index + 1],
+        *(key if mode == "create" else []),
+        *credentials,
+        *account[name_index + 1 :],
+    ]
 
 
 def _default_value(f: FormField) -> str:
@@ -313,84 +350,3 @@ def merge_errors(first: Sequence[FieldError], more: Sequence[FieldError]) -> lis
     """`first`, then those of `more` about fields `first` says nothing about."""
     seen = {e.pointer for e in first}
     return [*first, *(e for e in more if e.pointer not in seen)]
-
-
-@dataclass(frozen=True)
-class Upload:
-    """An uploaded file: the bytes read (at most the limit + 1) and the browser's file name."""
-
-    data: bytes
-    filename: str
-
-
-def _logo_content_type(data: bytes) -> str | None:
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    return None
-
-
-def parse_submission(
-    state: FormState,
-    form: Mapping[str, str],
-    logo: Upload | None,
-) -> tuple[dict[str, Any], list[FieldError]]:
-    """Turn a submitted form into a gateway write (the REST API's body) and local errors.
-
-    Fills `state.values` with what to show again: never a secret value. Local checks are the
-    ones a schema cannot make (the key pattern, the uploaded logo's size and type); everything
-    else is left to the store's validation, which reports every problem at once.
-    """
-    write: dict[str, Any] = {"provider": state.provider.id}
-    credentials: dict[str, str] = {}
-    errors: list[FieldError] = []
-    values: dict[str, str] = {}
-    for f in state.fields:
-        if f.widget == "file":
-            continue
-        raw = form.get(f.name, "")
-        if f.secret:
-            # Secrets are taken verbatim (a password may end with a space) and never shown again.
-            value = raw
-        else:
-            value = raw.strip()
-            values[f.name] = value
-        if f.name == KEY_FIELD:
-            write["key"] = value
-            if not KEY_PATTERN.fullmatch(value):
-                errors.append(
-                    FieldError(
-                        "/key",
-                        "must be 1 to 63 lowercase letters, digits or '-', starting and ending "
-                        "with a letter or digit, e.g. 'infobip-primary'",
-                    )
-                )
-        elif f.credential:
-            if value or state.mode == "create":
-                credentials[f.name.removeprefix(CREDENTIALS_PREFIX)] = value
-        elif value == "" and not f.required:
-            write[f.name] = None
-        else:
-            write[f.name] = value
-    if credentials or state.mode == "create":
-        write["credentials"] = credentials
-    if state.mode == "create":
-        write["managed_by"] = "manual"
-
-    if logo is not None and logo.data:
-        content_type = _logo_content_type(logo.data)
-        if len(logo.data) > LOGO_MAX_BYTES:
-            errors.append(FieldError("/logo", "must be at most 256 KiB"))
-        elif content_type is None:
-            errors.append(FieldError("/logo", "must be a PNG or JPEG image"))
-        else:
-            write["logo"] = {
-                "content_type": content_type,
-                "data": base64.b64encode(logo.data).decode("ascii"),
-            }
-    elif (state.mode == "edit" and form.get(REMOVE_LOGO_FIELD) == "1") or state.mode == "create":
-        write["logo"] = None
-
-    state.values = values
-    return write, errors

@@ -30,7 +30,7 @@ from gwctl.store.errors import (
 )
 from gwctl.store.sessions import WebSession
 
-from . import forms
+from . import forms, submission
 from .deps import (
     AdminSession,
     ChosenProvider,
@@ -83,6 +83,7 @@ def _render_form(
         status_code,
         state=state,
         provider=state.provider,
+        add_title=forms.add_title(state.provider),
         gateway=gateway,
         version=version,
         action=action,
@@ -103,9 +104,13 @@ def _form_with_problems(
 ) -> HTMLResponse:
     """The form with every problem at once: those reported (by the store or the local checks),
     completed with the schema's other findings (the store checks credentials only once the
-    account part is valid; a local key or logo problem stops the write before the store)."""
+    account part is valid; a local key or logo problem stops the write before the store).
+    A logo over the size limit answers 413, as the API does; other problems 422."""
     state.add_errors(forms.merge_errors(reported, forms.schema_errors(state, write)))
-    return _render_form(request, state, gateway=gateway, version=version, status_code=422)
+    too_large = any(problem.code == submission.LOGO_TOO_LARGE for problem in reported)
+    return _render_form(
+        request, state, gateway=gateway, version=version, status_code=413 if too_large else 422
+    )
 
 
 def _reported(exc: ValidationFailed | PayloadTooLarge) -> list[forms.FieldError]:
@@ -175,7 +180,7 @@ def add(
     store: Store,
 ) -> Response:
     state = forms.new_form(provider)
-    write, problems = forms.parse_submission(state, text_fields(form), upload)
+    write, problems = submission.parse_submission(state, text_fields(form), upload)
     if problems:
         return _form_with_problems(request, state, write, problems)
     try:
@@ -206,7 +211,7 @@ def edit(
 ) -> Response:
     state = forms.edit_form(provider_named(str(gateway.get("provider"))), gateway)
     version = number(text_field(form, "version"))
-    write, problems = forms.parse_submission(state, text_fields(form), upload)
+    write, problems = submission.parse_submission(state, text_fields(form), upload)
     if problems:
         return _form_with_problems(
             request, state, write, problems, gateway=gateway, version=version

@@ -11,8 +11,11 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.types import Receive, Scope, Send
 
+from gwctl.core.logos import MAX_LOGO_BYTES
 from gwctl.core.model import KEY_PATTERN
+from gwctl.store.middleware import WEB_BODY_LIMIT
 
 from .rendering import render
 from .security import apply_security_headers
@@ -61,7 +64,9 @@ class FormTooLarge(PageRefused):
         super().__init__(
             413,
             "Form too large",
-            "This form sent more data than a gateway can hold (a logo is at most 256 KiB).",
+            f"This form sent more than {WEB_BODY_LIMIT // (1024 * 1024)} MiB, so nothing was "
+            f"saved. A logo is at most {MAX_LOGO_BYTES // 1024} KiB: go back, choose a smaller "
+            "image and send the form again.",
         )
 
 
@@ -102,3 +107,10 @@ async def show_page_error(request: Request, exc: Exception) -> Response:
         response = _to_signin(request)
     apply_security_headers(response.headers)
     return response
+
+
+async def too_large_page(scope: Scope, receive: Receive, send: Send) -> None:
+    """The error page of a body over the store's web limit (an ASGI app: the body-limit
+    middleware answers with it before any route runs; the API keeps its JSON error)."""
+    response = await show_page_error(Request(scope, receive), FormTooLarge())
+    await response(scope, receive, send)

@@ -8,6 +8,7 @@ from starlette.datastructures import FormData, UploadFile
 from gwctl.core.logos import MAX_LOGO_BYTES
 
 from . import forms
+from .submission import Upload
 
 
 def text_field(form: FormData, name: str) -> str:
@@ -28,9 +29,9 @@ def number(value: str) -> int | None:
         return None
 
 
-async def logo_upload(form: FormData) -> forms.Upload | None:
+async def logo_upload(form: FormData) -> Upload | None:
     value = form.get(forms.LOGO_FIELD)
     if not isinstance(value, UploadFile):
         return None
     data = await value.read(MAX_LOGO_BYTES + 1)
-    return forms.Upload(data=data, filename=value.filename or "")
+    return Upload(data=data, filename=value.filename or "", size=value.size)

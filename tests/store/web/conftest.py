@@ -1,6 +1,7 @@
 """Fixtures of the web page's tests: the store app on a SQLite file (`store_app`), served by
 uvicorn in a thread on 127.0.0.1 behind a canary scanner (`web_store`), and a Chromium page
-on it (`page`; the `browser` itself is in tests/conftest.py). Helpers: tests.support.web.
+on it (`page`; the `browser` itself is in tests/conftest.py); in-process, the scanned app
+(`app`) and a TestClient signed in as admin (`admin`). Helpers: tests.support.web.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 from tests.support.people import add_people
 from tests.support.servers import free_port
 from tests.support.web import EXPECTED_STATUS_LOG, CanaryScanner, PageWatch, StoreApp, WebStore
+from tests.support.web_client import sign_in
 
 
 @pytest.fixture
@@ -99,3 +101,30 @@ def page(browser: Any, web_store: WebStore, watch: PageWatch) -> Iterator[Any]:
         context.close()
     assert watch.dialogs == [], f"a dialog opened: {watch.dialogs}"
     assert watch.console_errors == [], f"console errors: {watch.console_errors}"
+
+
+# -- in-process (Starlette TestClient) ------------------------------------------------------
+
+
+@pytest.fixture
+def store(store_app: StoreApp) -> Any:
+    """The app's own GatewayStore."""
+    return store_app.store
+
+
+@pytest.fixture
+def app(store_app: StoreApp) -> Iterator[Any]:
+    """The store app, every response of which is scanned for the canary credential values."""
+    scanner = CanaryScanner(store_app.app)
+    yield scanner
+    assert scanner.leaks == [], f"credential values left the server: {scanner.leaks}"
+
+
+@pytest.fixture
+def admin(app: Any, store_app: StoreApp) -> Iterator[Any]:
+    """A TestClient signed in as the admin user."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as client:
+        sign_in(client, store_app.admin_token)
+        yield client

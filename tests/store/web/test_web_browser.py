@@ -66,7 +66,8 @@ def open_provider_form(page: Any, provider: str, company: str) -> None:
     page.get_by_role("link", name="Add a Gateway").click()
     expect(page.get_by_role("heading", name="Add a Gateway")).to_be_visible()
     page.locator(f"[data-provider={provider}]").click()
-    expect(page.get_by_role("heading", name=f"Add a {company} Gateway")).to_be_visible()
+    article = "an" if company[0] in "AEIOU" else "a"
+    expect(page.get_by_role("heading", name=f"Add {article} {company} Gateway")).to_be_visible()
 
 
 def add_infobip(

@@ -7,11 +7,12 @@ import base64
 import pytest
 
 from gwctl.core.providers import load_providers
-from gwctl.store.web import forms
+from gwctl.store.web import forms, submission
 from gwctl.store.web.forms import FieldError
 from gwctl.store.web.security import new_token, tokens_match
+from tests.support.samples import png
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png()
 
 
 def by_name(fields: list[forms.FormField]) -> dict[str, forms.FormField]:
@@ -23,8 +24,8 @@ def test_infobip_form_is_generated_from_its_schema() -> None:
     fields = forms.build_fields(provider, "create")
     names = [f.name for f in fields]
     assert names == [
-        "key",
         "name",
+        "key",
         "credentials.api_key",
         "credentials.secret_key",
         "status",
@@ -105,7 +106,7 @@ def test_edit_form_has_no_key_and_secrets_are_optional_and_empty() -> None:
 
 def test_parse_create_submission() -> None:
     state = forms.new_form(load_providers()["infobip"])
-    write, errors = forms.parse_submission(
+    write, errors = submission.parse_submission(
         state,
         {
             "key": " infobip-primary ",
@@ -119,7 +120,7 @@ def test_parse_create_submission() -> None:
             "signup_link": "",
             "protect": "true",  # not a field of the web form: ignored
         },
-        forms.Upload(PNG, "logo.png"),
+        submission.Upload(PNG, "logo.png"),
     )
     assert errors == []
     assert write == {
@@ -144,7 +145,7 @@ def test_parse_create_submission() -> None:
 def test_parse_edit_submission_keeps_empty_secrets_and_can_remove_logo() -> None:
     provider = load_providers()["infobip"]
     state = forms.edit_form(provider, {"key": "k", "provider": "infobip", "credentials": {}})
-    write, errors = forms.parse_submission(
+    write, errors = submission.parse_submission(
         state,
         {
             "name": "Infobip I",
@@ -177,7 +178,7 @@ def test_parse_edit_submission_keeps_empty_secrets_and_can_remove_logo() -> None
 )
 def test_local_checks(key: str, data: bytes, pointers: list[str]) -> None:
     state = forms.new_form(load_providers()["clickatell"])
-    _write, errors = forms.parse_submission(state, {"key": key}, forms.Upload(data, "x"))
+    _write, errors = submission.parse_submission(state, {"key": key}, submission.Upload(data, "x"))
     assert [e.pointer for e in errors] == pointers
 
 
@@ -221,7 +222,7 @@ def test_csrf_tokens() -> None:
 
 def test_schema_errors_complete_what_the_store_reported() -> None:
     state = forms.new_form(load_providers()["twilio"])
-    write, _ = forms.parse_submission(
+    write, _ = submission.parse_submission(
         state,
         {
             "key": "twilio-us",
@@ -250,7 +251,7 @@ def test_schema_errors_complete_what_the_store_reported() -> None:
 def test_schema_errors_on_edit_do_not_require_kept_credentials() -> None:
     provider = load_providers()["infobip"]
     state = forms.edit_form(provider, {"key": "k", "provider": "infobip", "credentials": {}})
-    write, _ = forms.parse_submission(
+    write, _ = submission.parse_submission(
         state,
         {
             "name": "Infobip I",

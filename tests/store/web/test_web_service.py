@@ -14,6 +14,7 @@ from gwctl.store.models import LockRequest
 from gwctl.store.service import GatewayStore
 from tests.support.canaries import CANARY_API_KEY as API_KEY
 from tests.support.canaries import CANARY_SECRET_KEY as SECRET
+from tests.support.samples import png as sample_png
 from tests.support.web import StoreApp
 from tests.support.web_client import csrf_of, sign_in
 
@@ -164,15 +165,15 @@ def test_logo_is_checked_and_served_with_nosniff(store: GatewayStore, client: Te
         files={"logo": ("x.gif", b"GIF89a" + b"\x00" * 32, "image/png")},
     )
     assert bad.status_code == 422
-    assert "Must be a PNG or JPEG image" in bad.text
+    assert "The logo must be a PNG or JPEG image" in bad.text
     big = client.post(
         "/gateways/infobip-primary/edit",
         data=form,
         files={"logo": ("x.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * (256 * 1024), "image/png")},
     )
-    assert big.status_code == 422
-    assert "Must be at most 256 KiB" in big.text
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+    assert big.status_code == 413
+    assert "The logo is 262152 bytes; at most 256 KiB allowed" in big.text
+    png = sample_png()
     ok = client.post(
         "/gateways/infobip-primary/edit",
         data=form,
