@@ -118,6 +118,24 @@ _DB_OPTION = click.option(
     "(a regional Infobip host, a sandbox); https, or http on 127.0.0.1 only. Repeatable; "
     "over $GWCTL_VERIFY_BASE_URLS (comma-separated PROVIDER=URL).",
 )
+@click.option(
+    "--metrics-token",
+    default=None,
+    help="Serve Prometheus /metrics to 'Authorization: Bearer TOKEN' only (not an API token; "
+    "at least 16 characters). Prefer $GWCTL_METRICS_TOKEN: an option shows in ps.",
+)
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Serve /metrics on a listener of its own at this port (over $GWCTL_METRICS_PORT); "
+    "the main port then has none.",
+)
+@click.option(
+    "--metrics-host",
+    default=None,
+    help="The metrics port's address (over $GWCTL_METRICS_HOST; default 127.0.0.1).",
+)
 @click.pass_obj
 def serve(
     invocation: Invocation,
@@ -126,15 +144,20 @@ def serve(
     db: str | None,
     init: bool,
     verify_base_urls: tuple[str, ...],
+    metrics_token: str | None,
+    metrics_port: int | None,
+    metrics_host: str | None,
 ) -> None:
     """Run the store: REST API under /api/v1 and the SMS Gateways web page."""
     from gwctl.core.providers import load_providers
     from gwctl.store.connection_test import base_urls_from
+    from gwctl.store.metrics_serving import metrics_settings
     from gwctl.store.server import init_store, no_admin_hint
     from gwctl.store.server import serve as run_server
 
     # checked before anything starts: a typo is an error now, not a test sent elsewhere later
     base_urls = base_urls_from(verify_base_urls, os.environ, load_providers())
+    metrics = metrics_settings(metrics_token, metrics_port, metrics_host, os.environ)
     url, key_file = _database(invocation, db)
     if init:
         token = init_store(url, key_file=key_file)
@@ -142,7 +165,7 @@ def serve(
     elif (hint := no_admin_hint(url)) is not None:
         click.echo(f"warning: {hint}", err=True)
     click.echo(f"serving http://{host}:{port}/ (API: /api/v1, OpenAPI: /openapi.json)", err=True)
-    run_server(url, host, port, key_file=key_file, verify_base_urls=base_urls)
+    run_server(url, host, port, key_file=key_file, verify_base_urls=base_urls, metrics=metrics)
 
 
 @click.group()

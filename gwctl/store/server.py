@@ -20,6 +20,15 @@ from gwctl.store.checkpoints import open_signer
 from gwctl.store.connection_test import BASE_URL_OPTION, BASE_URLS_ENV, base_urls_from
 from gwctl.store.db import create_store_engine
 from gwctl.store.errors import Conflict, StoreConfigError
+from gwctl.store.metrics_serving import (
+    HOST_ENV,
+    PORT_ENV,
+    TOKEN_ENV,
+    MetricsSettings,
+    metrics_listener,
+    metrics_settings,
+    multiprocess_directory,
+)
 from gwctl.store.migrate import upgrade_engine
 from gwctl.store.service import GatewayStore, default_key_file
 from gwctl.store.signing import AuditSigner, signing_key_path
@@ -37,20 +46,29 @@ def serve(
     key_file: Path | None = None,
     log_level: str = "info",
     verify_base_urls: Mapping[str, str] | None = None,
+    metrics: MetricsSettings | None = None,
 ) -> None:
     """Serve the store's API and web page with uvicorn until interrupted; the web page's
-    "Test connection" sends provider `p`'s check to `verify_base_urls[p]` if given."""
-    from gwctl.store.app import create_app
+    "Test connection" sends provider `p`'s check to `verify_base_urls[p]` if given; /metrics
+    as `metrics` says (gwctl.store.metrics_serving; none by default)."""
+    settings = metrics or MetricsSettings()
+    with multiprocess_directory(), metrics_listener(settings):
+        from gwctl.store.app import create_app  # after multiprocess_directory: it counts
 
-    app = create_app(database_url, key_file=key_file, verify_base_urls=verify_base_urls)
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level=log_level,
-        server_header=False,
-        proxy_headers=False,
-    )
+        app = create_app(
+            database_url,
+            key_file=key_file,
+            verify_base_urls=verify_base_urls,
+            metrics_token=settings.app_token,
+        )
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level=log_level,
+            server_header=False,
+            proxy_headers=False,
+        )
 
 
 def init_store(
@@ -162,10 +180,20 @@ def main(argv: Sequence[str] | None = None) -> None:
         metavar="PROVIDER=URL",
         help=f"send PROVIDER's connection tests to URL (repeatable; over ${BASE_URLS_ENV})",
     )
+    parser.add_argument(
+        "--metrics-token", help=f"serve /metrics to this Bearer token (${TOKEN_ENV})"
+    )
+    parser.add_argument(
+        "--metrics-port", type=int, help=f"serve /metrics on this port (${PORT_ENV})"
+    )
+    parser.add_argument("--metrics-host", help=f"the metrics port's address (${HOST_ENV})")
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper())
     try:
         base_urls = base_urls_from(args.verify_base_url, os.environ, load_providers())
+        metrics = metrics_settings(
+            args.metrics_token, args.metrics_port, args.metrics_host, os.environ
+        )
         serve(
             args.db,
             args.host,
@@ -173,6 +201,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             key_file=args.key_file,
             log_level=args.log_level,
             verify_base_urls=base_urls,
+            metrics=metrics,
         )
     except StoreConfigError as exc:  # a clear message and exit status 2, not a traceback
         parser.error(str(exc))
