@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hmac
 import os
+import re
 import time
 from collections.abc import Sequence
 
@@ -27,7 +28,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from starlette.routing import BaseRoute, Match, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gwctl.core.api_prefix import API_PREFIX
@@ -101,26 +102,26 @@ def process_exited() -> None:
         multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
 
 
-def route_template(scope: Scope, routes: Sequence[BaseRoute]) -> str:
-    """The template of the route that answered (or would answer, for a 405), else
-    UNMATCHED: never anything of the request's own path."""
-    answered = scope.get("route")
-    if isinstance(answered, Route):
-        return answered.path
-    partial: BaseRoute | None = None
+def route_templates(routes: Sequence[BaseRoute]) -> list[tuple[re.Pattern[str], str]]:
+    """Each route's path pattern and template, in the router's order. FastAPI includes a
+    router lazily (its routes' full paths only in its `effective_route_contexts()`); a plain
+    Route or Mount has its own."""
+    found: list[tuple[re.Pattern[str], str]] = []
     for route in routes:
-        match, _ = route.matches(scope)
-        if match == Match.FULL:
-            return _template(route)
-        if match == Match.PARTIAL and partial is None:
-            partial = route
-    return _template(partial) if partial is not None else UNMATCHED
+        contexts = getattr(route, "effective_route_contexts", None)
+        if contexts is not None:
+            found += [(compile_path(c.path_format)[0], c.path_format) for c in contexts()]
+        elif isinstance(route, Mount):
+            found.append((route.path_regex, f"{route.path}/{{path}}"))
+        elif isinstance(route, Route):
+            found.append((route.path_regex, route.path))
+    return found
 
 
-def _template(route: BaseRoute) -> str:
-    if isinstance(route, Mount):
-        return f"{route.path}/{{path}}"
-    return route.path if isinstance(route, Route) else UNMATCHED
+def route_template(path: str, templates: Sequence[tuple[re.Pattern[str], str]]) -> str:
+    """The template of the first route whose path matches (the one that answered, or would
+    have, for a 405), else UNMATCHED: never anything of the request's own path."""
+    return next((template for regex, template in templates if regex.match(path)), UNMATCHED)
 
 
 def surface(path: str) -> str:
@@ -136,7 +137,8 @@ class HttpMetrics:
 
     def __init__(self, app: ASGIApp, routes: Sequence[BaseRoute]) -> None:
         self.app = app
-        self.routes = routes  # the app's live list: routes added later are seen
+        self.routes = routes  # the app's live list: read at the first request, when complete
+        self._templates: list[tuple[re.Pattern[str], str]] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -156,7 +158,10 @@ class HttpMetrics:
 
     def _record(self, scope: Scope, answer: _Answer, seconds: float) -> None:
         method = scope["method"] if scope["method"] in METHODS else "OTHER"
-        route = route_template(scope, self.routes)
+        if self._templates is None:
+            self._templates = route_templates(self.routes)
+        path = scope["path"].removeprefix(scope.get("root_path", "")) or "/"
+        route = route_template(path, self._templates)
         status = answer.status
         REQUESTS.labels(method, route, str(status)).inc()
         LATENCY.labels(method, route).observe(seconds)

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,27 +47,28 @@ def free_port() -> int:
         return port
 
 
-def start_server(database_url: str, key_file: Path, log_path: Path) -> Server:
-    """Start a server and wait until /healthz answers (fail with its log otherwise)."""
+def start_server(
+    database_url: str, key_file: Path, log_path: Path, *options: str, env: Mapping[str, str] = {}
+) -> Server:
+    """Start a server (with extra command-line `options` and `env`) and wait until /healthz
+    answers (fail with its log otherwise)."""
     port = free_port()
+    command = [
+        *("-m", "gwctl.store.server", "--db", database_url, "--port", str(port)),
+        *("--key-file", str(key_file), "--log-level", "info", *options),
+    ]
+    return launch(command, port, log_path, env)
+
+
+def launch(arguments: Sequence[str], port: int, log_path: Path, env: Mapping[str, str]) -> Server:
+    """Run `python ARGUMENTS` (a server on `port` of 127.0.0.1) and wait until /healthz answers
+    (fail with its log otherwise)."""
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gwctl.store.server",
-                "--db",
-                database_url,
-                "--port",
-                str(port),
-                "--key-file",
-                str(key_file),
-                "--log-level",
-                "info",
-            ],
+            [sys.executable, *arguments],
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
         )
     server = Server(process, f"http://127.0.0.1:{port}", log_path)
     deadline = time.monotonic() + 30
