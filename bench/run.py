@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench import audit_log, generate, verify
+from bench import audit_log, concurrency, generate, verify
 from bench.measure import Measured, run
 
 REPO = Path(__file__).resolve().parent.parent
@@ -80,6 +80,12 @@ def main(argv: list[str] | None = None) -> None:
         help="run gwctl's no-op and changed plans this many times and keep "
         "the fastest (the machine may be shared; default 3)",
     )
+    parser.add_argument(
+        "--concurrency-seconds",
+        type=float,
+        default=concurrency.SECONDS,
+        help="how long the 8 concurrent API clients run (default 30; bench/concurrency.py)",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     args = parser.parse_args(argv)
     sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
@@ -106,6 +112,8 @@ def main(argv: list[str] | None = None) -> None:
         _log(verify.summary(verified))
         audited = audit_log.audit_benchmark(work, env, GWCTL)
         _log(audit_log.summary(audited))
+        concurrent = concurrency.concurrency_benchmark(work, env, seconds=args.concurrency_seconds)
+        _log(concurrency.summary(concurrent))
     finally:
         if args.keep:
             _log(f"kept the work directory {work}")
@@ -119,6 +127,7 @@ def main(argv: list[str] | None = None) -> None:
         "store_list": store_list,
         "verify": verified,
         "audit_verify": audited,
+        "concurrency": concurrent,
         "total_s": round(time.perf_counter() - started, 1),
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -132,6 +141,7 @@ def main(argv: list[str] | None = None) -> None:
         )
     print(f"\n{verify.summary(verified)}")
     print(f"\n{audit_log.summary(audited)}")
+    print(f"\n{concurrency.summary(concurrent)}")
     print(f"\nmachine: {host['summary']}; total {report['total_s']} s; JSON: {args.output}")
 
 
