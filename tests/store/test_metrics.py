@@ -86,6 +86,15 @@ def test_counters_move_after_requests(server: Server, admin: dict[str, str]) -> 
     assert _value(after, timed, **route) - _value(before, timed, **route) == 3
 
 
+def test_a_body_refused_before_the_app_is_counted(server: Server, admin: dict[str, str]) -> None:
+    too_big = b"{" + b" " * (2 * 1024 * 1024) + b"}"
+    refused = httpx.post(f"{server.base_url}/api/v1/gateways", content=too_big, headers=admin)
+    assert refused.status_code == 413
+    samples = _samples(_scrape(server.base_url))
+    labels = {"method": "POST", "route": "/api/v1/gateways", "status": "413"}
+    assert _value(samples, "gwctl_http_requests_total", **labels) == 1
+
+
 def test_route_labels_are_templates_never_paths(server: Server, admin: dict[str, str]) -> None:
     with httpx.Client(base_url=server.base_url, headers=admin, timeout=30) as client:
         client.post("/api/v1/gateways", json=infobip()).raise_for_status()
