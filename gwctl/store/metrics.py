@@ -149,14 +149,18 @@ class HttpMetrics:
 
         async def observed(message: Message) -> None:
             answer.see(message)
+            if answer.complete and not answer.recorded:  # before the client sees the end
+                self._record(scope, answer, time.perf_counter() - started)
             await send(message)
 
         try:
             await self.app(scope, receive, observed)
         finally:
-            self._record(scope, answer, time.perf_counter() - started)
+            if not answer.recorded:  # the app failed, or ended without a complete answer
+                self._record(scope, answer, time.perf_counter() - started)
 
     def _record(self, scope: Scope, answer: _Answer, seconds: float) -> None:
+        answer.recorded = True
         method = scope["method"] if scope["method"] in METHODS else "OTHER"
         if self._templates is None:
             self._templates = route_templates(self.routes)
@@ -192,14 +196,18 @@ class _Answer:
         self.replayed = False
         self._sniff = sniff
         self._body = b""
+        self.complete = False  # the last body message is on its way
+        self.recorded = False
 
     def see(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             self.status = message["status"]
             self.replayed = (b"idempotency-replayed", b"true") in message.get("headers", [])
             self._sniff = self._sniff and self.status == 409
-        elif message["type"] == "http.response.body" and self._sniff and len(self._body) < 512:
-            self._body += message.get("body", b"")
+        elif message["type"] == "http.response.body":
+            if self._sniff and len(self._body) < 512:
+                self._body += message.get("body", b"")
+            self.complete = not message.get("more_body", False)
 
     @property
     def lock_held(self) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import sys
 import tempfile
@@ -89,14 +90,22 @@ def multiprocess_directory() -> Iterator[str]:
     parent = os.environ.get(MULTIPROC_ENV)
     directory = tempfile.mkdtemp(prefix="gwctl-metrics-", dir=parent or None)
     os.environ[MULTIPROC_ENV] = directory
+    # uvicorn ends a graceful SIGTERM shutdown by raising SIGTERM again: as SystemExit, the
+    # directory is still removed (the default action would end the process on the spot)
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         yield directory
     finally:
+        signal.signal(signal.SIGTERM, previous)
         if parent is None:
             del os.environ[MULTIPROC_ENV]
         else:
             os.environ[MULTIPROC_ENV] = parent
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 class _Server(ThreadingMixIn, WSGIServer):

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from gwctl.cli.main import cli
 from gwctl.remote.embedded import store_paths
 from gwctl.store.server import create_admin_token, no_admin_hint
-from tests.support.servers import free_port, start_server
+from tests.support.servers import free_port, launch, start_server
 
 
 def gwctl(root: Path, *args: str) -> tuple[int, str]:
@@ -122,3 +122,37 @@ def test_serve_without_init_on_a_new_store_warns_before_it_serves(tmp_path: Path
         process.wait(10)
 
     assert first.startswith("warning: this store has no admin token yet")
+
+
+def test_serve_refuses_a_short_metrics_token_before_it_starts(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["-C", str(tmp_path), "serve", "--metrics-token", "tiny-token"]
+    )
+    assert result.exit_code != 0
+    assert "the metrics token (--metrics-token or $GWCTL_METRICS_TOKEN)" in result.output
+    assert "tiny-token" not in result.output
+    assert not (tmp_path / ".gwctl" / "store.sqlite3").exists()  # nothing was started
+
+
+def test_serve_takes_the_metrics_port_and_token_from_the_environment(tmp_path: Path) -> None:
+    port, metrics_port = free_port(), free_port()
+    token = "scrape-token-from-the-environment"
+    server = launch(
+        ["-m", "gwctl", "-C", str(tmp_path), "serve", "--port", str(port)],
+        port,
+        tmp_path / "server.log",
+        {"GWCTL_METRICS_PORT": str(metrics_port), "GWCTL_METRICS_TOKEN": token},
+    )
+    try:
+        scrape = httpx.get(
+            f"http://127.0.0.1:{metrics_port}/metrics",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert scrape.status_code == 200
+        assert (
+            'gwctl_http_requests_total{method="GET",route="/healthz",status="200"}' in scrape.text
+        )
+        assert httpx.get(f"{server.base_url}/metrics").status_code == 404
+    finally:
+        server.stop()
+    assert token not in server.log()

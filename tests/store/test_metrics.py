@@ -3,9 +3,6 @@ where it is served, and that several workers add up."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -290,24 +287,23 @@ def test_an_option_wins_over_its_environment_variable() -> None:
     assert "o" * 20 not in repr(settings)
 
 
-def test_the_metrics_process_directory_is_fresh_and_removed(tmp_path: Path) -> None:
-    """`gwctl serve` makes its own directory inside the operator's, never reusing old files."""
-    code = (
-        "import os\n"
-        "from gwctl.store.metrics_serving import multiprocess_directory\n"
-        "with multiprocess_directory() as d:\n"
-        "    assert os.environ['PROMETHEUS_MULTIPROC_DIR'] == d and os.listdir(d) == []\n"
-        "    print(d)\n"
-        "assert not os.path.exists(d)\n"
-    )
-    (tmp_path / "counter_4242.db").write_bytes(b"an old run's file")
-    run = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr
-    assert Path(run.stdout.strip()).parent == tmp_path
-    assert [path.name for path in tmp_path.iterdir()] == ["counter_4242.db"]  # left alone
+def test_each_server_start_counts_in_a_fresh_directory_removed_when_it_stops(
+    database: str, key_file: Path, tmp_path: Path, tokens: object
+) -> None:
+    """`gwctl serve` makes its own directory inside the operator's, never counting an old
+    run's files, and leaves the operator's files alone."""
+    parent = tmp_path / "multiproc"
+    parent.mkdir()
+    (parent / "counter_4242.db").write_bytes(b"an old run's file")
+    env = {"PROMETHEUS_MULTIPROC_DIR": str(parent), "GWCTL_METRICS_TOKEN": METRICS_TOKEN}
+    server = start_server(database, key_file, tmp_path / "server.log", env=env)
+    try:
+        _scrape(server.base_url)  # the scrape itself is counted
+        (own,) = parent.glob("gwctl-metrics-*")
+        assert any(own.glob("counter_*.db"))
+        health = {"method": "GET", "route": "/healthz", "status": "200"}
+        assert _value(_samples(_scrape(server.base_url)), "gwctl_http_requests_total", **health)
+    finally:
+        server.stop()
+    assert server.process.returncode == 143  # SIGTERM, shut down gracefully
+    assert [path.name for path in parent.iterdir()] == ["counter_4242.db"]
