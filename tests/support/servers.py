@@ -17,7 +17,6 @@ import pytest
 
 from gwctl.store.server import create_admin_token
 
-
 START_TIMEOUT = 90  # s: a bound, not a wait; the test machines are shared and loaded
 
 
