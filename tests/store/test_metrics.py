@@ -3,6 +3,8 @@ where it is served, and that several workers add up."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -307,3 +309,20 @@ def test_each_server_start_counts_in_a_fresh_directory_removed_when_it_stops(
         server.stop()
     assert server.process.returncode == 143  # SIGTERM, shut down gracefully
     assert [path.name for path in parent.iterdir()] == ["counter_4242.db"]
+
+
+def test_the_embedded_store_counts_nothing_and_loads_no_prometheus_client(
+    tmp_path: Path,
+) -> None:
+    """`gwctl plan`'s in-process store pays nothing for metrics nobody could scrape."""
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from gwctl.remote.embedded import embedded_http\n"
+        f"with embedded_http(Path({str(tmp_path)!r})) as client:\n"
+        "    assert client.get('/api/v1/gateways').status_code == 200\n"
+        "    assert client.get('/metrics').status_code == 404\n"
+        "assert 'prometheus_client' not in sys.modules\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
