@@ -5,13 +5,16 @@ the others go through the store's API like every other command."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
 from gwctl.cli.context import Invocation, Moment
 from gwctl.cli.output.data_json import FORMAT_OPTION
 from gwctl.cli.output.history import HISTORY_FORMATS
+from gwctl.store.settings import OPTIONS
 
 
 @click.command()
@@ -104,68 +107,38 @@ _DB_OPTION = click.option(
 )
 
 
+def _serve_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options of gwctl/store/settings.py's table, each naming its environment variable:
+    values are checked there, so both entry points accept and refuse the same."""
+    for option in reversed(OPTIONS):
+        if option.is_flag:
+            decorate = click.option(option.flag, option.name, is_flag=True, help=option.describe())
+        else:
+            decorate = click.option(
+                option.flag,
+                option.name,
+                multiple=option.repeatable,
+                metavar=option.metavar,
+                help=option.describe(),
+            )
+        command = decorate(command)
+    return command
+
+
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
-@_DB_OPTION
-@click.option("--init", is_flag=True, help="Create the database and print a new admin token.")
-@click.option(
-    "--verify-base-url",
-    "verify_base_urls",
-    multiple=True,
-    metavar="PROVIDER=URL",
-    help="Send PROVIDER's 'Test connection' checks to URL instead of its schema's host "
-    "(a regional Infobip host, a sandbox); https, or http on 127.0.0.1 only. Repeatable; "
-    "over $GWCTL_VERIFY_BASE_URLS (comma-separated PROVIDER=URL).",
-)
-@click.option(
-    "--metrics-token",
-    default=None,
-    help="Serve Prometheus /metrics to 'Authorization: Bearer TOKEN' only (not an API token; "
-    "at least 16 characters). Prefer $GWCTL_METRICS_TOKEN: an option shows in ps.",
-)
-@click.option(
-    "--metrics-port",
-    type=click.IntRange(1, 65535),
-    default=None,
-    help="Serve /metrics on a listener of its own at this port (over $GWCTL_METRICS_PORT); "
-    "the main port then has none.",
-)
-@click.option(
-    "--metrics-host",
-    default=None,
-    help="The metrics port's address (over $GWCTL_METRICS_HOST; default 127.0.0.1).",
-)
+@_serve_options
 @click.pass_obj
-def serve(
-    invocation: Invocation,
-    host: str,
-    port: int,
-    db: str | None,
-    init: bool,
-    verify_base_urls: tuple[str, ...],
-    metrics_token: str | None,
-    metrics_port: int | None,
-    metrics_host: str | None,
-) -> None:
-    """Run the store: REST API under /api/v1 and the SMS Gateways web page."""
-    from gwctl.core.providers import load_providers
-    from gwctl.store.connection_test import base_urls_from
-    from gwctl.store.metrics_serving import metrics_settings
-    from gwctl.store.server import init_store, no_admin_hint
+def serve(invocation: Invocation, /, **given: Any) -> None:
+    """Run the store: REST API under /api/v1 and the SMS Gateways web page.
+
+    Without --db (or GWCTL_DB_URL) it serves the embedded store's .gwctl/store.sqlite3."""
     from gwctl.store.server import serve as run_server
+    from gwctl.store.settings import resolve, with_defaults
 
     # checked before anything starts: a typo is an error now, not a test sent elsewhere later
-    base_urls = base_urls_from(verify_base_urls, os.environ, load_providers())
-    metrics = metrics_settings(metrics_token, metrics_port, metrics_host, os.environ)
-    url, key_file = _database(invocation, db)
-    if init:
-        token = init_store(url, key_file=key_file)
-        click.echo(f"admin token (shown once, keep it safe): {token}")
-    elif (hint := no_admin_hint(url)) is not None:
-        click.echo(f"warning: {hint}", err=True)
-    click.echo(f"serving http://{host}:{port}/ (API: /api/v1, OpenAPI: /openapi.json)", err=True)
-    run_server(url, host, port, key_file=key_file, verify_base_urls=base_urls, metrics=metrics)
+    settings = resolve(given, os.environ)
+    url, key_file = _database(invocation, None)
+    run_server(with_defaults(settings, url, key_file))
 
 
 @click.group()

@@ -11,7 +11,6 @@ the admin-only credentials endpoint's body.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -28,13 +27,7 @@ from gwctl.core.providers import Provider, load_providers
 from gwctl.store.api import api_router
 from gwctl.store.api.openapi import openapi_document
 from gwctl.store.connection_test import DEFAULT_INTERVAL, ConnectionTester, check_base_urls
-from gwctl.store.errors import (
-    ApiError,
-    StoreConfigError,
-    Unauthorized,
-    ValidationFailed,
-    error_response,
-)
+from gwctl.store.errors import ApiError, Unauthorized, ValidationFailed, error_response
 from gwctl.store.middleware import ApiHeaders, BodyLimit
 from gwctl.store.service import GatewayStore
 
@@ -127,25 +120,6 @@ def _add_metrics(app: FastAPI, token: str | None) -> None:
         return Response(body, media_type=content_type, headers={"Cache-Control": "no-store"})
 
     app.add_api_route(METRICS_PATH, metrics, methods=["GET"], include_in_schema=False)
-
-
-def factory() -> FastAPI:
-    """The app for `uvicorn --factory gwctl.store.app:factory --workers N`, configured by the
-    environment: GWCTL_DB_URL (required), GWCTL_KEY_FILE, GWCTL_METRICS_TOKEN. Several
-    workers need PROMETHEUS_MULTIPROC_DIR, a fresh empty directory per start, for /metrics to
-    sum them all (`gwctl serve` makes one itself)."""
-    from gwctl.store.metrics_serving import metrics_settings
-
-    database_url = os.environ.get("GWCTL_DB_URL")
-    if not database_url:
-        raise StoreConfigError("set GWCTL_DB_URL to the store's database URL")
-    key_file = os.environ.get("GWCTL_KEY_FILE")
-    metrics = metrics_settings(None, None, None, os.environ)
-    return create_app(
-        database_url,
-        key_file=Path(key_file) if key_file else None,
-        metrics_token=metrics.app_token,
-    )
 
 
 # -- errors -------------------------------------------------------------------------------------

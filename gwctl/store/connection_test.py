@@ -43,8 +43,6 @@ from gwctl.store.service import GatewayStore
 log = logging.getLogger(__name__)
 
 ACTION = "connection_test"
-BASE_URLS_ENV = "GWCTL_VERIFY_BASE_URLS"
-BASE_URL_OPTION = "--verify-base-url"
 DEFAULT_INTERVAL = 10.0  # seconds between two tests of one gateway
 # A person waits for the answer: one retry after a short Retry-After, no longer waits.
 DEFAULT_LIMITS = ProbeLimits(jobs=1, timeout=10.0, max_attempts=2, max_retry_wait=5.0)
@@ -275,20 +273,4 @@ def parse_base_urls(items: Iterable[str], source: str) -> dict[str, str]:
                 f"{source}: expected PROVIDER=URL, e.g. infobip=https://xxxxx.api.infobip.com"
             )
         urls[provider.strip()] = url.strip()
-    return urls
-
-
-def base_urls_from(
-    options: Iterable[str], environ: Mapping[str, str], providers: Mapping[str, Provider]
-) -> dict[str, str]:
-    """The base URLs `gwctl serve` starts with: GWCTL_VERIFY_BASE_URLS (comma-separated
-    PROVIDER=URL), then each --verify-base-url PROVIDER=URL over it, all checked."""
-    urls: dict[str, str] = {}
-    value = environ.get(BASE_URLS_ENV, "")
-    if value.strip():
-        items = [item for item in value.split(",") if item.strip()]
-        from_env = parse_base_urls(items, BASE_URLS_ENV)
-        urls.update(check_base_urls(from_env, providers, BASE_URLS_ENV))
-    from_options = parse_base_urls(options, BASE_URL_OPTION)
-    urls.update(check_base_urls(from_options, providers, BASE_URL_OPTION))
     return urls

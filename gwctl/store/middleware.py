@@ -71,8 +71,14 @@ def _too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(f"the request body exceeds {limit} bytes")
 
 
+# HSTS without includeSubDomains: the store usually lives on one host of a domain whose other
+# hosts it does not run, and must not force HTTPS onto them.
+HSTS = b"max-age=31536000"
+
+
 class ApiHeaders:
-    """`nosniff` on every response; API answers are never cached by shared caches."""
+    """`nosniff` on every response; API answers are never cached by shared caches; a response
+    served over https (TLS, or a trusted proxy's X-Forwarded-Proto) carries HSTS."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -82,6 +88,7 @@ class ApiHeaders:
             await self.app(scope, receive, send)
             return
         is_api = scope["path"].startswith(API_PREFIX)
+        is_https = scope.get("scheme") == "https"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -91,6 +98,8 @@ class ApiHeaders:
                     headers.append((b"x-content-type-options", b"nosniff"))
                 if is_api and b"cache-control" not in names:
                     headers.append((b"cache-control", b"no-store"))
+                if is_https and b"strict-transport-security" not in names:
+                    headers.append((b"strict-transport-security", HSTS))
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -226,3 +226,8 @@ class ErrorBody(BaseModel):
 
 class Health(_Out):
     status: Literal["ok"]
+
+
+class Readiness(_Out):
+    status: Literal["ready", "not_ready"]
+    reason: str | None = Field(description="Why the store cannot serve now (null when ready).")

@@ -1,91 +1,119 @@
-"""Running the store: `serve` (uvicorn), `init_store` and admin tokens for `gwctl serve --init`.
+"""Running the store: `serve` (uvicorn on the settings of settings.py), and the admin-token
+helpers of `gwctl serve --init` and `gwctl store token`.
 
-Also runnable for tests and operators: `python -m gwctl.store.server --db URL --port 8080`.
+Also runnable for tests and operators, with the same options and environment variables as
+`gwctl serve`: `python -m gwctl.store.server --db URL --port 8080` (or GWCTL_DB_URL=...).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import logging.config
 import os
-from collections.abc import Iterator, Mapping, Sequence
+import sys
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 import uvicorn
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 
-from gwctl.core.providers import load_providers
+from gwctl.errors import GwctlError
 from gwctl.store.checkpoints import open_signer
-from gwctl.store.connection_test import BASE_URL_OPTION, BASE_URLS_ENV, base_urls_from
 from gwctl.store.db import create_store_engine
-from gwctl.store.errors import Conflict, StoreConfigError
-from gwctl.store.metrics_serving import (
-    HOST_ENV,
-    PORT_ENV,
-    TOKEN_ENV,
-    MetricsSettings,
-    metrics_listener,
-    metrics_settings,
-    multiprocess_directory,
-)
+from gwctl.store.errors import StoreConfigError
+from gwctl.store.factory import FACTORY
+from gwctl.store.first_admin import initialise
+from gwctl.store.logs import logging_config
+from gwctl.store.metrics_serving import metrics_listener, multiprocess_directory
 from gwctl.store.migrate import upgrade_engine
 from gwctl.store.service import GatewayStore, default_key_file
+from gwctl.store.settings import OPTIONS, ServeSettings, resolve, to_environ
 from gwctl.store.signing import AuditSigner, signing_key_path
 from gwctl.store.tokens import TokenInfo, create_token, list_tokens, revoke_token
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8080
+log = logging.getLogger("gwctl.store.server")  # also when run as __main__
 
 
-def serve(
-    database_url: str,
-    host: str = DEFAULT_HOST,
-    port: int = DEFAULT_PORT,
-    *,
-    key_file: Path | None = None,
-    log_level: str = "info",
-    verify_base_urls: Mapping[str, str] | None = None,
-    metrics: MetricsSettings | None = None,
-) -> None:
-    """Serve the store's API and web page with uvicorn until interrupted; the web page's
-    "Test connection" sends provider `p`'s check to `verify_base_urls[p]` if given; /metrics
-    as `metrics` says (gwctl.store.metrics_serving; none by default)."""
-    settings = metrics or MetricsSettings()
-    with multiprocess_directory(), metrics_listener(settings):
-        from gwctl.store.app import create_app  # after multiprocess_directory: it counts
+def serve(settings: ServeSettings, *, stream: TextIO | None = None) -> None:
+    """Serve the store's API and web page on `settings` until interrupted.
 
-        app = create_app(
-            database_url,
-            key_file=key_file,
-            verify_base_urls=verify_base_urls,
-            metrics_token=settings.app_token,
-        )
-        uvicorn.run(
-            app,
-            host=host,
-            port=port,
-            log_level=log_level,
-            server_header=False,
-            proxy_headers=False,
-        )
-
-
-def init_store(
-    database_url: str,
-    *,
-    key_file: Path | None = None,
-    token_name: str = "admin",  # noqa: S107
-) -> str:
-    """Migrate the database, create the key if needed, and return a new admin token.
-
-    The token is named `token_name`, or `<token_name>-2`, `-3`... if that name is taken.
+    Before uvicorn starts, and once for all its workers: logging is set up, the database is
+    migrated and the key made if missing, and `--init` creates the first admin token (written
+    to its file or `stream`, default stderr). Each worker then builds the app from the
+    environment (factory.py), where the settings are written for it. Their requests are
+    counted in a fresh multi-process directory, and /metrics served where the metrics settings
+    say (metrics_serving.py).
     """
-    store = GatewayStore.open(database_url, key_file=key_file)
+    database_url = settings.database_url()
+    config = logging_config(settings.log_level, settings.log_format)
+    logging.config.dictConfig(config)
+    prepare(settings, stream or sys.stderr)
+    log.info(
+        "serving http://%s:%d/ (API: /api/v1, OpenAPI: /openapi.json) with %d worker(s) on %s",
+        settings.host,
+        settings.port,
+        settings.workers,
+        masked_url(database_url),
+    )
+    for provider, url in settings.verify_base_urls.items():  # checked: no user or password
+        log.info("Test connection of %s gateways goes to %s", provider, url)
+    os.environ.update(to_environ(settings))
+    # the workers inherit PROMETHEUS_MULTIPROC_DIR; prometheus-client is first imported after it
+    with multiprocess_directory(), metrics_listener(settings) as metrics_port:
+        if metrics_port is not None:
+            log.info("serving /metrics on %s port %d", settings.metrics_host, metrics_port)
+        uvicorn.run(
+            FACTORY,
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_config=config,
+            log_level=settings.log_level,
+            access_log=False,  # access_log.py logs each request, with the time it took
+            server_header=False,
+            proxy_headers=bool(settings.trusted_proxies),
+            forwarded_allow_ips=list(settings.trusted_proxies) or None,
+        )
+
+
+def prepare(settings: ServeSettings, stream: TextIO) -> None:
+    """Migrate the database and make the key if missing; with `settings.init` create the first
+    admin token, else warn if the store has none. A database that does not answer is a
+    StoreConfigError naming it with its password masked."""
+    database_url = settings.database_url()
     try:
-        return _create_unique(store, token_name)
-    finally:
-        store.close()
+        if settings.init:
+            initialise(
+                database_url,
+                key_file=settings.key_file,
+                token_file=settings.init_token_file,
+                stream=stream,
+            )
+            return
+        GatewayStore.open(database_url, key_file=settings.key_file).close()
+        if (hint := no_admin_hint(database_url)) is not None:
+            log.warning(hint)
+    except DBAPIError as exc:
+        raise StoreConfigError(
+            f"the database {masked_url(database_url)} does not answer: {_reason(exc, database_url)}"
+        ) from None
+
+
+def masked_url(database_url: str) -> str:
+    """The URL as it may be shown: its password as ***."""
+    return make_url(database_url).render_as_string(hide_password=True)
+
+
+def _reason(exc: DBAPIError, database_url: str) -> str:
+    """The driver's first line, without the URL's password should a driver ever quote it."""
+    first = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
+    password = make_url(database_url).password
+    return first.replace(str(password), "***") if password else first
 
 
 @contextmanager
@@ -156,55 +184,31 @@ def create_admin_token(
     return create_named_token(database_url, name, "admin", key_file=key_file)
 
 
-def _create_unique(store: GatewayStore, base: str) -> str:
-    for attempt in range(1, 100):
-        name = base if attempt == 1 else f"{base}-{attempt}"
-        try:
-            return store.create_token(name, "admin")
-        except Conflict:
-            continue
-    raise Conflict(f"too many tokens named {base}-<n>: choose another name")
-
-
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Serve the gwctl store (API and web page).")
-    parser.add_argument("--db", required=True, help="database URL")
-    parser.add_argument("--host", default=DEFAULT_HOST)
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
-    parser.add_argument("--key-file", type=Path, default=None)
-    parser.add_argument("--log-level", default="info")
-    parser.add_argument(
-        BASE_URL_OPTION,
-        action="append",
-        default=[],
-        metavar="PROVIDER=URL",
-        help=f"send PROVIDER's connection tests to URL (repeatable; over ${BASE_URLS_ENV})",
+    parser = argparse.ArgumentParser(
+        description="Serve the gwctl store (API and web page); every option is also read from "
+        "its environment variable."
     )
-    parser.add_argument(
-        "--metrics-token", help=f"serve /metrics to this Bearer token (${TOKEN_ENV})"
-    )
-    parser.add_argument(
-        "--metrics-port", type=int, help=f"serve /metrics on this port (${PORT_ENV})"
-    )
-    parser.add_argument("--metrics-host", help=f"the metrics port's address (${HOST_ENV})")
+    for option in OPTIONS:
+        if option.is_flag:
+            parser.add_argument(
+                option.flag, dest=option.name, action="store_true", help=option.describe()
+            )
+        else:
+            parser.add_argument(
+                option.flag,
+                dest=option.name,
+                action="append" if option.repeatable else "store",
+                metavar=option.metavar,
+                help=option.describe(),
+            )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper())
     try:
-        base_urls = base_urls_from(args.verify_base_url, os.environ, load_providers())
-        metrics = metrics_settings(
-            args.metrics_token, args.metrics_port, args.metrics_host, os.environ
-        )
-        serve(
-            args.db,
-            args.host,
-            args.port,
-            key_file=args.key_file,
-            log_level=args.log_level,
-            verify_base_urls=base_urls,
-            metrics=metrics,
-        )
+        serve(resolve(vars(args), os.environ))
     except StoreConfigError as exc:  # a clear message and exit status 2, not a traceback
         parser.error(str(exc))
+    except GwctlError as exc:
+        parser.exit(1, f"error: {exc}\n")
 
 
 if __name__ == "__main__":

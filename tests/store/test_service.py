@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from gwctl.store import sessions, tokens
 from gwctl.store.context import Principal, WriteContext
 from gwctl.store.errors import Conflict, NotFound, ValidationFailed
-from gwctl.store.server import create_admin_token, init_store
 from gwctl.store.service import GatewayStore
 from tests.support.samples import clickatell, infobip, logo_field, png, twilio
 
@@ -82,23 +81,6 @@ def test_web_sessions_live_in_the_database(store: GatewayStore) -> None:
     revoked, _ = sessions.create_session(store.engine, "alice", "admin")
     tokens.revoke_token(store.engine, "alice")
     assert sessions.get_session(store.engine, revoked) is None
-
-
-def test_init_store_prints_a_new_admin_token_each_time(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / '.gwctl' / 'store.sqlite3'}"
-    first = init_store(url)
-    second = init_store(url)
-    third = create_admin_token(url, "embedded")
-    store = GatewayStore.open(url)
-    try:
-        assert [store.authenticate(t) for t in (first, second, third)] == [
-            Principal("admin", "admin"),
-            Principal("admin-2", "admin"),
-            Principal("embedded", "admin"),
-        ]
-    finally:
-        store.close()
-    assert (tmp_path / ".gwctl" / "store.key").is_file()
 
 
 def test_the_service_renames_with_the_same_rules_as_changesets(store: GatewayStore) -> None:

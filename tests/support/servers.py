@@ -7,8 +7,7 @@ import os
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import httpx
 import pytest
 
 from gwctl.store.server import create_admin_token
+from tests.support.serving import wait_for
 
 START_TIMEOUT = 90  # s: a bound, not a wait; the test machines are shared and loaded
 
@@ -52,41 +52,37 @@ def free_port() -> int:
 def start_server(
     database_url: str, key_file: Path, log_path: Path, *options: str, env: Mapping[str, str] = {}
 ) -> Server:
-    """Start a server (with extra command-line `options` and `env`) and wait until /healthz
-    answers (fail with its log otherwise)."""
+    """Start a server (with extra command-line `options` and `env`, one log for both streams)
+    and wait until /healthz answers (fail with its log otherwise). Starting `gwctl serve` or
+    uvicorn as an operator does, streams apart: tests/support/serving.py."""
     port = free_port()
     command = [
-        *("-m", "gwctl.store.server", "--db", database_url, "--port", str(port)),
+        *(sys.executable, "-m", "gwctl.store.server", "--db", database_url, "--port", str(port)),
         *("--key-file", str(key_file), "--log-level", "info", *options),
     ]
-    return launch(command, port, log_path, env)
-
-
-def launch(arguments: Sequence[str], port: int, log_path: Path, env: Mapping[str, str]) -> Server:
-    """Run `python ARGUMENTS` (a server on `port` of 127.0.0.1) and wait until /healthz answers
-    (fail with its log otherwise)."""
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, *arguments],
+            command,
             stdout=log,
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
         )
     server = Server(process, f"http://127.0.0.1:{port}", log_path)
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
+
+    def answers() -> bool:
         if process.poll() is not None:
             pytest.fail(f"the store server exited with {process.returncode}:\n{server.log()}")
         try:
-            if httpx.get(f"{server.base_url}/healthz", timeout=1).status_code == 200:
-                return server
+            return httpx.get(f"{server.base_url}/healthz", timeout=1).status_code == 200
         except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    server.stop()
-    pytest.fail(
-        f"the store server did not answer /healthz within {START_TIMEOUT} s:\n{server.log()}"
-    )
+            return False
+
+    try:
+        wait_for(answers, f"{server.base_url}/healthz (log: {log_path})", START_TIMEOUT)
+    except BaseException:
+        server.stop()
+        raise
+    return server
 
 
 @dataclass
