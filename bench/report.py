@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bench import concurrency
 from bench.run import RESULTS, STEPS
 
 
@@ -61,3 +62,5 @@ if __name__ == "__main__":
             f"Store listing {listing['accounts']:,} accounts over HTTP (all pages of 1,000): "
             f"{listing['best_s']:.3f} s (best of {listing['repeats']})."
         )
+    if data.get("concurrency"):
+        print(f"\n{concurrency.markdown(data['concurrency'])}")

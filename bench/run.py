@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench import audit_log, backup, generate, table_page, verify
+from bench import audit_log, backup, concurrency, generate, table_page, verify
 from bench.measure import Measured, run
 
 REPO = Path(__file__).resolve().parent.parent
@@ -80,6 +80,12 @@ def main(argv: list[str] | None = None) -> None:
         help="run gwctl's no-op and changed plans this many times and keep "
         "the fastest (the machine may be shared; default 3)",
     )
+    parser.add_argument(
+        "--concurrency-seconds",
+        type=float,
+        default=concurrency.SECONDS,
+        help="how long the 8 concurrent API clients run (default 30; bench/concurrency.py)",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     args = parser.parse_args(argv)
     sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
@@ -110,6 +116,8 @@ def main(argv: list[str] | None = None) -> None:
         _log(backup.summary(backed_up))
         tabled = table_page.table_page_benchmark(work / "table")
         _log(table_page.summary(tabled))
+        concurrent = concurrency.concurrency_benchmark(work, env, seconds=args.concurrency_seconds)
+        _log(concurrency.summary(concurrent))
     finally:
         if args.keep:
             _log(f"kept the work directory {work}")
@@ -125,6 +133,7 @@ def main(argv: list[str] | None = None) -> None:
         "audit_verify": audited,
         "backup": backed_up,
         "table_page": tabled,
+        "concurrency": concurrent,
         "total_s": round(time.perf_counter() - started, 1),
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -140,6 +149,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\n{audit_log.summary(audited)}")
     print(f"\n{backup.summary(backed_up)}")
     print(f"\n{table_page.summary(tabled)}")
+    print(f"\n{concurrency.summary(concurrent)}")
     print(f"\nmachine: {host['summary']}; total {report['total_s']} s; JSON: {args.output}")
 
 

@@ -68,7 +68,8 @@ def embedded_http(root: Path, timeout: float = 30.0) -> Iterator[httpx.Client]:
     make_private_dir(token_file.parent)
     if not (root / EMBEDDED_DIR / "store.sqlite3").exists():
         token_file.unlink(missing_ok=True)  # its token lived in the database that is gone
-    app = create_app(database_url, key_file=key_file, web=False)  # gwctl uses the API only
+    # gwctl uses the API only, and nobody scrapes a store that lives for one command
+    app = create_app(database_url, key_file=key_file, web=False, metrics=False)
     settle()  # the store's modules and app live as long as the command
     token = _embedded_token(database_url, token_file)
     with (

@@ -18,7 +18,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Scope
@@ -27,7 +27,7 @@ from gwctl.core.providers import Provider, load_providers
 from gwctl.store.api import api_router
 from gwctl.store.api.openapi import openapi_document
 from gwctl.store.connection_test import DEFAULT_INTERVAL, ConnectionTester, check_base_urls
-from gwctl.store.errors import ApiError, ValidationFailed, error_response
+from gwctl.store.errors import ApiError, Unauthorized, ValidationFailed, error_response
 from gwctl.store.middleware import ApiHeaders, BodyLimit
 from gwctl.store.service import GatewayStore
 
@@ -42,6 +42,8 @@ def create_app(
     web: bool = True,
     verify_base_urls: Mapping[str, str] | None = None,
     connection_test_interval: float = DEFAULT_INTERVAL,
+    metrics: bool = True,
+    metrics_token: str | None = None,
 ) -> FastAPI:
     """The store app on `database_url` (migrated to the newest revision first).
 
@@ -54,6 +56,10 @@ def create_app(
     instead of the schema's host, and tests one gateway at most once per
     `connection_test_interval` seconds. StoreConfigError for an unknown provider or a URL
     that is not https (plain http only on loopback).
+
+    `metrics` counts requests for Prometheus (gwctl.store.metrics; the embedded store does
+    not); `metrics_token` also serves them at /metrics to that Bearer token only (not in the
+    OpenAPI document; gwctl.store.metrics_serving says where else /metrics may be served).
     """
     providers = load_providers()
     check_base_urls(verify_base_urls or {}, providers)  # before the database: fail fast
@@ -63,6 +69,10 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         store.close()
+        if metrics:
+            from gwctl.store.metrics import process_exited
+
+            process_exited()
 
     app = FastAPI(
         title="gwctl store",
@@ -87,7 +97,29 @@ def create_app(
         from gwctl.store.web import mount_web
 
         mount_web(app)
+    if metrics:
+        _add_metrics(app, metrics_token)
     return app
+
+
+def _add_metrics(app: FastAPI, token: str | None) -> None:
+    """Count every request (the outermost middleware: 413s and 500s count too); /metrics
+    for `token` only, if given."""
+    from gwctl.store.metrics import METRICS_PATH, HttpMetrics, exposition, token_accepted
+
+    app.add_middleware(HttpMetrics, routes=app.router.routes)
+    if token is None:
+        return
+
+    def metrics(request: Request) -> Response:
+        if not token_accepted(token, request.headers.get("authorization")):
+            return error_response(
+                Unauthorized("/metrics needs 'Authorization: Bearer <the metrics token>'")
+            )
+        body, content_type = exposition()
+        return Response(body, media_type=content_type, headers={"Cache-Control": "no-store"})
+
+    app.add_api_route(METRICS_PATH, metrics, methods=["GET"], include_in_schema=False)
 
 
 # -- errors -------------------------------------------------------------------------------------

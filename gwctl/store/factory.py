@@ -2,7 +2,9 @@
 uvicorn's workers call, `app_from_env` (settings from GWCTL_* variables).
 
 `gwctl serve` always starts uvicorn with this factory, for one worker or many:
-`uvicorn --factory gwctl.store.factory:app_from_env --workers 4` is the same app.
+`uvicorn --factory gwctl.store.factory:app_from_env --workers 4` is the same app. Its
+requests are counted for Prometheus (metrics.py); several workers sum up in /metrics only in
+a PROMETHEUS_MULTIPROC_DIR, which `gwctl serve` makes (metrics_serving.py).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ def build_app(settings: ServeSettings) -> ASGIApp:
             settings.database_url(),
             key_file=settings.key_file,
             verify_base_urls=settings.verify_base_urls,
+            metrics_token=settings.app_metrics_token,
         )
     )
 

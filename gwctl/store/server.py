@@ -29,6 +29,7 @@ from gwctl.store.errors import StoreConfigError
 from gwctl.store.factory import FACTORY
 from gwctl.store.first_admin import initialise
 from gwctl.store.logs import logging_config
+from gwctl.store.metrics_serving import metrics_listener, multiprocess_directory
 from gwctl.store.migrate import upgrade_engine
 from gwctl.store.service import GatewayStore, default_key_file
 from gwctl.store.settings import OPTIONS, ServeSettings, resolve, to_environ
@@ -45,7 +46,9 @@ def serve(settings: ServeSettings, *, stream: TextIO | None = None) -> None:
     Before uvicorn starts, and once for all its workers: logging is set up, the database is
     migrated and the key made if missing, and `--init` creates the first admin token (written
     to its file or `stream`, default stderr). Each worker then builds the app from the
-    environment (factory.py), where the settings are written for it.
+    environment (factory.py), where the settings are written for it. Their requests are
+    counted in a fresh multi-process directory, and /metrics served where the metrics settings
+    say (metrics_serving.py).
     """
     database_url = settings.database_url()
     config = logging_config(settings.log_level, settings.log_format)
@@ -61,19 +64,23 @@ def serve(settings: ServeSettings, *, stream: TextIO | None = None) -> None:
     for provider, url in settings.verify_base_urls.items():  # checked: no user or password
         log.info("Test connection of %s gateways goes to %s", provider, url)
     os.environ.update(to_environ(settings))
-    uvicorn.run(
-        FACTORY,
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_config=config,
-        log_level=settings.log_level,
-        access_log=False,  # access_log.py logs each request, with the time it took
-        server_header=False,
-        proxy_headers=bool(settings.trusted_proxies),
-        forwarded_allow_ips=list(settings.trusted_proxies) or None,
-    )
+    # the workers inherit PROMETHEUS_MULTIPROC_DIR; prometheus-client is first imported after it
+    with multiprocess_directory(), metrics_listener(settings) as metrics_port:
+        if metrics_port is not None:
+            log.info("serving /metrics on %s port %d", settings.metrics_host, metrics_port)
+        uvicorn.run(
+            FACTORY,
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_config=config,
+            log_level=settings.log_level,
+            access_log=False,  # access_log.py logs each request, with the time it took
+            server_header=False,
+            proxy_headers=bool(settings.trusted_proxies),
+            forwarded_allow_ips=list(settings.trusted_proxies) or None,
+        )
 
 
 def prepare(settings: ServeSettings, stream: TextIO) -> None:

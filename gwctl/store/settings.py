@@ -27,6 +27,8 @@ LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 LOG_FORMATS = ("text", "json")
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off", "")
+MIN_METRICS_TOKEN = 16
+_MAKE_TOKEN = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'  # noqa: S105 - a command
 
 Parser = Callable[[str, str], Any]  # (value, where it came from) -> the typed value
 
@@ -54,12 +56,21 @@ class ServeSettings:
     verify_base_urls: dict[str, str] = field(default_factory=dict)
     init: bool = False
     init_token_file: Path | None = None
+    metrics_token: str | None = field(default=None, repr=False)
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
 
     def database_url(self) -> str:
         """The database URL; StoreConfigError if neither --db nor GWCTL_DB_URL gave one."""
         if not self.db_url:
             raise _error("no database: give --db URL or set GWCTL_DB_URL")
         return self.db_url
+
+    @property
+    def app_metrics_token(self) -> str | None:
+        """The token that opens /metrics on the main port; None: the app has no /metrics
+        (none asked for, or it is on the metrics port's listener: metrics_serving.py)."""
+        return self.metrics_token if self.metrics_port is None else None
 
 
 @dataclass(frozen=True)
@@ -124,6 +135,16 @@ def _switch(value: str, source: str) -> bool:
     if value.strip().lower() in _FALSE:
         return False
     raise _error(f"{source}: {value!r} is neither 1/true/yes nor 0/false/no")
+
+
+def _metrics_token(value: str, source: str) -> str:
+    """The metrics token: a secret of its own, long enough not to be guessed (never shown)."""
+    if len(value.strip()) < MIN_METRICS_TOKEN:
+        raise _error(
+            f"{source}: the metrics token must have at least {MIN_METRICS_TOKEN} characters; "
+            f"make one with: {_MAKE_TOKEN}"
+        )
+    return value.strip()
 
 
 def _network(value: str, source: str) -> str:
@@ -229,6 +250,32 @@ OPTIONS: tuple[Option, ...] = (
         "Default: stderr.",
         metavar="PATH",
         parse=_path,
+    ),
+    Option(
+        "metrics_token",
+        "--metrics-token",
+        "GWCTL_METRICS_TOKEN",
+        "Serve Prometheus /metrics to 'Authorization: Bearer TOKEN' only (not an API token; at "
+        "least 16 characters; give it through the variable: a flag shows in ps). Without it "
+        "and without --metrics-port there is no /metrics.",
+        metavar="TOKEN",
+        parse=_metrics_token,
+    ),
+    Option(
+        "metrics_port",
+        "--metrics-port",
+        "GWCTL_METRICS_PORT",
+        "Serve /metrics on a listener of its own at this port (asking for the metrics token "
+        "if one is set); the main port then has none.",
+        metavar="PORT",
+        parse=_port,
+    ),
+    Option(
+        "metrics_host",
+        "--metrics-host",
+        "GWCTL_METRICS_HOST",
+        "The address of the metrics port's listener.",
+        metavar="ADDR",
     ),
 )
 

@@ -85,3 +85,13 @@ def test_serve_without_init_on_a_new_store_warns_before_it_serves(tmp_path: Path
     )
     assert "WARNING gwctl.store.server:" in lines[warned]
     assert warned < next(n for n, line in enumerate(lines) if "Uvicorn running on" in line)
+
+
+def test_serve_refuses_a_short_metrics_token_before_it_starts(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["-C", str(tmp_path), "serve", "--metrics-token", "tiny-token"]
+    )
+    assert result.exit_code != 0
+    assert "--metrics-token: the metrics token must have at least 16 characters" in result.output
+    assert "tiny-token" not in result.output
+    assert not (tmp_path / ".gwctl" / "store.sqlite3").exists()  # nothing was started

@@ -9,6 +9,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -18,6 +19,7 @@ from tests.support.databases import fresh_database
 from tests.support.servers import free_port
 from tests.support.serving import ENTRY_POINTS, entry_point, launch, store_environ, wait_for
 
+METRICS_TOKEN = "scrape-token-from-the-environment"
 STARTED = re.compile(r"Started server process \[(\d+)\]")
 
 
@@ -27,7 +29,7 @@ def _started_workers(lines: list[str]) -> set[str]:
 
 @pytest.mark.parametrize("entry", ENTRY_POINTS)
 def test_every_setting_is_read_from_its_environment_variable(entry: str, tmp_path: Path) -> None:
-    port = free_port()
+    port, metrics_port = free_port(), free_port()
     database, key_file, token_file = (
         tmp_path / "db" / "store.sqlite3",
         tmp_path / "keys" / "store.key",
@@ -45,6 +47,9 @@ def test_every_setting_is_read_from_its_environment_variable(entry: str, tmp_pat
         "GWCTL_VERIFY_BASE_URLS": "infobip=http://127.0.0.1:9",
         "GWCTL_INIT": "1",
         "GWCTL_INIT_TOKEN_FILE": str(token_file),
+        "GWCTL_METRICS_TOKEN": METRICS_TOKEN,
+        "GWCTL_METRICS_PORT": str(metrics_port),
+        "GWCTL_METRICS_HOST": "127.0.0.2",
     }
     assert set(variables) == {option.env for option in OPTIONS}  # a new setting needs a check
 
@@ -54,12 +59,22 @@ def test_every_setting_is_read_from_its_environment_variable(entry: str, tmp_pat
     try:
         token = token_file.read_text().strip()
         listed = served.get("/api/v1/gateways", headers={"Authorization": f"Bearer {token}"})
+        on_main_port = served.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
         forwarded = served.get("/readyz", headers={"X-Forwarded-For": "203.0.113.9"})
         wait_for(lambda: "203.0.113.9" in served.stdout(), "the forwarded request's log line")
         wait_for(lambda: len(_started_workers(served.stderr().splitlines())) == 2, "2 workers")
+        scrape = httpx.get(
+            f"http://127.0.0.2:{metrics_port}/metrics",
+            headers={"Authorization": f"Bearer {METRICS_TOKEN}"},
+            timeout=30,
+        )
     finally:
         served.stop()
 
+    assert scrape.status_code == 200  # METRICS_TOKEN, METRICS_PORT, METRICS_HOST
+    assert 'route="/api/v1/gateways",status="200"} 1.0' in scrape.text  # summed over workers
+    assert on_main_port.status_code == 404
+    assert METRICS_TOKEN not in served.stdout() + served.stderr()
     assert listed.status_code == 200  # DB_URL, HOST, PORT, INIT, INIT_TOKEN_FILE
     assert forwarded.json() == {"status": "ready", "reason": None}
     assert database.is_file()

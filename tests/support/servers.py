@@ -7,7 +7,7 @@ import os
 import socket
 import subprocess
 import sys
-import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +15,9 @@ import httpx
 import pytest
 
 from gwctl.store.server import create_admin_token
+from tests.support.serving import wait_for
+
+START_TIMEOUT = 90  # s: a bound, not a wait; the test machines are shared and loaded
 
 
 @dataclass
@@ -46,41 +49,40 @@ def free_port() -> int:
         return port
 
 
-def start_server(database_url: str, key_file: Path, log_path: Path) -> Server:
-    """Start a server and wait until /healthz answers (fail with its log otherwise)."""
+def start_server(
+    database_url: str, key_file: Path, log_path: Path, *options: str, env: Mapping[str, str] = {}
+) -> Server:
+    """Start a server (with extra command-line `options` and `env`, one log for both streams)
+    and wait until /healthz answers (fail with its log otherwise). Starting `gwctl serve` or
+    uvicorn as an operator does, streams apart: tests/support/serving.py."""
     port = free_port()
+    command = [
+        *(sys.executable, "-m", "gwctl.store.server", "--db", database_url, "--port", str(port)),
+        *("--key-file", str(key_file), "--log-level", "info", *options),
+    ]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gwctl.store.server",
-                "--db",
-                database_url,
-                "--port",
-                str(port),
-                "--key-file",
-                str(key_file),
-                "--log-level",
-                "info",
-            ],
+            command,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
         )
     server = Server(process, f"http://127.0.0.1:{port}", log_path)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+
+    def answers() -> bool:
         if process.poll() is not None:
             pytest.fail(f"the store server exited with {process.returncode}:\n{server.log()}")
         try:
-            if httpx.get(f"{server.base_url}/healthz", timeout=1).status_code == 200:
-                return server
+            return httpx.get(f"{server.base_url}/healthz", timeout=1).status_code == 200
         except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    server.stop()
-    pytest.fail(f"the store server did not answer /healthz within 30 s:\n{server.log()}")
+            return False
+
+    try:
+        wait_for(answers, f"{server.base_url}/healthz (log: {log_path})", START_TIMEOUT)
+    except BaseException:
+        server.stop()
+        raise
+    return server
 
 
 @dataclass
