@@ -10,8 +10,12 @@ from pathlib import Path
 import click
 
 from gwctl.cli.context import Invocation, Moment
+from gwctl.cli.key_commands import rotate_key
 from gwctl.cli.output.data_json import FORMAT_OPTION
 from gwctl.cli.output.history import HISTORY_FORMATS
+from gwctl.cli.store_options import DB_OPTION as _DB_OPTION
+from gwctl.cli.store_options import KEY_FILE_OPTION as _KEY_FILE_OPTION
+from gwctl.cli.store_options import database as _database
 
 
 @click.command()
@@ -85,29 +89,11 @@ def release(invocation: Invocation, force: bool) -> None:
     click.echo("lock released")
 
 
-def _database(invocation: Invocation, db: str | None) -> tuple[str, Path]:
-    """The --db URL (by default the embedded store's, so `gwctl serve` shows what
-    `gwctl apply` wrote) and the key file used unless GWCTL_STORE_KEY is set."""
-    from gwctl.core.private_dir import make_private_dir
-    from gwctl.remote.embedded import store_paths
-
-    url, key_file, _token = store_paths(invocation.existing_root())
-    make_private_dir(key_file.parent)
-    return db or url, key_file
-
-
-_DB_OPTION = click.option(
-    "--db",
-    default=None,
-    help="Database URL (sqlite:///…, postgresql+psycopg://…, mysql+pymysql://…); default: "
-    "the embedded store's .gwctl/store.sqlite3.",
-)
-
-
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
 @_DB_OPTION
+@_KEY_FILE_OPTION
 @click.option("--init", is_flag=True, help="Create the database and print a new admin token.")
 @click.option(
     "--verify-base-url",
@@ -124,6 +110,7 @@ def serve(
     host: str,
     port: int,
     db: str | None,
+    key_file: Path | None,
     init: bool,
     verify_base_urls: tuple[str, ...],
 ) -> None:
@@ -135,7 +122,7 @@ def serve(
 
     # checked before anything starts: a typo is an error now, not a test sent elsewhere later
     base_urls = base_urls_from(verify_base_urls, os.environ, load_providers())
-    url, key_file = _database(invocation, db)
+    url, key_file = _database(invocation, db, key_file)
     if init:
         token = init_store(url, key_file=key_file)
         click.echo(f"admin token (shown once, keep it safe): {token}")
@@ -164,12 +151,15 @@ def token() -> None:
     help="admin: read and write; read: auditors (no writes, no clear secrets).",
 )
 @_DB_OPTION
+@_KEY_FILE_OPTION
 @click.pass_obj
-def token_create(invocation: Invocation, name: str, role: str, db: str | None) -> None:
+def token_create(
+    invocation: Invocation, name: str, role: str, db: str | None, key_file: Path | None
+) -> None:
     """Create a token NAME and print it once."""
     from gwctl.store.server import create_named_token
 
-    url, key_file = _database(invocation, db)
+    url, key_file = _database(invocation, db, key_file)
     click.echo(create_named_token(url, name, role, key_file=key_file))
 
 
@@ -183,7 +173,7 @@ def token_list(invocation: Invocation, db: str | None, fmt: str) -> None:
     from gwctl.cli.output.tokens import token_lines
     from gwctl.store.server import named_tokens
 
-    url, _key_file = _database(invocation, db)
+    url, _key_file = _database(invocation, db, None)
     tokens = named_tokens(url)
     click.echo(tokens_json(tokens) if fmt == "json" else "\n".join(token_lines(tokens)))
 
@@ -191,26 +181,30 @@ def token_list(invocation: Invocation, db: str | None, fmt: str) -> None:
 @token.command(name="revoke")
 @click.argument("name")
 @_DB_OPTION
+@_KEY_FILE_OPTION
 @click.pass_obj
-def token_revoke(invocation: Invocation, name: str, db: str | None) -> None:
+def token_revoke(invocation: Invocation, name: str, db: str | None, key_file: Path | None) -> None:
     """Revoke token NAME at once (its web sessions end too; audited)."""
     from gwctl.store.server import revoke_named_token
 
-    url, key_file = _database(invocation, db)
+    url, key_file = _database(invocation, db, key_file)
     revoke_named_token(url, name, key_file=key_file)
     click.echo(f"token {name} revoked")
 
 
 @store.command(name="signing-key")
 @_DB_OPTION
+@_KEY_FILE_OPTION
 @click.pass_obj
-def signing_key(invocation: Invocation, db: str | None) -> None:
+def signing_key(invocation: Invocation, db: str | None, key_file: Path | None) -> None:
     """Print the public key of the store's audit signing key (PEM), from the server's key
     file: pin it for `gwctl audit verify --public-key`."""
     from gwctl.store.server import signing_public_key
 
-    url, key_file = _database(invocation, db)
+    url, key_file = _database(invocation, db, key_file)
     click.echo(signing_public_key(url, key_file=key_file), nl=False)
 
+
+store.add_command(rotate_key)
 
 COMMANDS = (gateways, history, lock, serve, store)

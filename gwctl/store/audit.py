@@ -43,6 +43,7 @@ ACTIONS = (
     "lock_forced_release",
     "token_create",
     "token_revoke",
+    "key_rotate",
 )
 _VERIFY_BATCH = 1000
 

@@ -20,8 +20,10 @@ from gwctl.store.checkpoints import open_signer
 from gwctl.store.connection_test import BASE_URL_OPTION, BASE_URLS_ENV, base_urls_from
 from gwctl.store.db import create_store_engine
 from gwctl.store.errors import Conflict, StoreConfigError
+from gwctl.store.key_files import key_file_place
 from gwctl.store.migrate import upgrade_engine
-from gwctl.store.service import GatewayStore, default_key_file
+from gwctl.store.rotation import Rotation, rotate
+from gwctl.store.service import GatewayStore
 from gwctl.store.signing import AuditSigner, signing_key_path
 from gwctl.store.tokens import TokenInfo, create_token, list_tokens, revoke_token
 
@@ -85,7 +87,7 @@ def _signing(database_url: str, key_file: Path | None) -> Iterator[tuple[Engine,
     """A migrated engine whose audit entries are signed with the store's signing key, found
     beside the credential key file as `GatewayStore.open` finds it, and that signer."""
     with _migrated(database_url) as engine:
-        key_path = signing_key_path(key_file or default_key_file(database_url))
+        key_path = signing_key_path(key_file_place(database_url, key_file))
         yield engine, open_signer(engine, key_path)
 
 
@@ -131,6 +133,15 @@ def signing_public_key(database_url: str, *, key_file: Path | None = None) -> st
         return signer.public_key_pem
 
 
+def rotate_store_key(database_url: str, *, key_file: Path | None = None) -> Rotation:
+    """Re-encrypt every credential under a new key (gwctl.store.rotation); audited."""
+    store = GatewayStore.open(database_url, key_file=key_file)
+    try:
+        return rotate(store.engine, key_file_place(database_url, key_file))
+    finally:
+        store.close()
+
+
 def create_admin_token(
     database_url: str, name: str = "admin", *, key_file: Path | None = None
 ) -> str:
@@ -153,7 +164,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--db", required=True, help="database URL")
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
-    parser.add_argument("--key-file", type=Path, default=None)
+    parser.add_argument(
+        "--key-file",
+        type=Path,
+        default=None,
+        help="the store key file (default: $GWCTL_STORE_KEY_FILE, else store.key beside a "
+        "SQLite database; PostgreSQL and MariaDB need one, or GWCTL_STORE_KEY)",
+    )
     parser.add_argument("--log-level", default="info")
     parser.add_argument(
         BASE_URL_OPTION,
