@@ -14,8 +14,6 @@ import pytest
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from gwctl.core.providers import STORE_COLUMNS
-from gwctl.store.context import WriteContext
 from gwctl.store.crypto import (
     FORMAT_V1,
     CredentialCipher,
@@ -30,46 +28,13 @@ from gwctl.store.errors import StoreConfigError
 from gwctl.store.key_files import KEY_ENV, load_keyring, write_keyring
 from gwctl.store.server import rotate_store_key
 from gwctl.store.service import GatewayStore
-from tests.support.samples import clickatell, infobip, twilio
+from tests.support.store_keys import CONTEXT, decrypt_all, seed, stored
 
-CONTEXT = WriteContext(token_name="web", actor="alice")
 PLAIN_WHERE = ("infobip-primary", "secret_key")
 PLAIN = {
     ("infobip-primary", "api_key"): "ib-api-key-0001",
     ("infobip-primary", "secret_key"): "ib-secret-key-0001",
 }
-
-
-def seed(database_url: str, key_file: Path) -> dict[tuple[str, str], str]:
-    """Three gateways; their credentials in clear by (gateway key, column)."""
-    store = GatewayStore.open(database_url, key_file=key_file)
-    try:
-        plain: dict[tuple[str, str], str] = {}
-        for body in (infobip(), twilio(), clickatell()):
-            store.create_gateway(body, CONTEXT)
-            provider = store.providers[body["provider"]]
-            for field in provider.credentials:
-                plain[(body["key"], field.column)] = body["credentials"][field.name]
-        return plain
-    finally:
-        store.close()
-
-
-def stored(database_url: str) -> dict[tuple[str, str], bytes]:
-    """Every credential ciphertext in the database, by (gateway key, column)."""
-    engine = sa.create_engine(database_url)
-    table = GatewayRow.__table__
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(sa.select(table.c.key, *(table.c[c] for c in STORE_COLUMNS)))
-            return {
-                (row.key, column): bytes(getattr(row, column))
-                for row in rows
-                for column in STORE_COLUMNS
-                if getattr(row, column) is not None
-            }
-    finally:
-        engine.dispose()
 
 
 def views(database_url: str, key_file: Path) -> list[dict[str, Any]]:
@@ -78,14 +43,6 @@ def views(database_url: str, key_file: Path) -> list[dict[str, Any]]:
         return [gateway.model_dump() for gateway in store.list_gateways().items]
     finally:
         store.close()
-
-
-def decrypts(key: bytes, blobs: dict[tuple[str, str], bytes]) -> dict[tuple[str, str], str]:
-    cipher = CredentialCipher(key)
-    return {
-        (gateway, column): cipher.decrypt(blob, gateway_key=gateway, column=column)
-        for (gateway, column), blob in blobs.items()
-    }
 
 
 def test_afterwards_every_credential_decrypts_under_the_new_key_only(
@@ -100,7 +57,7 @@ def test_afterwards_every_credential_decrypts_under_the_new_key_only(
     assert (rotation.values, rotation.gateways) == (len(plain), 3)
     blobs = stored(database_url)
     assert {ciphertext_key_id(blob) for blob in blobs.values()} == {key_id(new)}
-    assert decrypts(new, blobs) == plain
+    assert decrypt_all(new, blobs) == plain
     for (gateway, column), blob in blobs.items():
         with pytest.raises(DecryptionError):
             CredentialCipher(old).decrypt(blob, gateway_key=gateway, column=column)
@@ -186,7 +143,7 @@ def test_a_rotation_stopped_before_its_commit_is_finished_by_running_it_again(
     rotation = rotate_store_key(database_url, key_file=key_file)
     assert rotation.new_key_id == key_id(pending)  # the pending key, not yet another one
     assert load_keyring(key_file).keys == (pending,)
-    assert decrypts(pending, stored(database_url)) == plain
+    assert decrypt_all(pending, stored(database_url)) == plain
 
 
 def test_a_rotation_stopped_after_its_commit_is_finished_by_the_next_start(
@@ -218,10 +175,10 @@ def test_a_database_value_swapped_between_rows_columns_or_key_ids_does_not_decry
         "format 1 again": (FORMAT_V1 + blob[9:], *PLAIN_WHERE),
         "cut short": (blob[:20], *PLAIN_WHERE),
     }
-    assert [name for name, attempt in tampered.items() if _decrypts(both, *attempt)] == []
+    assert [name for name, attempt in tampered.items() if _decrypt_all(both, *attempt)] == []
 
 
-def _decrypts(cipher: CredentialCipher, blob: bytes, gateway: str, column: str) -> bool:
+def _decrypt_all(cipher: CredentialCipher, blob: bytes, gateway: str, column: str) -> bool:
     try:
         cipher.decrypt(blob, gateway_key=gateway, column=column)
     except DecryptionError:
@@ -253,7 +210,7 @@ def test_with_gwctl_store_key_new_comma_old_rotation_moves_to_the_first(
     monkeypatch.setenv(KEY_ENV, f"{new},{old}")
     rotation = rotate_store_key(url)
     assert rotation.from_environment
-    assert decrypts(base64.b64decode(new), stored(url)) == plain
+    assert decrypt_all(base64.b64decode(new), stored(url)) == plain
     with pytest.raises(StoreConfigError, match="set GWCTL_STORE_KEY to that key alone"):
         rotate_store_key(url)
     monkeypatch.setenv(KEY_ENV, new)
