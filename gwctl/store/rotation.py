@@ -25,6 +25,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
@@ -141,9 +142,10 @@ def _rotate(session: Session, place: Path | None, context: WriteContext) -> Rota
 def _reencrypt_gateways(session: Session, cipher: CredentialCipher, target: str) -> tuple[int, int]:
     columns = [getattr(GatewayRow, column) for column in STORE_COLUMNS]
     rows = session.execute(select(GatewayRow.id, GatewayRow.key, *columns)).all()
+    changed: list[dict[str, Any]] = []
     values = 0
     for row in rows:
-        changes: dict[str, bytes] = {}
+        changes: dict[str, Any] = {}
         for column in STORE_COLUMNS:
             blob = getattr(row, column)
             if blob is None or ciphertext_key_id(blob) == target:
@@ -151,6 +153,8 @@ def _reencrypt_gateways(session: Session, cipher: CredentialCipher, target: str)
             plain = cipher.decrypt(blob, gateway_key=row.key, column=column)
             changes[column] = cipher.encrypt(plain, gateway_key=row.key, column=column)
         if changes:
-            session.execute(update(GatewayRow).where(GatewayRow.id == row.id).values(**changes))
+            changed.append({"id": row.id, **changes})
             values += len(changes)
+    if changed:  # an UPDATE by primary key, executemany per set of columns
+        session.execute(update(GatewayRow), changed)
     return values, len(rows)

@@ -68,7 +68,7 @@ def main(argv: list[str]) -> None:
     module_name, function_name, when, *call = target.split(":")
     module = importlib.import_module(module_name)
     original = getattr(module, function_name)
-    setattr(module, function_name, _wrap(original, Path(marker), when, int(*call or [1])))
+    setattr(module, function_name, _wrap(original, Path(marker), when, int(call[0]) if call else 1))
     from gwctl.cli.main import cli
 
     cli(args, prog_name="gwctl")
