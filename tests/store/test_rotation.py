@@ -158,6 +158,25 @@ def test_a_rotation_stopped_after_its_commit_is_finished_by_the_next_start(
     assert load_keyring(key_file).keys == (new,)
 
 
+def test_a_value_that_does_not_decrypt_stops_the_rotation_before_it_changes_anything(
+    database_url: str, key_file: Path
+) -> None:
+    seed(database_url, key_file)
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:  # someone with the database moved a value
+        moved = stored(database_url)[("twilio-us", "secret_key")]
+        connection.execute(
+            sa.update(GatewayRow)
+            .where(GatewayRow.key == "infobip-primary")
+            .values(secret_key=moved)
+        )
+    engine.dispose()
+    before = stored(database_url)
+    with pytest.raises(StoreConfigError, match=r"^infobip-primary/secret_key: .*nothing was re-"):
+        rotate_store_key(database_url, key_file=key_file)
+    assert stored(database_url) == before
+
+
 def test_a_database_value_swapped_between_rows_columns_or_key_ids_does_not_decrypt(
     database_url: str, key_file: Path
 ) -> None:
