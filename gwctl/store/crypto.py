@@ -115,16 +115,6 @@ class CredentialCipher:
     def __repr__(self) -> str:
         return "CredentialCipher(<key hidden>)"
 
-    @property
-    def current_key_id(self) -> str:
-        """The id of the key new values are encrypted under."""
-        return self._current
-
-    @property
-    def key_ids(self) -> tuple[str, ...]:
-        """The ids of every key held."""
-        return tuple(self._keys)
-
     def holds(self, wanted: str) -> bool:
         """Whether the key `wanted` is held, reloading the ring once if it is not."""
         if wanted not in self._keys and self._reload is not None:

@@ -123,8 +123,7 @@ def _rotate(session: Session, place: Path | None, context: WriteContext) -> Rota
             raise StoreConfigError(ENV_DONE)
         if place is None or ring.source == ENV_SOURCE:
             raise StoreConfigError(ENV_HOWTO)
-        old = ring.keys[ring.ids.index(current)]
-        ring = KeyRing((secrets.token_bytes(KEY_BYTES), old), str(place))
+        ring = KeyRing((secrets.token_bytes(KEY_BYTES), ring.keys[0]), str(place))
         write_keyring(place, ring.keys)  # before any value uses it: the file decrypts both
         cipher = CredentialCipher(ring)
     target = ring.ids[0]
@@ -134,8 +133,8 @@ def _rotate(session: Session, place: Path | None, context: WriteContext) -> Rota
     except DecryptionError as exc:
         raise StoreConfigError(f"{exc}: nothing was re-encrypted (the key is unchanged)") from None
     key_check.reencrypt(session, cipher)
-    details = {"old_key_id": current, "new_key_id": target, "values": values}
-    audit.append(session, context, "key_rotate", None, details={**details, "gateways": gateways})
+    details = {"old_key_id": current, "new_key_id": target, "values": values, "gateways": gateways}
+    audit.append(session, context, "key_rotate", None, details=details)
     return Rotation(current, target, values, gateways, ring.source)
 
 
