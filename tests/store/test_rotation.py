@@ -24,10 +24,11 @@ from gwctl.store.crypto import (
     key_id,
 )
 from gwctl.store.db import GatewayRow
-from gwctl.store.errors import StoreConfigError
+from gwctl.store.errors import IdempotencyKeyReused, StoreConfigError
 from gwctl.store.key_files import KEY_ENV, load_keyring, write_keyring
 from gwctl.store.server import rotate_store_key
 from gwctl.store.service import GatewayStore
+from tests.support.samples import infobip
 from tests.support.store_keys import CONTEXT, decrypt_all, seed, stored
 
 PLAIN_WHERE = ("infobip-primary", "secret_key")
@@ -234,3 +235,19 @@ def test_with_gwctl_store_key_new_comma_old_rotation_moves_to_the_first(
         rotate_store_key(url)
     monkeypatch.setenv(KEY_ENV, new)
     assert views(url, tmp_path / "store.key")
+
+
+def test_a_changeset_retried_across_a_rotation_is_refused_never_applied_twice(
+    database_url: str, key_file: Path
+) -> None:
+    body = {"operations": [{"op": "create", "gateway": infobip()}]}
+    store = GatewayStore.open(database_url, key_file=key_file)
+    try:
+        store.apply_changeset(body, idempotency_key="retry-1", context=CONTEXT)
+        assert store.apply_changeset(body, idempotency_key="retry-1", context=CONTEXT).replayed
+        rotate_store_key(database_url, key_file=key_file)
+        with pytest.raises(IdempotencyKeyReused):  # its digest was keyed with the old key
+            store.apply_changeset(body, idempotency_key="retry-1", context=CONTEXT)
+        assert [gateway.key for gateway in store.list_gateways().items] == ["infobip-primary"]
+    finally:
+        store.close()
