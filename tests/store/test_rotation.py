@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from gwctl.store import rotation
 from gwctl.store.crypto import (
     FORMAT_V1,
     CredentialCipher,
@@ -251,3 +252,22 @@ def test_a_changeset_retried_across_a_rotation_is_refused_never_applied_twice(
         assert [gateway.key for gateway in store.list_gateways().items] == ["infobip-primary"]
     finally:
         store.close()
+
+
+def test_a_start_that_cannot_rewrite_the_key_file_warns_and_serves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    url, key_file = f"sqlite:///{tmp_path / 'store.sqlite3'}", tmp_path / "store.key"
+    seed(url, key_file)
+    (old,) = load_keyring(key_file).keys
+    rotate_store_key(url, key_file=key_file)
+    (new,) = load_keyring(key_file).keys
+    write_keyring(key_file, [new, old])  # committed; the file on a read-only mount since
+
+    def read_only(path: Path, keys: object) -> None:
+        raise PermissionError(30, "Read-only file system", str(path))
+
+    monkeypatch.setattr(rotation, "write_keyring", read_only)
+    assert views(url, key_file)
+    assert load_keyring(key_file).keys == (new, old)
+    assert f"{key_file}: could not remove the old key of a rotation" in caplog.text
