@@ -9,21 +9,13 @@ from pathlib import Path
 import click
 
 from gwctl.cli.context import Invocation
-from gwctl.cli.store_commands import _DB_OPTION, _database
-
-_KEY_FILE_OPTION = click.option(
-    "--key-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="The store's credential key file; the audit signing key is beside it "
-    "(default: the embedded store's, .gwctl/store.key).",
-)
+from gwctl.cli.store_options import DB_OPTION, KEY_FILE_OPTION, database, embedded_key_file
 
 
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@_DB_OPTION
-@_KEY_FILE_OPTION
+@DB_OPTION
+@KEY_FILE_OPTION
 @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
 @click.pass_obj
 def backup(
@@ -38,8 +30,8 @@ def backup(
     from gwctl.cli.output.backup import backup_text
     from gwctl.store.backup import backup_store
 
-    url, default_key = _database(invocation, db)
-    click.echo(backup_text(backup_store(url, file, key_file=key_file or default_key, force=force)))
+    url, key_file = database(invocation, db, key_file)
+    click.echo(backup_text(backup_store(url, file, key_file=key_file, force=force)))
 
 
 @click.command()
@@ -49,10 +41,11 @@ def backup(
     required=True,
     help="The empty target database (sqlite:///…, postgresql+psycopg://…, mysql+pymysql://…).",
 )
-@_KEY_FILE_OPTION
+@KEY_FILE_OPTION
 @click.pass_obj
 def restore(invocation: Invocation, file: Path, db: str, key_file: Path | None) -> None:
-    """Restore backup FILE into an empty database, verified before it is committed.
+    """Restore backup FILE into an empty database, verified before it is committed; the
+    key is --key-file's, else the embedded store's (.gwctl/store.key).
 
     \b
     Example, from the embedded store to PostgreSQL:
@@ -62,8 +55,8 @@ def restore(invocation: Invocation, file: Path, db: str, key_file: Path | None) 
     from gwctl.cli.output.backup import restore_text
     from gwctl.store.restore import restore_store
 
-    _url, default_key = _database(invocation, None)
-    click.echo(restore_text(file, restore_store(file, db, key_file=key_file or default_key)))
+    key_file = key_file or embedded_key_file(invocation)
+    click.echo(restore_text(file, restore_store(file, db, key_file=key_file)))
 
 
 def attach(store: click.Group) -> None:

@@ -39,7 +39,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "serve": (
         "gwctl serve --init                          # a new store: prints an admin token",
-        "gwctl serve --db postgresql+psycopg://gwctl@db/gwctl --host 0.0.0.0",
+        "gwctl serve --db postgresql+psycopg://gwctl@db/gwctl --key-file /etc/gwctl/store.key",
+    ),
+    "store rotate-key": (
+        "gwctl store rotate-key                      # the embedded store",
+        "GWCTL_STORE_KEY_FILE=/etc/gwctl/store.key gwctl store rotate-key --db $GWCTL_DB_URL",
     ),
     "store signing-key": ("gwctl store signing-key > store-signing.pem",),
     "store token create": (

@@ -8,16 +8,19 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import click
 from click.core import ParameterSource
 
 from gwctl.cli.context import Invocation, Lifetime, Moment
+from gwctl.cli.key_commands import rotate_key
 from gwctl.cli.output.data_json import FORMAT_OPTION
 from gwctl.cli.output.history import HISTORY_FORMATS
-from gwctl.cli.store_database import DB_OPTION as _DB_OPTION
-from gwctl.cli.store_database import database_of as _database
+from gwctl.cli.store_options import DB_OPTION as _DB_OPTION
+from gwctl.cli.store_options import KEY_FILE_OPTION as _KEY_FILE_OPTION
+from gwctl.cli.store_options import database as _database
 from gwctl.cli.user_commands import user
 from gwctl.store.settings import OPTIONS
 
@@ -123,7 +126,7 @@ def serve(invocation: Invocation, /, **given: Any) -> None:
 
     # checked before anything starts: a typo is an error now, not a test sent elsewhere later
     settings = resolve(given, os.environ)
-    url, key_file = _database(invocation, None)
+    url, key_file = _database(invocation, None, None)
     run_server(with_defaults(settings, url, key_file))
 
 
@@ -158,14 +161,20 @@ def token() -> None:
     "Default: never (`token list` flags such tokens).",
 )
 @_DB_OPTION
+@_KEY_FILE_OPTION
 @click.pass_context
 def token_create(
-    ctx: click.Context, name: str, role: str, lifetime: timedelta | None, db: str | None
+    ctx: click.Context,
+    name: str,
+    role: str,
+    lifetime: timedelta | None,
+    db: str | None,
+    key_file: Path | None,
 ) -> None:
     """Create a token NAME and print it once (only the token on stdout)."""
     from gwctl.store.server import create_named_token
 
-    url, key_file = _database(ctx.obj, db)
+    url, key_file = _database(ctx.obj, db, key_file)
     click.echo(create_named_token(url, name, role, key_file=key_file, lifetime=lifetime))
     if ctx.get_parameter_source("lifetime") is ParameterSource.DEFAULT:
         click.echo(f"note: token {name} never expires; give --expires 90d to limit it", err=True)
@@ -182,7 +191,7 @@ def token_list(invocation: Invocation, db: str | None, fmt: str) -> None:
     from gwctl.cli.output.tokens import token_lines
     from gwctl.store.server import named_tokens
 
-    url, _key_file = _database(invocation, db)
+    url, _key_file = _database(invocation, db, None)
     tokens = named_tokens(url)
     click.echo(tokens_json(tokens) if fmt == "json" else "\n".join(token_lines(tokens)))
 
@@ -190,26 +199,30 @@ def token_list(invocation: Invocation, db: str | None, fmt: str) -> None:
 @token.command(name="revoke")
 @click.argument("name")
 @_DB_OPTION
+@_KEY_FILE_OPTION
 @click.pass_obj
-def token_revoke(invocation: Invocation, name: str, db: str | None) -> None:
+def token_revoke(invocation: Invocation, name: str, db: str | None, key_file: Path | None) -> None:
     """Revoke token NAME at once (audited)."""
     from gwctl.store.server import revoke_named_token
 
-    url, key_file = _database(invocation, db)
+    url, key_file = _database(invocation, db, key_file)
     revoke_named_token(url, name, key_file=key_file)
     click.echo(f"token {name} revoked")
 
 
 @store.command(name="signing-key")
 @_DB_OPTION
+@_KEY_FILE_OPTION
 @click.pass_obj
-def signing_key(invocation: Invocation, db: str | None) -> None:
+def signing_key(invocation: Invocation, db: str | None, key_file: Path | None) -> None:
     """Print the public key of the store's audit signing key (PEM), from the server's key
     file: pin it for `gwctl audit verify --public-key`."""
     from gwctl.store.server import signing_public_key
 
-    url, key_file = _database(invocation, db)
+    url, key_file = _database(invocation, db, key_file)
     click.echo(signing_public_key(url, key_file=key_file), nl=False)
 
+
+store.add_command(rotate_key)
 
 COMMANDS = (gateways, history, lock, serve, store)

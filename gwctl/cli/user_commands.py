@@ -7,12 +7,13 @@ A password is never a command-line argument (it would be in the shell's history 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
 from gwctl.cli.context import Invocation
 from gwctl.cli.output.data_json import FORMAT_OPTION
-from gwctl.cli.store_database import DB_OPTION, database_of
+from gwctl.cli.store_options import DB_OPTION, KEY_FILE_OPTION, database
 from gwctl.errors import GwctlError
 
 
@@ -49,14 +50,20 @@ def user() -> None:
 )
 @click.option("--password-stdin", is_flag=True, help="Read the password from stdin's first line.")
 @DB_OPTION
+@KEY_FILE_OPTION
 @click.pass_obj
 def user_create(
-    invocation: Invocation, name: str, role: str, password_stdin: bool, db: str | None
+    invocation: Invocation,
+    name: str,
+    role: str,
+    password_stdin: bool,
+    db: str | None,
+    key_file: Path | None,
 ) -> None:
     """Create user NAME, asking for the password (12 to 128 characters) twice."""
     from gwctl.store.server import create_named_user
 
-    url, key_file = database_of(invocation, db)
+    url, key_file = database(invocation, db, key_file)
     create_named_user(url, name, role, read_password(password_stdin), key_file=key_file)
     click.echo(f"user {name} created ({role})")
 
@@ -70,18 +77,19 @@ def user_list(invocation: Invocation, db: str | None, fmt: str) -> None:
     from gwctl.cli.output.users import user_lines, users_json
     from gwctl.store.server import named_users
 
-    users = named_users(database_of(invocation, db)[0])
+    users = named_users(database(invocation, db, None)[0])
     click.echo(users_json(users) if fmt == "json" else "\n".join(user_lines(users)))
 
 
 @user.command(name="disable")
 @click.argument("name")
 @DB_OPTION
+@KEY_FILE_OPTION
 @click.pass_obj
-def user_disable(invocation: Invocation, name: str, db: str | None) -> None:
+def user_disable(invocation: Invocation, name: str, db: str | None, key_file: Path | None) -> None:
     """Disable user NAME at once: no more sign-ins, live sessions end (audited)."""
     from gwctl.store.server import disable_named_user
 
-    url, key_file = database_of(invocation, db)
+    url, key_file = database(invocation, db, key_file)
     disable_named_user(url, name, key_file=key_file)
     click.echo(f"user {name} disabled")

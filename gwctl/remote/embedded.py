@@ -71,7 +71,7 @@ def embedded_http(root: Path, timeout: float = 30.0) -> Iterator[httpx.Client]:
     # gwctl uses the API only, and nobody scrapes a store that lives for one command
     app = create_app(database_url, key_file=key_file, web=False, metrics=False)
     settle()  # the store's modules and app live as long as the command
-    token = _embedded_token(database_url, token_file)
+    token = _embedded_token(database_url, key_file, token_file)
     with (
         start_blocking_portal() as portal,
         httpx.Client(
@@ -84,12 +84,12 @@ def embedded_http(root: Path, timeout: float = 30.0) -> Iterator[httpx.Client]:
         yield client
 
 
-def _embedded_token(database_url: str, token_file: Path) -> str:
+def _embedded_token(database_url: str, key_file: Path, token_file: Path) -> str:
     if token_file.is_file():
         return token_file.read_text(encoding="utf-8").strip()
     from gwctl.store.server import create_admin_token
 
-    token = create_admin_token(database_url, "embedded")
+    token = create_admin_token(database_url, "embedded", key_file=key_file)  # the app's keys
     descriptor = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(token + "\n")

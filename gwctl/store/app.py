@@ -47,8 +47,9 @@ def create_app(
 ) -> FastAPI:
     """The store app on `database_url` (migrated to the newest revision first).
 
-    The credential key comes from GWCTL_STORE_KEY or `key_file` (default: `store.key`
-    beside a SQLite file, else `.gwctl/store.key` in the working directory). `web=False`
+    The credential key comes from GWCTL_STORE_KEY or `key_file` (default:
+    $GWCTL_STORE_KEY_FILE, else `store.key` beside a SQLite file; another database must name
+    one: gwctl.store.key_files). `web=False`
     leaves out the web page (its templates, forms and static files): the embedded store
     only ever answers gwctl's API calls.
 

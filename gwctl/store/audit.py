@@ -51,6 +51,7 @@ ACTIONS = (
     "signin",
     "signin_failed",
     "signin_locked",
+    "key_rotate",
 )
 _VERIFY_BATCH = 1000
 

@@ -24,9 +24,9 @@ from gwctl import __version__
 from gwctl.store.archive import ArchiveWriter, TableEntry
 from gwctl.store.db import Base, create_store_engine, now_utc, sqlite_path
 from gwctl.store.errors import StoreConfigError
+from gwctl.store.key_files import key_file_place
 from gwctl.store.migrate import HEAD_REVISION
 from gwctl.store.paging import rfc3339
-from gwctl.store.service import default_key_file
 from gwctl.store.signing import AuditSigner, signing_key_path
 
 # Tables left out, and why: each is state of the running store, not of the registry.
@@ -51,8 +51,8 @@ class BackupSummary:
 
     path: Path
     tables: list[TableEntry]
-    key_file: Path
-    signing_key_file: Path
+    key_file: Path | None  # None: the key is in $GWCTL_STORE_KEY
+    signing_key_file: Path | None  # None: in $GWCTL_AUDIT_SIGNING_KEY
 
     def rows(self, table: str) -> int:
         return next(entry.rows for entry in self.tables if entry.name == table)
@@ -63,7 +63,7 @@ def backup_store(
 ) -> BackupSummary:
     """Write the store at `database_url` to the archive `path` (mode 0600; an existing file
     only with `force`), signed with the store's audit signing key (beside `key_file`)."""
-    key_path = key_file or default_key_file(database_url)
+    key_path = key_file_place(database_url, key_file)
     signing_path = signing_key_path(key_path)
     signer = AuditSigner.load(signing_path, may_create=False)
     database = sqlite_path(database_url)

@@ -34,7 +34,7 @@ from gwctl.store.signing import AuditSigner
 log = logging.getLogger(__name__)
 
 
-def open_signer(engine: Engine, key_path: Path) -> AuditSigner:
+def open_signer(engine: Engine, key_path: Path | None) -> AuditSigner:
     """The store's signer, bound to `engine`: every write transaction on it that appends to
     the log signs the new head. A log upgraded from before checkpoints gets its first one."""
     signed = read_transaction(engine, lambda s: s.scalar(select(exists(CheckpointRow.seq))))

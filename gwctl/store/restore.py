@@ -36,7 +36,7 @@ from gwctl.store import audit, audit_verify, checkpoints
 from gwctl.store.archive import ArchiveError, ArchiveReader
 from gwctl.store.backup import VERSION_TABLE, backed_up_tables
 from gwctl.store.context import WriteContext
-from gwctl.store.crypto import KEY_ENV, CredentialCipher, DecryptionError, load_key
+from gwctl.store.crypto import CredentialCipher, DecryptionError
 from gwctl.store.db import (
     ApplyLockRow,
     AuditHeadRow,
@@ -48,8 +48,9 @@ from gwctl.store.db import (
     write_transaction,
 )
 from gwctl.store.errors import StoreConfigError
+from gwctl.store.key_check import KEY_CHECK
+from gwctl.store.key_files import ENV_SOURCE, from_environment, key_file_place, load_keyring
 from gwctl.store.migrate import HEAD_REVISION, upgrade_engine
-from gwctl.store.service import KEY_CHECK, default_key_file
 from gwctl.store.signing import SIGNING_KEY_ENV, AuditSigner, signing_key_path
 from gwctl.store.tokens import CLI_ACTOR
 
@@ -83,7 +84,7 @@ def restore_store(
 ) -> RestoreSummary:
     """Restore the archive into the empty database at `database_url`, with the credential
     key from $GWCTL_STORE_KEY or `key_file` and the audit signing key beside it."""
-    key_path = key_file or default_key_file(database_url)
+    key_path = key_file_place(database_url, key_file)
     cipher, key_source = _cipher(key_path)
     signing_path = signing_key_path(key_path)
     signer = AuditSigner.load(signing_path, may_create=False)
@@ -108,15 +109,18 @@ def restore_store(
             engine.dispose()
 
 
-def _cipher(key_path: Path) -> tuple[CredentialCipher, str]:
-    if os.environ.get(KEY_ENV):
-        return CredentialCipher(load_key(None)), f"${KEY_ENV}"
-    if not key_path.is_file():
+def _cipher(key_path: Path | None) -> tuple[CredentialCipher, str]:
+    """The keyring restore decrypts with: $GWCTL_STORE_KEY, else the existing key file (a
+    restore never makes a new key: no new key decrypts the archive's values)."""
+    if from_environment():
+        return CredentialCipher(load_keyring(None)), ENV_SOURCE
+    if key_path is None or not key_path.is_file():
         raise StoreConfigError(
-            f"{key_path}: no credential key file: restore needs the key of the store the "
-            f"archive was taken from (--key-file FILE, or ${KEY_ENV})"
+            f"{key_path or 'no key file named'}: no credential key file: restore needs the key "
+            "of the store the archive was taken from (--key-file FILE, $GWCTL_STORE_KEY_FILE, "
+            "or $GWCTL_STORE_KEY)"
         )
-    return CredentialCipher(load_key(key_path)), str(key_path)
+    return CredentialCipher(load_keyring(key_path, may_create=False)), str(key_path)
 
 
 def _check_compatible(archive: ArchiveReader) -> None:

@@ -28,10 +28,12 @@ from gwctl.store.db import create_store_engine
 from gwctl.store.errors import StoreConfigError
 from gwctl.store.factory import FACTORY
 from gwctl.store.first_admin import initialise
+from gwctl.store.key_files import key_file_place
 from gwctl.store.logs import logging_config
 from gwctl.store.metrics_serving import metrics_listener, multiprocess_directory
 from gwctl.store.migrate import upgrade_engine
-from gwctl.store.service import GatewayStore, default_key_file
+from gwctl.store.rotation import Rotation, rotate
+from gwctl.store.service import GatewayStore
 from gwctl.store.settings import OPTIONS, ServeSettings, resolve, to_environ
 from gwctl.store.signing import AuditSigner, signing_key_path
 from gwctl.store.tokens import TokenInfo, create_token, list_tokens, revoke_token
@@ -133,7 +135,7 @@ def _signing(database_url: str, key_file: Path | None) -> Iterator[tuple[Engine,
     """A migrated engine whose audit entries are signed with the store's signing key, found
     beside the credential key file as `GatewayStore.open` finds it, and that signer."""
     with _migrated(database_url) as engine:
-        key_path = signing_key_path(key_file or default_key_file(database_url))
+        key_path = signing_key_path(key_file_place(database_url, key_file))
         yield engine, open_signer(engine, key_path)
 
 
@@ -205,6 +207,15 @@ def signing_public_key(database_url: str, *, key_file: Path | None = None) -> st
     what verifiers pin (`gwctl audit verify --public-key`)."""
     with _signing(database_url, key_file) as (_engine, signer):
         return signer.public_key_pem
+
+
+def rotate_store_key(database_url: str, *, key_file: Path | None = None) -> Rotation:
+    """Re-encrypt every credential under a new key (gwctl.store.rotation); audited."""
+    store = GatewayStore.open(database_url, key_file=key_file)
+    try:
+        return rotate(store.engine, key_file_place(database_url, key_file))
+    finally:
+        store.close()
 
 
 def create_admin_token(

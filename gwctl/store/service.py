@@ -16,7 +16,6 @@ Typical use (the web page gets the app's instance as `request.app.state.store`):
 
 from __future__ import annotations
 
-import base64
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -31,18 +30,20 @@ from sqlalchemy.orm import Session
 
 from gwctl.core.audit_chain import Checkpoint
 from gwctl.core.providers import Provider, load_providers
-from gwctl.store import audit, audit_verify, changesets, checkpoints, idempotency, locks, tokens
-from gwctl.store.context import Client, Principal, WriteContext
-from gwctl.store.crypto import CredentialCipher, DecryptionError, load_key
-from gwctl.store.db import (
-    GatewayRow,
-    MetaRow,
-    create_store_engine,
-    read_transaction,
-    sqlite_path,
-    write_transaction,
+from gwctl.store import (
+    audit,
+    audit_verify,
+    changesets,
+    checkpoints,
+    idempotency,
+    key_check,
+    locks,
+    rotation,
+    tokens,
 )
-from gwctl.store.errors import StoreConfigError
+from gwctl.store.context import Client, Principal, WriteContext
+from gwctl.store.crypto import CredentialCipher
+from gwctl.store.db import GatewayRow, create_store_engine, read_transaction, write_transaction
 from gwctl.store.gateways import (
     VIEW_COLUMNS,
     GatewayWriter,
@@ -51,6 +52,7 @@ from gwctl.store.gateways import (
     gateway_view,
 )
 from gwctl.store.idempotency import StoredResponse
+from gwctl.store.key_files import key_file_place, load_keyring
 from gwctl.store.migrate import upgrade_engine
 from gwctl.store.models import (
     AuditPage,
@@ -65,10 +67,6 @@ from gwctl.store.models import (
 from gwctl.store.paging import decode_cursor, encode_cursor
 from gwctl.store.signing import AuditSigner, signing_key_path
 from gwctl.store.validation import CheckedLogo
-
-DEFAULT_KEY_FILE = "store.key"
-KEY_CHECK = "key_check"  # the store_meta row; also the column its ciphertext is bound to
-_KEY_CHECK_PLAIN = "gwctl-store-key-check"
 
 
 @dataclass(frozen=True)
@@ -87,12 +85,6 @@ class ChangesetResponse:
     status_code: int
     body: dict[str, Any]
     replayed: bool
-
-
-def default_key_file(database_url: str) -> Path:
-    """`store.key` beside a SQLite file; `.gwctl/store.key` in the working directory else."""
-    path = sqlite_path(database_url)
-    return (path.parent if path else Path.cwd() / ".gwctl") / DEFAULT_KEY_FILE
 
 
 class GatewayStore:
@@ -116,17 +108,21 @@ class GatewayStore:
     def open(cls, database_url: str, *, key_file: Path | None = None) -> GatewayStore:
         """Migrate the database to the newest revision and open the store on it.
 
-        The encryption key comes from GWCTL_STORE_KEY or `key_file` (default: see
-        `default_key_file`), created with mode 0600 if missing. StoreConfigError if the key
-        is not the one the database's credentials were encrypted with.
+        The encryption keys come from GWCTL_STORE_KEY or the key file (`key_file`, else
+        gwctl.store.key_files.key_file_place), created with mode 0600 if missing and re-read
+        when a value names a key it lacks (a rotation). StoreConfigError, naming the file or
+        variable, if no key is given or none is the one the database's credentials are under.
         """
         engine = create_store_engine(database_url)
-        key_path = key_file or default_key_file(database_url)
+        place = key_file_place(database_url, key_file)
         try:
             upgrade_engine(engine)
-            cipher = CredentialCipher(load_key(key_path))
-            store = cls(engine, cipher, checkpoints.open_signer(engine, signing_key_path(key_path)))
-            store._check_key()
+            keys = CredentialCipher(
+                load_keyring(place), reload=lambda: load_keyring(place, may_create=False)
+            )
+            store = cls(engine, keys, checkpoints.open_signer(engine, signing_key_path(place)))
+            key_check.check_key(engine, keys)
+            rotation.finish_at_start(engine, place)
         except BaseException:
             engine.dispose()
             raise
@@ -135,31 +131,6 @@ class GatewayStore:
     def close(self) -> None:
         """Release the database connections."""
         self.engine.dispose()
-
-    def _check_key(self) -> None:
-        """Prove the key is the database's, storing a check value on first use."""
-
-        def stored(session: Session) -> str | None:
-            row = session.get(MetaRow, KEY_CHECK)
-            return None if row is None else row.value
-
-        def store_check(session: Session) -> str | None:
-            found = stored(session)
-            if found is None:  # first start: remember a value only this key decrypts
-                blob = self.cipher.encrypt(_KEY_CHECK_PLAIN, gateway_key="", column=KEY_CHECK)
-                session.add(MetaRow(name=KEY_CHECK, value=base64.b64encode(blob).decode()))
-            return found
-
-        check = read_transaction(self.engine, stored) or write_transaction(self.engine, store_check)
-        if check is None:
-            return
-        try:
-            self.cipher.decrypt(base64.b64decode(check), gateway_key="", column=KEY_CHECK)
-        except DecryptionError:
-            raise StoreConfigError(
-                "the store key (GWCTL_STORE_KEY or the key file) is not the key this "
-                "database's credentials were encrypted with"
-            ) from None
 
     # -- providers and gateways -------------------------------------------------------------
 
@@ -309,15 +280,15 @@ class GatewayStore:
         with another body it raises IdempotencyKeyReused.
         """
         changeset = changesets.parse_changeset(body)
-        digest = idempotency.request_hash(self.cipher, changeset)
 
         def work(session: Session) -> ChangesetResponse:
+            changeset_id = uuid.uuid4().hex
+            writer = self._writer(session, context, changeset_id, changeset.logos)
+            digest = idempotency.request_hash(self.cipher, changeset)  # the current key's
             stored = idempotency.lookup(session, idempotency_key, digest)
             if stored is not None:
                 return ChangesetResponse(stored.status_code, stored.body, replayed=True)
             locks.ensure_may_write(session, context.lock_id)
-            changeset_id = uuid.uuid4().hex
-            writer = self._writer(session, context, changeset_id, changeset.logos)
             result = changesets.apply_operations(writer, changeset.operations, changeset_id)
             response = StoredResponse(200, result.model_dump())
             idempotency.remember(session, idempotency_key, digest, response)
@@ -404,6 +375,7 @@ class GatewayStore:
         changeset_id: str | None = None,
         logos: Mapping[str, CheckedLogo] | None = None,
     ) -> GatewayWriter:
+        key_check.follow_database(session, self.cipher)  # a rotation elsewhere: its new key
         return GatewayWriter(session, self.cipher, self.providers, context, changeset_id, logos)
 
     def _write(

@@ -306,7 +306,7 @@ def resolve(given: Mapping[str, Any], environ: Mapping[str, str]) -> ServeSettin
     return ServeSettings(**values)
 
 
-def with_defaults(settings: ServeSettings, db_url: str, key_file: Path) -> ServeSettings:
+def with_defaults(settings: ServeSettings, db_url: str, key_file: Path | None) -> ServeSettings:
     """`settings` with `db_url` and `key_file` where neither flag nor variable gave them."""
     return replace(
         settings, db_url=settings.db_url or db_url, key_file=settings.key_file or key_file

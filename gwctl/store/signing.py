@@ -25,9 +25,10 @@ SIGNING_KEY_ENV = "GWCTL_AUDIT_SIGNING_KEY"
 SIGNING_KEY_FILE = "audit-signing.key"
 
 
-def signing_key_path(credential_key_file: Path) -> Path:
-    """Where the signing key lives: beside the credential key file."""
-    return credential_key_file.parent / SIGNING_KEY_FILE
+def signing_key_path(credential_key_file: Path | None) -> Path | None:
+    """Where the signing key lives: beside the credential key file (None: no such file, the
+    credential key is in GWCTL_STORE_KEY; then GWCTL_AUDIT_SIGNING_KEY must hold it)."""
+    return None if credential_key_file is None else credential_key_file.parent / SIGNING_KEY_FILE
 
 
 class AuditSigner:
@@ -51,11 +52,16 @@ class AuditSigner:
         return f"AuditSigner(key_id={self.public_key.key_id})"  # never the private key
 
     @classmethod
-    def load(cls, path: Path, *, may_create: bool) -> AuditSigner:
+    def load(cls, path: Path | None, *, may_create: bool) -> AuditSigner:
         """The signer from $GWCTL_AUDIT_SIGNING_KEY, else from `path` (made if `may_create`)."""
         encoded = os.environ.get(SIGNING_KEY_ENV)
         if encoded:
             return cls(_decode(encoded, f"${SIGNING_KEY_ENV}"))
+        if path is None:
+            raise StoreConfigError(
+                f"no audit signing key: set {SIGNING_KEY_ENV}, or name a key file with "
+                "--key-file or $GWCTL_STORE_KEY_FILE (the signing key is kept beside it)"
+            )
         if not path.exists():
             if not may_create:
                 raise StoreConfigError(

@@ -8,15 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from gwctl.store.crypto import (
-    KEY_ENV,
-    CredentialCipher,
-    DecryptionError,
-    generate_key,
-    load_key,
-    mask,
-)
+from gwctl.store.crypto import CredentialCipher, DecryptionError, generate_key, mask
 from gwctl.store.errors import StoreConfigError
+from gwctl.store.key_files import KEY_ENV, load_keyring
 from gwctl.store.service import GatewayStore
 
 
@@ -48,18 +42,18 @@ def test_the_key_file_is_created_private_and_reused(
 ) -> None:
     monkeypatch.delenv(KEY_ENV, raising=False)
     path = tmp_path / "nested" / "store.key"
-    key = load_key(path)
-    assert len(key) == 32
+    keys = load_keyring(path).keys
+    assert [len(key) for key in keys] == [32]
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert load_key(path) == key
+    assert load_keyring(path).keys == keys
     monkeypatch.setenv(KEY_ENV, base64.b64encode(b"k" * 32).decode())
-    assert load_key(path) == b"k" * 32
+    assert load_keyring(path).keys == (b"k" * 32,)
     monkeypatch.setenv(KEY_ENV, "not base64!")
-    with pytest.raises(StoreConfigError, match="not valid base64"):
-        load_key(path)
+    with pytest.raises(StoreConfigError, match=r"\$GWCTL_STORE_KEY: the store key is not valid"):
+        load_keyring(path)
     monkeypatch.setenv(KEY_ENV, base64.b64encode(b"short").decode())
     with pytest.raises(StoreConfigError, match="32 bytes"):
-        load_key(path)
+        load_keyring(path)
 
 
 def test_a_wrong_key_is_refused_at_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -68,5 +62,5 @@ def test_a_wrong_key_is_refused_at_start(tmp_path: Path, monkeypatch: pytest.Mon
     GatewayStore.open(url).close()
     assert (tmp_path / "store.key").is_file()  # beside the SQLite file by default
     assert stat.S_IMODE((tmp_path / "store.sqlite3").stat().st_mode) == 0o600
-    with pytest.raises(StoreConfigError, match="not the key"):
+    with pytest.raises(StoreConfigError, match=r"other\.key: holds no key this database"):
         GatewayStore.open(url, key_file=tmp_path / "other.key")

@@ -15,9 +15,10 @@ import gwctl.store.throttle
 import gwctl.store.users
 from gwctl.core.audit_chain import entry_hash
 from gwctl.store.context import Client, Principal, WriteContext
-from gwctl.store.crypto import CredentialCipher, load_key
+from gwctl.store.crypto import CredentialCipher
 from gwctl.store.db import Base, create_store_engine
 from gwctl.store.errors import AuditBroken
+from gwctl.store.key_files import load_keyring
 from gwctl.store.migrate import HEAD_REVISION, current_revision, head_revision, upgrade_database
 from gwctl.store.service import GatewayStore
 from gwctl.store.tokens import hash_token, list_tokens
@@ -49,7 +50,7 @@ def test_upgrading_from_the_first_revision_keeps_the_data(
     upgrade_database(database_url, "0001")
     engine = create_store_engine(database_url)
     assert current_revision(engine) == "0001"
-    cipher = CredentialCipher(load_key(key_file))
+    cipher = CredentialCipher(load_keyring(key_file))
     at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     sid, token = twilio()["credentials"]["account_sid"], twilio()["credentials"]["auth_token"]
     entry = {

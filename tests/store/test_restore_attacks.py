@@ -17,7 +17,7 @@ from gwctl.store.backup import backup_store
 from gwctl.store.crypto import generate_key
 from gwctl.store.db import create_store_engine
 from gwctl.store.restore import RestoreRefused, restore_store
-from gwctl.store.signing import signing_key_path
+from gwctl.store.signing import SIGNING_KEY_FILE
 from tests.support.backups import edited, fill_store, signer_of
 from tests.support.databases import dump_database
 
@@ -133,7 +133,7 @@ def test_a_wrong_credential_key_is_refused_naming_its_file(
     other = tmp_path / "other" / "store.key"
     other.parent.mkdir()
     other.write_text(generate_key() + "\n")
-    os.link(signing_key_path(key_file), signing_key_path(other))  # the right signing key
+    os.link(key_file.parent / SIGNING_KEY_FILE, other.parent / SIGNING_KEY_FILE)  # the right one
     with pytest.raises(RestoreRefused, match=f"the credential key from {other} does not"):
         restore_store(archive, database_url, key_file=other)
     assert holds_no_data(database_url)

@@ -259,10 +259,10 @@ def test_bad_bearer_tokens_are_counted_per_address_and_the_limit_audited(
     store: GatewayStore, throttle: Throttle
 ) -> None:
     for _ in range(LIMITS.tokens_per_address):
-        assert throttle.token_refusal(HERE.address) is None
+        assert throttle.token_refusal(HERE.throttle_address) is None
         signins.bad_token(store.engine, throttle, HERE)
 
-    refused = throttle.token_refusal(HERE.address)
+    refused = throttle.token_refusal(HERE.throttle_address)
 
     assert refused is not None
     assert refused.scope == "address"
@@ -285,7 +285,7 @@ def dump(store: GatewayStore) -> str:
 def test_an_attempt_is_counted_before_its_password_is_checked(
     store: GatewayStore, throttle: Throttle
 ) -> None:
-    charge = throttle.charge_signin(HERE.address, "alice")
+    charge = throttle.charge_signin(HERE.throttle_address, "alice")
     assert not isinstance(charge, Throttled)
     assert len(read_rows(store, "auth_failures")) == 1  # counted before any password check
 

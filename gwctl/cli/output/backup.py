@@ -19,10 +19,10 @@ def backup_text(summary: BackupSummary) -> str:
     return (
         f"backup written to {summary.path} ({counts}, "
         f"signed checkpoints: {rows.get('audit_checkpoints', 0):,}; {len(rows)} tables)\n"
-        "The archive holds no key. Keep these two files safe, apart from the archive: "
+        "The archive holds no key. Keep these two keys safe, apart from the archive: "
         "restore needs both.\n"
-        f"  credential key:    {summary.key_file} (or $GWCTL_STORE_KEY)\n"
-        f"  audit signing key: {summary.signing_key_file} (or $GWCTL_AUDIT_SIGNING_KEY)"
+        f"  credential key:    {summary.key_file or '$GWCTL_STORE_KEY'}\n"
+        f"  audit signing key: {summary.signing_key_file or '$GWCTL_AUDIT_SIGNING_KEY'}"
     )
 
 
