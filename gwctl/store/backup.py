@@ -22,12 +22,13 @@ from sqlalchemy import Connection, Engine, Table, inspect, select, text
 
 from gwctl import __version__
 from gwctl.store.archive import ArchiveWriter, TableEntry
-from gwctl.store.db import Base, create_store_engine, now_utc, sqlite_path
+from gwctl.store.db import create_store_engine, now_utc, sqlite_path
 from gwctl.store.errors import StoreConfigError
 from gwctl.store.key_files import key_file_place
 from gwctl.store.migrate import HEAD_REVISION
 from gwctl.store.paging import rfc3339
 from gwctl.store.signing import AuditSigner, signing_key_path
+from gwctl.store.tables import store_metadata
 
 # Tables left out, and why: each is state of the running store, not of the registry.
 EXCLUDED: Mapping[str, str] = {
@@ -42,7 +43,7 @@ VERSION_TABLE = "alembic_version"  # not a table of the metadata: the manifest n
 
 def backed_up_tables() -> list[Table]:
     """The tables an archive holds, parents before children (the order restore loads)."""
-    return [table for table in Base.metadata.sorted_tables if table.name not in EXCLUDED]
+    return [table for table in store_metadata().sorted_tables if table.name not in EXCLUDED]
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ def _check_store(connection: Connection) -> None:
             f"{HEAD_REVISION}: back it up with the gwctl version that serves it, or start "
             "this version's server once (it migrates) and back up then"
         )
-    known = {table.name for table in Base.metadata.tables.values()} | {VERSION_TABLE}
+    known = {table.name for table in store_metadata().tables.values()} | {VERSION_TABLE}
     unknown = sorted(tables - known)
     if unknown:
         raise StoreConfigError(

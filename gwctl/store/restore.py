@@ -40,7 +40,6 @@ from gwctl.store.crypto import CredentialCipher, DecryptionError
 from gwctl.store.db import (
     ApplyLockRow,
     AuditHeadRow,
-    Base,
     GatewayRow,
     MetaRow,
     create_store_engine,
@@ -52,6 +51,7 @@ from gwctl.store.key_check import KEY_CHECK
 from gwctl.store.key_files import ENV_SOURCE, from_environment, key_file_place, load_keyring
 from gwctl.store.migrate import HEAD_REVISION, upgrade_engine
 from gwctl.store.signing import SIGNING_KEY_ENV, AuditSigner, signing_key_path
+from gwctl.store.tables import store_metadata
 from gwctl.store.tokens import CLI_ACTOR
 
 _BATCH = 500
@@ -145,7 +145,7 @@ def _refuse_foreign_tables(engine: Engine) -> None:
     with engine.connect() as connection:
         found = set(inspect(connection).get_table_names())
         connection.rollback()
-    foreign = sorted(found - set(Base.metadata.tables) - {VERSION_TABLE})
+    foreign = sorted(found - set(store_metadata().tables) - {VERSION_TABLE})
     if foreign:
         raise RestoreRefused(
             f"the target database is not empty: it holds tables that are not the store's "
@@ -195,7 +195,7 @@ def _refuse_data(session: Session) -> None:
     """The database must hold nothing but the migrations' own rows (checked under the
     write lock, so two restores into one database cannot both pass)."""
     found = {}
-    for table in Base.metadata.sorted_tables:
+    for table in store_metadata().sorted_tables:
         query = select(func.count()).select_from(table)
         if table.name in _SEED_ROWS:
             query = query.where(~_SEED_ROWS[table.name])
