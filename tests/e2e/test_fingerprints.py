@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from gwctl.config.fingerprint_key import key_path, load_fingerprint_key
 from gwctl.core.model import Secret
+from gwctl.store.migrate import alembic_config
 from tests.support.repos import SECRETS, ConfigRepo
 from tests.support.servers import LiveStore
 
@@ -82,11 +83,11 @@ def test_a_store_of_today_upgraded_in_place_is_fingerprinted_by_the_first_apply(
     repo.apply()
     engine = sa.create_engine(repo.database_url)
     with engine.begin() as connection:  # the store as the release before wrote it
+        _downgrade(connection, "0004")
         connection.execute(
             sa.text("UPDATE gateways SET secret_key_fingerprint = :old WHERE key = 'infobip-eu'"),
             {"old": "hmac-sha256:c2FsdHNhbHRzYWx0c2FsdA:" + "0" * 64},
         )
-        connection.execute(sa.text("UPDATE alembic_version SET version_num = '0004'"))
     engine.dispose()
     plan = repo.gwctl("plan", "--detailed-exitcode")  # opens the store: migration 0005 runs
     assert plan.exit_code == 2
@@ -99,3 +100,12 @@ def test_a_store_of_today_upgraded_in_place_is_fingerprinted_by_the_first_apply(
             sa.text("SELECT secret_key_fingerprint FROM gateways WHERE key = 'infobip-eu'")
         ).scalar_one()
     assert stored.startswith("gwctl-hmac-sha256:")
+
+
+def _downgrade(connection: sa.Connection, revision: str) -> None:
+    """Take the store's schema back to `revision` with the migrations' own downgrades."""
+    from alembic import command
+
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.downgrade(config, revision)
