@@ -197,7 +197,7 @@ def test_the_installed_store_serves_the_page_to_a_signed_in_admin(
     create = ("store", "user", "create", ADMIN.name, "--role", "admin", "--password-stdin")
     ok(gwctl(distribution, user_repo, user_env, *create, stdin=ADMIN.password + "\n"))
     with (
-        served(distribution, user_repo, user_env) as (base_url, _token),
+        served(distribution, user_repo, user_env) as base_url,
         httpx.Client(
             base_url=base_url,
             timeout=10,
@@ -213,33 +213,32 @@ def test_the_installed_store_serves_the_page_to_a_signed_in_admin(
 
 
 class served:
-    """`gwctl serve --init` as a user runs it, on a free port of 127.0.0.1: yields the base
-    URL and the admin token it printed."""
+    """`gwctl serve --init` as a user runs it, on a free port of 127.0.0.1, its first admin
+    token written to a file in the private .gwctl/ folder: yields the base URL."""
 
     def __init__(self, dist: Distribution, root: Path, env: dict[str, str]) -> None:
         self.port = free_port()
+        self.token_file = root / ".gwctl" / "first-admin-token"
         self.process = subprocess.Popen(
-            [str(dist.gwctl), "serve", "--init", "--port", str(self.port)],
+            [str(dist.gwctl), "serve", "--init", "--init-token-file", str(self.token_file)]
+            + ["--port", str(self.port)],
             cwd=root,
             env=env,
-            stdout=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            text=True,
         )
 
-    def __enter__(self) -> tuple[str, str]:
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        token = line.rsplit(" ", 1)[-1].strip()
+    def __enter__(self) -> str:
         base_url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                    return base_url, token
+                if httpx.get(f"{base_url}/readyz", timeout=1).status_code == 200:
+                    assert self.token_file.read_text().startswith("gwst_")
+                    return base_url
             except httpx.TransportError:
                 time.sleep(0.1)
-        pytest.fail("gwctl serve did not answer within 30 s")
+        pytest.fail("gwctl serve did not answer within 60 s")
 
     def __exit__(self, *_exc: object) -> None:
         self.process.terminate()
