@@ -52,7 +52,8 @@ def test_readyz_follows_the_database_as_it_stops_and_starts_again(
     url = own_mariadb.create_database("gwctl")
     port = free_port()
     command = [*entry_point("python -m gwctl.store.server", tmp_path), "--port", str(port)]
-    served = launch(command, f"http://127.0.0.1:{port}", tmp_path / "run", {"GWCTL_DB_URL": url})
+    environment = {"GWCTL_DB_URL": url, "GWCTL_STORE_KEY_FILE": str(tmp_path / "store.key")}
+    served = launch(command, f"http://127.0.0.1:{port}", tmp_path / "run", environment)
     try:
         before = served.get("/readyz")
         own_mariadb.stop()

@@ -110,7 +110,7 @@ def test_the_api_list_is_the_page_model_serialized(store: GatewayStore) -> None:
         infobip(
             "infobip-eu",
             "Infobip Ωmega ☎ \U0001f4e8",
-            description="tab\there, new\nline, \x7f, </script>",
+            description="tab\there, new\nline, \u00a0, </script>",
         ),
         context,
     )
