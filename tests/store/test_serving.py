@@ -95,6 +95,7 @@ def test_two_workers_serve_one_database_migrated_once(
     command = [
         *entry_point("gwctl serve", tmp_path),
         *("--db", server_database_url, "--port", str(port), "--workers", "2", "--init"),
+        *("--key-file", str(tmp_path / "store.key")),
     ]
     served = launch(command, f"http://127.0.0.1:{port}", tmp_path / "run")
     try:
@@ -120,6 +121,7 @@ def test_a_database_password_in_GWCTL_DB_URL_is_in_no_log_line(
     port = free_port()
     command = [*entry_point("python -m gwctl.store.server", tmp_path), "--init"]
     variables = {"GWCTL_DB_URL": url, "GWCTL_PORT": str(port), "GWCTL_LOG_LEVEL": "debug"}
+    variables["GWCTL_STORE_KEY_FILE"] = str(tmp_path / "store.key")
     served = launch(command, f"http://127.0.0.1:{port}", tmp_path / "run", variables)
     try:
         assert served.get("/readyz").status_code == 200
@@ -142,7 +144,7 @@ def test_a_database_that_does_not_answer_is_named_with_its_password_masked(
         capture_output=True,
         text=True,
         timeout=120,
-        env=store_environ({"GWCTL_DB_URL": url}),
+        env=store_environ({"GWCTL_DB_URL": url, "GWCTL_STORE_KEY_FILE": str(tmp_path / "k")}),
         check=False,
     )
 
