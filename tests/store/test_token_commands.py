@@ -16,7 +16,7 @@ from tests.support.clock import Clock
 def _create(root: Path, database_url: str, name: str, *expires: str) -> str:
     outcome = invoke(
         "-C", root, "store", "token", "create", name, "--role", "admin", *expires,
-        "--db", database_url,
+        "--db", database_url, "--key-file", root / ".gwctl" / "store.key",
     )  # fmt: skip
     assert outcome.exit_code == 0, outcome.output
     return outcome.stdout.strip()
