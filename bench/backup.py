@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import secrets
 import time
 from collections.abc import Iterator
@@ -21,8 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
+from bench.scratch_db import scratch_postgres
 from gwctl.store.backup import backup_store
 from gwctl.store.context import Principal, WriteContext
 from gwctl.store.restore import restore_store
@@ -30,8 +28,6 @@ from gwctl.store.service import GatewayStore
 
 ACCOUNTS = 10_000
 PER_CHANGESET = 1_000
-POSTGRES_ENV = "GWCTL_BENCH_POSTGRES_URL"
-POSTGRES_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 _LOGO = (
     Path(__file__).resolve().parent.parent / "gateways.d" / "logos" / "infobip.png"
 ).read_bytes()
@@ -119,19 +115,5 @@ def _timed_restore(archive: Path, database_url: str, key_file: Path) -> tuple[fl
 @contextmanager
 def _postgres_database() -> Iterator[str | None]:
     """A new PostgreSQL database for the restore (dropped afterwards), or None."""
-    admin = sa.make_url(os.environ.get(POSTGRES_ENV) or POSTGRES_DEFAULT)
-    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
-    name = f"gwctl_bench_backup_{secrets.token_hex(3)}"
-    try:
-        with engine.connect() as connection:
-            connection.exec_driver_sql(f"CREATE DATABASE {name}")
-    except sa.exc.OperationalError:
-        engine.dispose()
-        yield None
-        return
-    try:
-        yield admin.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with engine.connect() as connection:
-            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        engine.dispose()
+    with scratch_postgres("gwctl_bench_backup") as url:
+        yield url

@@ -33,9 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
+from bench.scratch_db import scratch_postgres
 from gwctl.store.server import create_admin_token
 
 GATEWAYS = 10_000
@@ -45,8 +44,6 @@ PAGE = 100
 BATCH = 10  # updates in one changeset
 SEED_BATCH = 500  # creates in one seeding changeset
 OPERATIONS = ("list", "update", "changeset")
-POSTGRES_ENV = "GWCTL_BENCH_POSTGRES_URL"
-POSTGRES_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 METRICS_TOKEN = secrets.token_urlsafe(24)
 
 
@@ -317,24 +314,8 @@ def _database(kind: str, root: Path) -> Iterator[str | None]:
         (root / "sqlite").mkdir(parents=True, exist_ok=True)
         yield f"sqlite:///{root / 'sqlite' / 'store.sqlite3'}"
         return
-    admin = make_url(os.environ.get(POSTGRES_ENV) or POSTGRES_DEFAULT)
-    engine = sa.create_engine(
-        admin, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-    )
-    name = f"gwctl_bench_{secrets.token_hex(4)}"
-    try:
-        with engine.connect() as connection:
-            connection.exec_driver_sql(f"CREATE DATABASE {name}")
-    except sa.exc.OperationalError:
-        engine.dispose()
-        yield None
-        return
-    try:
-        yield admin.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with engine.connect() as connection:
-            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        engine.dispose()
+    with scratch_postgres("gwctl_bench") as url:
+        yield url
 
 
 @contextlib.contextmanager
