@@ -3,15 +3,13 @@ crash, a throttled sign-in) are counted as docs/metrics.md says."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from prometheus_client import REGISTRY
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
-from starlette.types import Message
+from starlette.testclient import TestClient
 
 from gwctl.store.metrics import HttpMetrics
 
@@ -33,26 +31,14 @@ ROUTES = [
 
 
 def _call(method: str, path: str) -> None:
-    """One request through HttpMetrics around a Starlette app of ROUTES."""
+    """One request through HttpMetrics around a Starlette app of ROUTES.
+
+    TestClient runs the app on its own event loop thread, so this works even while
+    another test's fixture (a Playwright browser) holds a running loop on this thread."""
     inner = Starlette(routes=ROUTES)
     app = HttpMetrics(inner.router, routes=ROUTES)  # the router: no error middleware inside
-    scope = {
-        "type": "http",
-        "method": method,
-        "path": path,
-        "root_path": "",
-        "headers": [],
-        "query_string": b"",
-    }
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    asyncio.run(app(scope, receive, send))
+    with TestClient(app) as client:
+        client.request(method, path)
 
 
 def _count(name: str, **labels: str) -> float:
