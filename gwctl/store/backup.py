@@ -24,7 +24,7 @@ from gwctl import __version__
 from gwctl.store.archive import ArchiveWriter, TableEntry
 from gwctl.store.db import create_store_engine, now_utc, sqlite_path
 from gwctl.store.errors import StoreConfigError
-from gwctl.store.key_files import key_file_place
+from gwctl.store.key_files import from_environment, key_file_place
 from gwctl.store.migrate import HEAD_REVISION
 from gwctl.store.paging import rfc3339
 from gwctl.store.signing import AuditSigner, signing_key_path
@@ -54,6 +54,8 @@ class BackupSummary:
     tables: list[TableEntry]
     key_file: Path | None  # None: the key is in $GWCTL_STORE_KEY
     signing_key_file: Path | None  # None: in $GWCTL_AUDIT_SIGNING_KEY
+    # False: the store never stored a credential, so it never made a key (restore needs none)
+    has_credential_key: bool
 
     def rows(self, table: str) -> int:
         return next(entry.rows for entry in self.tables if entry.name == table)
@@ -84,7 +86,10 @@ def backup_store(
             raise
     finally:
         engine.dispose()
-    return BackupSummary(path, writer.tables, key_path, signing_path)
+    if from_environment():
+        return BackupSummary(path, writer.tables, None, signing_path, has_credential_key=True)
+    made = key_path is not None and key_path.is_file()
+    return BackupSummary(path, writer.tables, key_path, signing_path, has_credential_key=made)
 
 
 @contextmanager

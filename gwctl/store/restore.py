@@ -9,6 +9,8 @@ transaction deletes those seed rows, loads every table, moves PostgreSQL's id se
 the loaded ids, and before it commits checks what it loaded: the audit chain, every signed
 checkpoint and the head (gwctl.store.audit_verify), and that the credential key decrypts
 every ciphertext. Any failure rolls the transaction back and the database holds no data.
+The credential key is needed only when the archive holds a ciphertext: a store that never
+stored a credential (or made its key check) never made a key file either.
 
 The restore appends a signed `store_restore` entry to the restored log: the chain goes on
 from the archive's head, so every checkpoint a verifier held of the old store still
@@ -75,6 +77,7 @@ class RestoreSummary:
     checkpoint_seq: int | None
     ciphertexts: int
     key_source: str
+    key_found: bool  # False: no key file, and the archive needed none (no ciphertext)
     created_at: str
     source_dialect: str
 
@@ -92,6 +95,8 @@ def restore_store(
     with ArchiveReader(archive_path, signer, signing_source) as archive:
         _check_compatible(archive)
         archive.verify_members()
+        if cipher is None and _holds_ciphertexts(archive):
+            raise _no_key(key_source)  # before the target database is touched
         engine = create_store_engine(database_url)
         try:
             _refuse_foreign_tables(engine)
@@ -109,18 +114,22 @@ def restore_store(
             engine.dispose()
 
 
-def _cipher(key_path: Path | None) -> tuple[CredentialCipher, str]:
+def _cipher(key_path: Path | None) -> tuple[CredentialCipher | None, str]:
     """The keyring restore decrypts with: $GWCTL_STORE_KEY, else the existing key file (a
-    restore never makes a new key: no new key decrypts the archive's values)."""
+    restore never makes a new key: no new key decrypts the archive's values); None when
+    there is no key file, refused later only if the archive holds a ciphertext."""
     if from_environment():
         return CredentialCipher(load_keyring(None)), ENV_SOURCE
     if key_path is None or not key_path.is_file():
-        raise StoreConfigError(
-            f"{key_path or 'no key file named'}: no credential key file: restore needs the key "
-            "of the store the archive was taken from (--key-file FILE, $GWCTL_STORE_KEY_FILE, "
-            "or $GWCTL_STORE_KEY)"
-        )
+        return None, str(key_path or "no key file named")
     return CredentialCipher(load_keyring(key_path, may_create=False)), str(key_path)
+
+
+def _no_key(key_source: str) -> StoreConfigError:
+    return StoreConfigError(
+        f"{key_source}: no credential key file: restore needs the key of the store the "
+        "archive was taken from (--key-file FILE, $GWCTL_STORE_KEY_FILE, or $GWCTL_STORE_KEY)"
+    )
 
 
 def _check_compatible(archive: ArchiveReader) -> None:
@@ -156,7 +165,7 @@ def _refuse_foreign_tables(engine: Engine) -> None:
 def _load(
     session: Session,
     archive: ArchiveReader,
-    cipher: CredentialCipher,
+    cipher: CredentialCipher | None,
     signer: AuditSigner,
     key_source: str,
 ) -> RestoreSummary:
@@ -178,7 +187,7 @@ def _load(
             f"{archive.path}: the archive's audit log does not verify ({where}); nothing "
             "was restored"
         )
-    ciphertexts = _decrypt_all(session, cipher, key_source)
+    ciphertexts = 0 if cipher is None else _decrypt_all(session, cipher, key_source)
     _append_entry(session, archive)
     return RestoreSummary(
         rows={entry.name: entry.rows for entry in archive.tables.values()},
@@ -186,6 +195,7 @@ def _load(
         checkpoint_seq=verdict.checkpoint_seq,
         ciphertexts=ciphertexts,
         key_source=key_source,
+        key_found=cipher is not None,
         created_at=str(archive.manifest.get("created_at")),
         source_dialect=str(archive.manifest.get("source_dialect")),
     )
@@ -220,6 +230,16 @@ def _advance_sequences(session: Session, tables: list[Table]) -> None:
         largest = select(func.coalesce(func.max(column), 0)).scalar_subquery()
         sequence = func.pg_get_serial_sequence(literal(table.name), literal(column.name))
         session.execute(select(func.setval(sequence, largest + 1, literal(False))))
+
+
+def _holds_ciphertexts(archive: ArchiveReader) -> bool:
+    """Whether the (verified) archive holds a credential or the key check: read only when
+    there is no key, to refuse before anything is written."""
+    tables = store_metadata().tables
+    gateways = archive.rows(tables[GatewayRow.__tablename__])
+    if any(row[column] is not None for row in gateways for column in STORE_COLUMNS):
+        return True
+    return any(row["name"] == KEY_CHECK for row in archive.rows(tables[MetaRow.__tablename__]))
 
 
 def _decrypt_all(session: Session, cipher: CredentialCipher, key_source: str) -> int:

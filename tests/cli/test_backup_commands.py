@@ -39,6 +39,23 @@ def test_restore_says_what_it_proved_before_done(tmp_path: Path) -> None:
     assert outcome.stdout.rstrip().endswith("done")
 
 
+def test_a_store_that_never_stored_a_credential_restores_without_a_credential_key(
+    tmp_path: Path,
+) -> None:
+    people_only = ("store", "user", "create", "alice", "--role", "admin", "--password-stdin")
+    assert invoke("-C", tmp_path, *people_only, stdin="a long password here\n").exit_code == 0
+    assert not (tmp_path / ".gwctl" / "store.key").exists()  # no credential, no key yet
+    backed_up = gwctl(tmp_path, "store", "backup", tmp_path / "store.gwbackup")
+    assert backed_up.exit_code == 0, backed_up.output
+    assert "credential key:    none yet (this store has never stored a credential" in (
+        backed_up.stdout
+    )
+    target = f"sqlite:///{tmp_path / 'new' / 'store.sqlite3'}"
+    outcome = gwctl(tmp_path, "store", "restore", tmp_path / "store.gwbackup", "--db", target)
+    assert outcome.exit_code == 0, outcome.output
+    assert "no credential key needed: the archive holds no ciphertext" in outcome.stdout
+
+
 def test_a_second_backup_to_the_same_file_needs_force(tmp_path: Path) -> None:
     embedded_store(tmp_path)
     assert gwctl(tmp_path, "store", "backup", tmp_path / "b.gwbackup").exit_code == 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from gwctl.store.archive import MANIFEST, ArchiveError
 from gwctl.store.backup import backup_store
 from gwctl.store.crypto import generate_key
 from gwctl.store.db import create_store_engine
+from gwctl.store.errors import StoreConfigError
 from gwctl.store.restore import RestoreRefused, restore_store
 from gwctl.store.signing import SIGNING_KEY_FILE
 from tests.support.backups import edited, fill_store, signer_of
@@ -143,8 +145,12 @@ def test_a_missing_key_file_is_refused_naming_it(
     archive: Path, tmp_path: Path, key_file: Path
 ) -> None:
     missing = tmp_path / "nowhere" / "store.key"
-    with pytest.raises(Exception, match=f"{missing}: no credential key file"):
-        restore_store(archive, f"sqlite:///{tmp_path / 'target' / 'x.db'}", key_file=missing)
+    missing.parent.mkdir()  # the signing key is there, the credential key is not
+    shutil.copy(key_file.parent / SIGNING_KEY_FILE, missing.parent / SIGNING_KEY_FILE)
+    target = tmp_path / "target" / "x.db"
+    with pytest.raises(StoreConfigError, match=f"{missing}: no credential key file"):
+        restore_store(archive, f"sqlite:///{target}", key_file=missing)
+    assert not target.exists()  # refused before the target database was touched
 
 
 def test_an_archive_signed_by_another_store_is_refused(
