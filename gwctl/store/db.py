@@ -264,6 +264,14 @@ def sqlite_path(database_url: str) -> Path | None:
     return Path(url.database)
 
 
+# A PostgreSQL server that accepts connections and then says nothing (a hung host, a network
+# partition) must not hold a request, or a /readyz probe, for the operating system's TCP
+# timeout of minutes (libpq waits forever by default); a connect_timeout in the URL wins.
+# PyMySQL bounds its TCP connect by itself (10 s), not its wait for the server's greeting:
+# docs/deployment.md says so.
+CONNECT_TIMEOUT_S = 10
+
+
 def create_store_engine(database_url: str) -> Engine:
     """An engine tuned for the store: WAL and IMMEDIATE writes on SQLite, READ COMMITTED else."""
     try:
@@ -283,6 +291,8 @@ def create_store_engine(database_url: str) -> Engine:
     if backend in ("postgresql", "mysql", "mariadb"):
         if backend != "postgresql" and "charset" not in url.query:
             url = url.update_query_dict({"charset": "utf8mb4"})
+        if backend == "postgresql" and "connect_timeout" not in url.query:
+            url = url.update_query_dict({"connect_timeout": str(CONNECT_TIMEOUT_S)})
         try:
             return create_engine(
                 url,

@@ -3,12 +3,15 @@ schema this server needs, and says why not (never a URL, host or password) with 
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from gwctl.store import db
+from gwctl.store.api.health import readiness_problem
 from gwctl.store.migrate import HEAD_REVISION
 from tests.support.private_mariadb import PrivateMariaDB, private_mariadb
 from tests.support.servers import free_port
@@ -71,3 +74,16 @@ def test_readyz_follows_the_database_as_it_stops_and_starts_again(
     assert after.json() == {"status": "ready", "reason": None}
     assert str(own_mariadb.port) not in down.text
     assert "not ready: the database does not answer (OperationalError)" in served.stderr()
+
+
+def test_readiness_gives_up_on_a_postgresql_server_that_accepts_and_says_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(db, "CONNECT_TIMEOUT_S", 1)  # the default is 10 s
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # listens, never answers
+        port = silent.getsockname()[1]
+        engine = db.create_store_engine(f"postgresql+psycopg://gwctl@127.0.0.1:{port}/gwctl")
+        try:
+            assert readiness_problem(engine) == NOT_ANSWERING["reason"]
+        finally:
+            engine.dispose()
