@@ -57,6 +57,12 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "printf '%s\\n' \"$PASSWORD\" | gwctl store user create bob --role read --password-stdin",
     ),
     "store user disable": ("gwctl store user disable bob   # signed out at once",),
+    "store user enable": ("gwctl store user enable bob   # signs in again with the same password",),
+    "store user set-role": ("gwctl store user set-role bob --role admin",),
+    "store user reset-password": (
+        "gwctl store user reset-password bob   # asks for the new password twice",
+        "printf '%s\\n' \"$PASSWORD\" | gwctl store user reset-password bob --password-stdin",
+    ),
     "store user list": ("gwctl store user list --format json",),
     "validate": (
         "gwctl validate",

@@ -12,7 +12,7 @@ import logging
 import logging.config
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -37,7 +37,7 @@ from gwctl.store.service import GatewayStore
 from gwctl.store.settings import OPTIONS, ServeSettings, resolve, to_environ
 from gwctl.store.signing import AuditSigner, signing_key_path
 from gwctl.store.tokens import TokenInfo, create_token, list_tokens, revoke_token
-from gwctl.store.users import UserInfo, create_user, disable_user, list_users
+from gwctl.store.users import UserInfo, create_user, list_users
 
 log = logging.getLogger("gwctl.store.server")  # also when run as __main__
 
@@ -196,10 +196,13 @@ def named_users(database_url: str) -> list[UserInfo]:
         return list_users(engine)
 
 
-def disable_named_user(database_url: str, name: str, *, key_file: Path | None = None) -> None:
-    """Disable user `name` and end their sessions; audited as `user_disable`."""
+def change_named_user(
+    database_url: str, change: Callable[[Engine], None], *, key_file: Path | None = None
+) -> None:
+    """Run `change`, one of gwctl.store.users' changes of a user (disable_user, enable_user,
+    set_user_role, reset_password), on the migrated store, its audit entry signed."""
     with _signing(database_url, key_file) as (engine, _signer):
-        disable_user(engine, name)
+        change(engine)
 
 
 def signing_public_key(database_url: str, *, key_file: Path | None = None) -> str:

@@ -4,14 +4,16 @@ A password is never stored, logged or audited: the store keeps only its argon2id
 (argon2-cffi's RFC 9106 low-memory profile), re-hashed on sign-in when those parameters
 change. Checking a password costs one argon2 verification whether or not the user exists
 (an unknown or disabled user is checked against a dummy hash), so response times do not tell
-which names exist. Disabling a user ends their sessions; changing a password ends their other
-sessions. Every change is audited (`user_create`, `user_disable`, `password_change`).
+which names exist. Disabling a user or resetting their password ends their sessions; changing
+one's own password ends one's other sessions. Every change is audited (`user_create`,
+`user_disable`, `user_enable`, `user_role`, `password_reset`, `password_change`).
 """
 
 from __future__ import annotations
 
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -148,15 +150,64 @@ def disable_user(engine: Engine, name: str, *, actor: str = CLI_ACTOR) -> None:
 
     Audited as `user_disable`. NotFound for an unknown name.
     """
+    _change_user(engine, name, "user_disable", {}, _set(disabled=True), actor, end_sessions=True)
+
+
+def enable_user(engine: Engine, name: str, *, actor: str = CLI_ACTOR) -> None:
+    """Let disabled user `name` sign in again (with the password they had); `user_enable`."""
+    _change_user(engine, name, "user_enable", {}, _set(disabled=False), actor, end_sessions=False)
+
+
+def set_user_role(engine: Engine, name: str, role: str, *, actor: str = CLI_ACTOR) -> None:
+    """Give user `name` `role` (admin | read); their open sessions have it from their next
+    request (a session's role is read from the user each time). Audited as `user_role`."""
+    if role not in ROLES:
+        message = f"role must be one of: {', '.join(ROLES)}"
+        raise ValidationFailed(message, [{"pointer": "/role", "message": message}])
+    details = {"role": role}
+    _change_user(engine, name, "user_role", details, _set(role=role), actor, end_sessions=False)
+
+
+def reset_password(engine: Engine, name: str, password: str, *, actor: str = CLI_ACTOR) -> None:
+    """An administrator's new password for user `name` (who forgot theirs): every session of
+    theirs ends. Audited as `password_reset` (never the password). ValidationFailed if the
+    rules refuse it, NotFound for an unknown name."""
+    problem = password_problem(name, password)
+    if problem is not None:
+        raise ValidationFailed(problem, [{"pointer": "/password", "message": problem}])
+    change = _set(password_hash=_HASHER.hash(_normal(password)))  # outside the write lock
+    _change_user(engine, name, "password_reset", {}, change, actor, end_sessions=True)
+
+
+def _set(**values: object) -> Callable[[UserRow], None]:
+    def change(row: UserRow) -> None:
+        for column, value in values.items():
+            setattr(row, column, value)
+
+    return change
+
+
+def _change_user(
+    engine: Engine,
+    name: str,
+    action: str,
+    details: dict[str, str],
+    change: Callable[[UserRow], None],
+    actor: str,
+    *,
+    end_sessions: bool,
+) -> None:
+    """`change` user `name`'s row and audit it as `action`, in one write transaction."""
     context = WriteContext(token_name=None, actor=actor)
 
     def work(session: Session) -> None:
         row = session.scalar(select(UserRow).where(UserRow.name == name))
         if row is None:
             raise NotFound(f"no user named '{name}'")
-        row.disabled = True
-        session.execute(delete(WebSessionRow).where(WebSessionRow.user_name == name))
-        audit.append(session, context, "user_disable", None, details={"name": name})
+        change(row)
+        if end_sessions:
+            session.execute(delete(WebSessionRow).where(WebSessionRow.user_name == name))
+        audit.append(session, context, action, None, details={"name": name, **details})
 
     write_transaction(engine, work)
 

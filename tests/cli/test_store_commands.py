@@ -3,6 +3,7 @@ and `gwctl store token create|list|revoke`."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -11,11 +12,12 @@ from click.testing import CliRunner
 from gwctl.cli.main import cli
 from gwctl.remote.embedded import store_paths
 from gwctl.store.server import (
+    change_named_user,
     create_admin_token,
     create_named_user,
-    disable_named_user,
     no_admin_hint,
 )
+from gwctl.store.users import disable_user
 from tests.support.servers import free_port, start_server
 from tests.support.serving import entry_point, launch
 
@@ -69,7 +71,7 @@ def test_a_store_without_an_enabled_admin_user_says_how_to_make_one(tmp_path: Pa
     assert "`gwctl store user create NAME --role admin`" in hint
     assert with_a_token == hint  # a token does not sign in to the page
     assert no_admin_hint(url) is None
-    disable_named_user(url, "alice")
+    change_named_user(url, partial(disable_user, name="alice"))
     assert no_admin_hint(url) == hint
 
 

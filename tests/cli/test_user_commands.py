@@ -1,6 +1,6 @@
-"""`gwctl store user create|list|disable`: people who sign in to the web page. A password is
-read hidden (twice) from a terminal or from stdin, never taken as an argument, and never
-printed or stored in clear."""
+"""`gwctl store user create|list|disable|enable|set-role|reset-password`: people who sign in
+to the web page. A password is read hidden (twice) from a terminal or from stdin, never taken
+as an argument, and never printed or stored in clear."""
 
 from __future__ import annotations
 
@@ -79,6 +79,49 @@ def test_a_disabled_user_is_listed_so_and_no_longer_signs_in(tmp_path: Path) -> 
     assert disabled.stdout == "user alice disabled\n"
     assert " disabled " in user(tmp_path, "list").stdout
     assert not signs_in(tmp_path, "alice", CANARY_ADMIN_PASSWORD)
+
+
+def test_an_enabled_user_signs_in_again(tmp_path: Path) -> None:
+    create(tmp_path, "alice", "admin", CANARY_ADMIN_PASSWORD)
+    user(tmp_path, "disable", "alice")
+
+    enabled = user(tmp_path, "enable", "alice")
+
+    assert (enabled.exit_code, enabled.stdout) == (0, "user alice enabled\n")
+    assert signs_in(tmp_path, "alice", CANARY_ADMIN_PASSWORD)
+
+
+def test_set_role_changes_the_listed_role(tmp_path: Path) -> None:
+    create(tmp_path, "alice", "admin", CANARY_ADMIN_PASSWORD)
+
+    changed = user(tmp_path, "set-role", "alice", "--role", "read")
+
+    assert (changed.exit_code, changed.stdout) == (0, "user alice is now read\n")
+    assert user(tmp_path, "list").stdout.split()[:2] == ["alice", "read"]
+
+
+def test_reset_password_from_stdin_replaces_the_password_and_never_shows_it(
+    tmp_path: Path,
+) -> None:
+    create(tmp_path, "alice", "admin", "the first password of the admin")
+    new_password = CANARY_ADMIN_PASSWORD
+
+    reset = user(tmp_path, "reset-password", "alice", "--password-stdin", stdin=new_password + "\n")
+
+    assert reset.exit_code == 0, reset.output
+    assert reset.stdout == "user alice: password reset, sessions ended\n"
+    assert signs_in(tmp_path, "alice", new_password)
+    assert_clean(reset)
+
+
+def test_resetting_the_password_of_an_unknown_user_is_a_clear_error(tmp_path: Path) -> None:
+    refused = user(
+        tmp_path, "reset-password", "nobody", "--password-stdin", stdin=CANARY_ADMIN_PASSWORD
+    )
+
+    assert refused.exit_code == 1
+    assert "no user named 'nobody'" in refused.output
+    assert_clean(refused)
 
 
 def test_a_short_password_is_refused_saying_the_rule(tmp_path: Path) -> None:

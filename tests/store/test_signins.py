@@ -132,6 +132,53 @@ def test_a_disabled_user_cannot_sign_in_and_loses_live_sessions(
     assert "user_disable" in audit_actions(store)
 
 
+def test_a_re_enabled_user_signs_in_again_with_the_same_password(
+    store: GatewayStore, throttle: Throttle
+) -> None:
+    users.disable_user(store.engine, "alice")
+    users.enable_user(store.engine, "alice")
+
+    assert isinstance(attempt(store, throttle, "alice", CANARY_ADMIN_PASSWORD), signins.SignedIn)
+    [entry] = store.list_audit(action="user_enable").items
+    assert entry.details == {"name": "alice"}
+
+
+def test_a_password_reset_ends_every_session_and_only_the_new_password_signs_in(
+    store: GatewayStore, throttle: Throttle
+) -> None:
+    live = attempt(store, throttle, "alice", CANARY_ADMIN_PASSWORD)
+    assert isinstance(live, signins.SignedIn)
+    new_password = "a new password from the administrator"
+
+    users.reset_password(store.engine, "alice", new_password)
+
+    assert sessions.get_session(store.engine, live.session_id) is None
+    old = attempt(store, throttle, "alice", CANARY_ADMIN_PASSWORD)
+    assert isinstance(old, signins.WrongCredentials)
+    assert isinstance(attempt(store, throttle, "alice", new_password), signins.SignedIn)
+    [entry] = store.list_audit(action="password_reset").items
+    assert (entry.actor, entry.details) == ("gwctl-cli", {"name": "alice"})
+    assert new_password not in dump(store)
+
+
+def test_a_reset_password_follows_the_same_rules_as_a_new_one(store: GatewayStore) -> None:
+    with pytest.raises(ValidationFailed, match="12 to 128 characters"):
+        users.reset_password(store.engine, "alice", "short")
+    assert "password_reset" not in audit_actions(store)
+
+
+def test_a_role_change_is_the_role_of_the_user_from_then_on(store: GatewayStore) -> None:
+    users.set_user_role(store.engine, "alice", "read")
+
+    verified = users.verify_password(store.engine, "alice", CANARY_ADMIN_PASSWORD)
+    assert verified.principal is not None
+    assert verified.principal.role == "read"
+    [entry] = store.list_audit(action="user_role").items
+    assert entry.details == {"name": "alice", "role": "read"}
+    with pytest.raises(ValidationFailed, match="role must be one of: admin, read"):
+        users.set_user_role(store.engine, "alice", "owner")
+
+
 def test_the_per_account_limit_holds_from_many_addresses(
     store: GatewayStore, throttle: Throttle, argon2_checks: list[str]
 ) -> None:
