@@ -52,6 +52,6 @@ def restore_text(path: Path, summary: RestoreSummary) -> str:
 
 
 def _credential_key_line(summary: RestoreSummary) -> str:
-    if summary.ciphertexts == 0 and not summary.key_found:
+    if not summary.key_found:  # then the archive held no ciphertext (restore checked)
         return "no credential key needed: the archive holds no ciphertext"
     return f"credential key {summary.key_source}: decrypts all {summary.ciphertexts:,} ciphertexts"
