@@ -21,7 +21,7 @@ import secrets
 import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -90,12 +90,9 @@ def _times(seconds: float, baseline: float) -> str:
 def _sqlite_copy_seconds(source: Path, copy: Path) -> float:
     """Wall seconds of SQLite's online backup of `source` into `copy`."""
     started = time.perf_counter()
-    with sqlite3.connect(source) as reading, sqlite3.connect(copy) as writing:
+    with closing(sqlite3.connect(source)) as reading, closing(sqlite3.connect(copy)) as writing:
         reading.backup(writing)
-    seconds = time.perf_counter() - started
-    reading.close()
-    writing.close()
-    return round(seconds, 3)
+    return round(time.perf_counter() - started, 3)
 
 
 def _fill(database_url: str, key_file: Path, accounts: int) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -150,12 +150,13 @@ def disable_user(engine: Engine, name: str, *, actor: str = CLI_ACTOR) -> None:
 
     Audited as `user_disable`. NotFound for an unknown name.
     """
-    _change_user(engine, name, "user_disable", {}, _set(disabled=True), actor, end_sessions=True)
+    _change_user(engine, name, "user_disable", {}, {"disabled": True}, actor, end_sessions=True)
 
 
 def enable_user(engine: Engine, name: str, *, actor: str = CLI_ACTOR) -> None:
     """Let disabled user `name` sign in again (with the password they had); `user_enable`."""
-    _change_user(engine, name, "user_enable", {}, _set(disabled=False), actor, end_sessions=False)
+    enabled = {"disabled": False}
+    _change_user(engine, name, "user_enable", {}, enabled, actor, end_sessions=False)
 
 
 def set_user_role(engine: Engine, name: str, role: str, *, actor: str = CLI_ACTOR) -> None:
@@ -164,8 +165,8 @@ def set_user_role(engine: Engine, name: str, role: str, *, actor: str = CLI_ACTO
     if role not in ROLES:
         message = f"role must be one of: {', '.join(ROLES)}"
         raise ValidationFailed(message, [{"pointer": "/role", "message": message}])
-    details = {"role": role}
-    _change_user(engine, name, "user_role", details, _set(role=role), actor, end_sessions=False)
+    role_set = {"role": role}
+    _change_user(engine, name, "user_role", role_set, role_set, actor, end_sessions=False)
 
 
 def reset_password(engine: Engine, name: str, password: str, *, actor: str = CLI_ACTOR) -> None:
@@ -175,16 +176,8 @@ def reset_password(engine: Engine, name: str, password: str, *, actor: str = CLI
     problem = password_problem(name, password)
     if problem is not None:
         raise ValidationFailed(problem, [{"pointer": "/password", "message": problem}])
-    change = _set(password_hash=_HASHER.hash(_normal(password)))  # outside the write lock
-    _change_user(engine, name, "password_reset", {}, change, actor, end_sessions=True)
-
-
-def _set(**values: object) -> Callable[[UserRow], None]:
-    def change(row: UserRow) -> None:
-        for column, value in values.items():
-            setattr(row, column, value)
-
-    return change
+    new_hash = {"password_hash": _HASHER.hash(_normal(password))}  # outside the write lock
+    _change_user(engine, name, "password_reset", {}, new_hash, actor, end_sessions=True)
 
 
 def _change_user(
@@ -192,19 +185,21 @@ def _change_user(
     name: str,
     action: str,
     details: dict[str, str],
-    change: Callable[[UserRow], None],
+    values: Mapping[str, object],
     actor: str,
     *,
     end_sessions: bool,
 ) -> None:
-    """`change` user `name`'s row and audit it as `action`, in one write transaction."""
+    """Set `values` (columns) on user `name`'s row and audit it as `action`, in one write
+    transaction."""
     context = WriteContext(token_name=None, actor=actor)
 
     def work(session: Session) -> None:
         row = session.scalar(select(UserRow).where(UserRow.name == name))
         if row is None:
             raise NotFound(f"no user named '{name}'")
-        change(row)
+        for column, value in values.items():
+            setattr(row, column, value)
         if end_sessions:
             session.execute(delete(WebSessionRow).where(WebSessionRow.user_name == name))
         audit.append(session, context, action, None, details={"name": name, **details})
